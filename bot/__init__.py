@@ -1,0 +1,3 @@
+"""Refurbot: a conversational assistant for refurbished-electronics marketplaces."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,111 @@
+"""Composition root: build every service from Settings, in order, and close them in reverse."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.engine.answers import SLOT_TYPES
+from bot.engine.dialogue import Dialogue, DialogueParts
+from bot.engine.engine import Engine
+from bot.engine.trade_in import TradeInActions
+from bot.flows.loader import Vocabulary, load_flows
+from bot.knowledge.answer import KnowledgeBase, Thresholds
+from bot.knowledge.embeddings import MiniLMEmbeddings
+from bot.knowledge.index import IndexSummary, build_index, current_content, is_stale, terminal_progress
+from bot.knowledge.retriever import HybridRetriever
+from bot.nlu.understand import Understander
+from bot.settings import Settings
+from bot.shop import Shop, load_shop, read_yaml
+from bot.storage.db import make_engine, make_session_factory
+from bot.storage.migrate import upgrade_to_head
+from bot.storage.models import utcnow
+
+log = logging.getLogger(__name__)
+POPULAR = ("iPhone 13", "iPhone 14 Pro", "iPhone 15", "Galaxy S23", "Pixel 8", "MacBook Air (M1, 2020)")
+
+
+@dataclass
+class App:
+    """Every long-lived service of a running bot."""
+
+    settings: Settings
+    db: SqlEngine
+    sessions: sessionmaker[Session]
+    shop: Shop
+    knowledge: KnowledgeBase
+    engine: Engine
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.dispose()
+
+
+def open_database(settings: Settings) -> tuple[SqlEngine, sessionmaker[Session]]:
+    """Connect and migrate the database."""
+    db = make_engine(settings.resolved_database_url)
+    upgrade_to_head(db)
+    return db, make_session_factory(db)
+
+
+def ensure_index(settings: Settings, shop: Shop, *, rebuild: bool = False) -> IndexSummary | None:
+    """Build the knowledge index when it is missing, stale, or a rebuild is asked for."""
+    index_dir, knowledge_dir = settings.path(settings.index_dir), settings.path(settings.knowledge_dir)
+    if not rebuild and not is_stale(index_dir, current_content(shop, knowledge_dir)):
+        return None
+    summary = build_index(shop, knowledge_dir, index_dir, MiniLMEmbeddings(threads=2), rebuild=rebuild,
+                          progress=terminal_progress)
+    log.info("%s", summary.line())
+    return summary
+
+
+def open_knowledge(settings: Settings, shop: Shop, *, auto_index: bool = True) -> KnowledgeBase:
+    """The knowledge base over a current index (built first when allowed)."""
+    if auto_index:
+        ensure_index(settings, shop)
+    index_dir = settings.path(settings.index_dir)
+    synonyms = read_yaml(settings.path(settings.config_dir) / "synonyms.yaml")
+    retriever = HybridRetriever(index_dir, MiniLMEmbeddings(threads=1), {str(k): str(v) for k, v in synonyms.items()})
+    retriever.embed("warm up")  # load the model now, not on a shopper's first question
+    return KnowledgeBase(retriever, Thresholds(min_similarity=settings.retrieval_min_score))
+
+
+def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase) -> Dialogue:
+    """Flows, actions, button sources and NLU wired into the dialogue manager."""
+    trade_in = TradeInActions(shop)
+    actions = {
+        "make_quote": trade_in.make_quote,
+        "accept_quote": trade_in.accept_quote,
+        "decline_quote": trade_in.decline_quote,
+    }
+    sources: dict[str, Callable[[Mapping[str, Any]], tuple[tuple[str, str], ...]]] = {
+        "popular_devices": lambda slots: tuple((name, name) for name in POPULAR),
+        "storage_options": lambda slots: _storage_buttons(shop, slots),
+    }
+    vocabulary = Vocabulary(frozenset(SLOT_TYPES), frozenset(actions), frozenset(sources))
+    flows = load_flows(settings.path(settings.flows_dir), vocabulary)
+    parts = DialogueParts(shop=shop, understander=Understander(shop.catalog), flows=flows, actions=actions,
+                          button_sources=sources, answerer=knowledge)
+    return Dialogue(parts)
+
+
+def _storage_buttons(shop: Shop, slots: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    device = shop.catalog.by_name(str(slots.get("device_model")))
+    if device is None:
+        return ()
+    return tuple((f"{s // 1024} TB" if s >= 1024 else f"{s} GB", str(s)) for s in device.storage_gb)
+
+
+def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, auto_index: bool = True) -> App:
+    """Build the whole bot: database, shop data, knowledge, dialogue, engine."""
+    shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+    db, sessions = open_database(settings)
+    knowledge = open_knowledge(settings, shop, auto_index=auto_index)
+    engine = Engine(sessions, build_dialogue(shop, settings, knowledge), clock=clock)
+    return App(settings, db, sessions, shop, knowledge, engine)

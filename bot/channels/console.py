@@ -1,0 +1,58 @@
+"""A console REPL: type messages, pick buttons by number. The conversation survives restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from typing import TextIO
+
+from bot.domain import Button, IncomingMessage, Outcome
+from bot.engine.engine import Engine
+
+CHANNEL = "console"
+
+
+def render(outcome: Outcome, out: TextIO) -> list[Button]:
+    """Print the replies; buttons become numbered choices. Returns the buttons on offer."""
+    offered: list[Button] = []
+    for reply in outcome.replies:
+        out.write(f"bot> {reply.text}\n")
+        for button in reply.buttons:
+            offered.append(button)
+            out.write(f"  [{len(offered)}] {button.label}\n")
+    out.flush()
+    return offered
+
+
+async def chat(engine: Engine, *, user: str = "local", stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+    """Run the REPL until end of input or /quit."""
+    out.write("Refurbot console. Type a message, a number to press a button, /quit to leave.\n")
+    offered: list[Button] = []
+    first = True
+    while True:
+        if first:
+            line = "/start"
+            first = False
+        else:
+            out.write("you> ")
+            out.flush()
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            line = line.rstrip("\n")
+            if line.strip() in ("/quit", "/exit"):
+                break
+        pressed = _pressed(line, offered)
+        msg = IncomingMessage(channel=CHANNEL, user_id=user, chat_id=user, message_id=str(uuid.uuid4()),
+                              text=None if pressed else line, button_payload=pressed.payload if pressed else None)
+        outcome = await engine.handle(msg)
+        new = render(outcome, out)
+        offered = new or offered
+
+
+def _pressed(line: str, offered: list[Button]) -> Button | None:
+    text = line.strip()
+    if text.isdigit() and 1 <= int(text) <= len(offered):
+        return offered[int(text) - 1]
+    return None

@@ -1,0 +1,260 @@
+"""The command line: chat, replay, index, search, ask, quote, eval, tickets."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bot.errors import PricingError, RefurbotError
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger("refurbot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, run one subcommand, and turn known errors into one clear line."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(level=args.log_level or settings.log_level, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for noisy in ("chromadb", "httpx", "alembic", "onnxruntime"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        return int(args.func(settings, args) or 0)
+    except RefurbotError as err:
+        print(f"refurbot: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run_bot.py", description="Refurbot: refurbished-electronics assistant")
+    parser.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--user", default="local", help="conversation identity (default: local)")
+    chat.set_defaults(func=cmd_chat)
+
+    replay = sub.add_parser("replay", help="JSONL in, JSONL out (see DESIGN.md)")
+    replay.add_argument("input", type=Path)
+    replay.add_argument("--out", type=Path)
+    replay.set_defaults(func=cmd_replay)
+
+    index = sub.add_parser("index", help="build or update the knowledge index")
+    index.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    index.set_defaults(func=cmd_index)
+
+    setup = sub.add_parser("setup", help="apply migrations and build the index if missing or stale")
+    setup.set_defaults(func=cmd_setup)
+
+    search = sub.add_parser("search", help="ranked knowledge passages for a query")
+    search.add_argument("query")
+    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--kind")
+    search.add_argument("--device")
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(func=cmd_search)
+
+    ask = sub.add_parser("ask", help="answer a question from the knowledge base")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(func=cmd_ask)
+
+    quote = sub.add_parser("quote", help="price a trade-in")
+    quote.add_argument("model")
+    quote.add_argument("--storage", type=int, required=True)
+    quote.add_argument("--condition", required=True, choices=["flawless", "good", "fair", "broken"])
+    quote.add_argument("--carrier", default="unlocked", choices=["unlocked", "att", "verizon", "tmobile", "other"])
+    quote.add_argument("--battery", type=int)
+    quote.add_argument("--json", action="store_true")
+    quote.set_defaults(func=cmd_quote)
+
+    evaluate = sub.add_parser("eval", help="evaluate understanding or retrieval on the labelled sets")
+    evaluate.add_argument("what", choices=["nlu", "retrieval"])
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(func=cmd_eval)
+
+    tickets = sub.add_parser("tickets", help="list handoff tickets")
+    tickets.add_argument("--open", action="store_true", help="only tickets not closed")
+    tickets.add_argument("--json", action="store_true")
+    tickets.set_defaults(func=cmd_tickets)
+    return parser
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    """Open the console chat."""
+    from bot.app import build_app
+    from bot.channels.console import chat
+
+    app = build_app(settings)
+    try:
+        asyncio.run(chat(app.engine, user=args.user))
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
+    """Replay a JSONL file through the engine."""
+    from bot.app import build_app
+    from bot.channels.replay import replay
+
+    app = build_app(settings)
+    out = args.out.open("w", encoding="utf-8") if args.out else sys.stdout
+
+    async def run() -> None:
+        with args.input.open(encoding="utf-8") as lines:
+            async for result in replay(app.engine, lines):
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+                out.flush()
+
+    try:
+        asyncio.run(run())
+    finally:
+        app.close()
+        if args.out:
+            out.close()
+    return 0
+
+
+def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
+    """Build or update the index and print the one-line summary."""
+    from bot.knowledge.embeddings import MiniLMEmbeddings
+    from bot.knowledge.index import build_index, terminal_progress
+    from bot.shop import load_shop
+
+    shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+    summary = build_index(shop, settings.path(settings.knowledge_dir), settings.path(settings.index_dir),
+                          MiniLMEmbeddings(threads=2), rebuild=args.rebuild, progress=terminal_progress)
+    print(summary.line())
+    return 0
+
+
+def cmd_setup(settings: Settings, args: argparse.Namespace) -> int:
+    """Migrate the database and make sure the index is current."""
+    from bot.app import ensure_index, open_database
+    from bot.shop import load_shop
+
+    db, _ = open_database(settings)
+    db.dispose()
+    shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+    summary = ensure_index(settings, shop)
+    print(summary.line() if summary else "database migrated; knowledge index is up to date")
+    return 0
+
+
+def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
+    """Print ranked chunks."""
+    from bot.app import open_knowledge
+    from bot.shop import load_shop
+
+    shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+    kb = open_knowledge(settings, shop)
+    hits = kb.retriever.search(args.query, k=args.k, kind=args.kind, device=args.device)
+    rows = [{"id": h.chunk.id, "doc_id": h.chunk.doc_id, "kind": h.chunk.kind, "title": h.chunk.title,
+             "score": round(h.score, 5), "similarity": round(h.similarity, 4), "bm25_rank": h.bm25_rank,
+             "vector_rank": h.vector_rank, "text": h.chunk.text} for h in hits]
+    if args.json:
+        _print_json(rows)
+    else:
+        for n, row in enumerate(rows, 1):
+            print(f"{n}. [{row['kind']}] {row['title']} ({row['score']}): {str(row['text'])[:120]}")
+    return 0
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    """Answer a question like the bot's faq path."""
+    from bot.app import open_knowledge
+    from bot.shop import load_shop
+
+    shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+    answer = open_knowledge(settings, shop).answer(args.question)
+    text = answer.text if answer.confident else (
+        "Sorry, that's outside what I know. I can help with trade-ins, refurbished vs new, "
+        "grades, warranty, returns and shipping.")
+    if args.json:
+        _print_json({"answer": text, "answered": answer.confident, "score": round(answer.score, 4),
+                     "sources": [{"id": s.id, "title": s.title, "kind": s.kind} for s in answer.sources]})
+    else:
+        print(text)
+    return 0
+
+
+def cmd_quote(settings: Settings, args: argparse.Namespace) -> int:
+    """Price a trade-in exactly as the chat does (the quote is not stored)."""
+    from bot.nlu.devices import DeviceMatcher
+    from bot.pricing.quote import quote_trade_in
+    from bot.shop import load_shop
+    from bot.storage.models import utcnow
+    from bot.storage.repo import new_id
+
+    shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+    mention = DeviceMatcher(shop.catalog).find(args.model)
+    device = shop.catalog.by_name(args.model) or (mention.device if mention else None)
+    if device is None:
+        raise PricingError(f"'{args.model}' is not in the catalog (try the name as the maker writes it)")
+    quote = quote_trade_in(device, storage_gb=args.storage, condition=args.condition, carrier=args.carrier,
+                           battery_health_pct=args.battery, rules=shop.rules, quote_id=new_id("Q"), now=utcnow(),
+                           table_version=shop.table_version)
+    if args.json:
+        _print_json(quote.to_json())
+    else:
+        from bot.engine.trade_in import TradeInActions
+
+        print(TradeInActions(shop).offer_reply(quote, locked=False).text)
+    return 0
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    """Evaluate NLU or retrieval on tests/data, tune and held-out parts side by side."""
+    from bot.evaluation import run_eval
+
+    report = run_eval(settings, args.what)
+    if args.json:
+        _print_json(report.data)
+    else:
+        print(report.text)
+    return 0
+
+
+def cmd_tickets(settings: Settings, args: argparse.Namespace) -> int:
+    """List handoff tickets."""
+    from bot.app import open_database
+    from bot.storage.repo import list_tickets
+
+    db, sessions = open_database(settings)
+    with sessions() as session:
+        rows = list_tickets(session, only_open=args.open)
+        data = [{"ticket_id": t.id, "status": t.status, "reason": t.reason, "created_at": t.created_at,
+                 "claimed_by": t.claimed_by, "quote_id": t.quote_id, "slots": t.slots} for t in rows]
+    db.dispose()
+    if args.json:
+        _print_json(data)
+    else:
+        for t in data:
+            print(f"{t['ticket_id']}  {t['status']:<8} {t['created_at']:%Y-%m-%d %H:%M}  {t['reason']}")
+        if not data:
+            print("no tickets")
+    return 0

@@ -1,0 +1,1 @@
+"""The engine: handle(IncomingMessage) -> Outcome; loads state, understands, runs flows, saves."""

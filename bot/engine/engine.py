@@ -1,0 +1,127 @@
+"""The engine entry point: handle(IncomingMessage) -> Outcome, serialised and idempotent."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain import IncomingMessage, Outcome, Reply
+from bot.engine import replies
+from bot.engine.dialogue import Dialogue
+from bot.engine.serialize import outcome_from_json, outcome_to_json
+from bot.engine.state import ConversationState
+from bot.engine.turn import Turn, TurnStore
+from bot.errors import DatabaseReadOnly, DatabaseUnavailable, StorageError
+from bot.nlu.text import clean_input
+from bot.storage import repo
+from bot.storage.db import translate_errors
+from bot.storage.models import utcnow
+
+log = logging.getLogger(__name__)
+RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0)
+
+
+class Engine:
+    """Loads state, runs the dialogue, saves everything in one transaction per message."""
+
+    def __init__(self, sessions: sessionmaker[Session], dialogue: Dialogue,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.sessions = sessions
+        self.dialogue = dialogue
+        self.clock = clock
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def handle(self, msg: IncomingMessage) -> Outcome:
+        """Process one message; messages of one conversation never run at the same time."""
+        lock = self._locks.get(msg.conversation_key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[msg.conversation_key] = lock
+        async with lock:
+            return await asyncio.to_thread(self.handle_sync, msg)
+
+    def handle_sync(self, msg: IncomingMessage) -> Outcome:
+        """The blocking body of handle(): retries while the database is briefly unavailable."""
+        for delay in (*RETRY_DELAYS_S, None):
+            try:
+                with translate_errors():
+                    return self._turn(msg)
+            except DatabaseUnavailable:
+                if delay is None:
+                    log.error("database unavailable; message %s not processed", msg.message_id)
+                    return Outcome(replies=(replies.storage_unavailable(),), intent=None)
+                time.sleep(delay)
+            except DatabaseReadOnly:
+                log.error("database is read-only; message %s not processed", msg.message_id)
+                return Outcome(replies=(replies.storage_unavailable(),), intent=None)
+            except StorageError:
+                log.exception("storage error on message %s", msg.message_id)
+                return Outcome(replies=(replies.storage_unavailable(),), intent=None)
+        raise AssertionError("unreachable")
+
+    def _turn(self, msg: IncomingMessage) -> Outcome:
+        with self.sessions() as session, session.begin():
+            conversation = repo.lock_conversation(session, key=msg.conversation_key, channel=msg.channel,
+                                                  chat_id=msg.chat_id)
+            seen = repo.find_processed(session, channel=msg.channel, event_id=msg.message_id)
+            if seen is not None:
+                log.info("duplicate %s:%s answered from the stored outcome", msg.channel, msg.message_id)
+                return outcome_from_json(seen.outcome, duplicate=True)
+            if conversation.user_id is None:
+                conversation.user_id = repo.ensure_user(session, channel=msg.channel, external_id=msg.user_id,
+                                                        display_name=msg.display_name)
+            text = clean_input(msg.text or "")
+            repo.add_message(session, conversation_id=conversation.id, direction="in",
+                             text=text if msg.button_payload is None else f"[button] {msg.button_payload}",
+                             payload=msg.button_payload, external_id=msg.message_id)
+            state = ConversationState.from_json(conversation.state)
+            turn = Turn(store=TurnStore(session, conversation.id), now=self.clock(), state=state,
+                        owner=conversation.owner)
+            out = self._respond(turn, msg, text)
+            outcome = Outcome(
+                replies=tuple(out), intent=turn.intent, flow=state.flow, slots=state.visible_slots(),
+                quote=turn.quote, sources=tuple(dict.fromkeys(turn.sources)), handoff=turn.handoff,
+            )
+            for reply in out:
+                repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text)
+            conversation.state = state.to_json()
+            conversation.owner = turn.owner
+            conversation.version += 1
+            conversation.updated_at = turn.now
+            repo.record_processed(session, channel=msg.channel, event_id=msg.message_id,
+                                  conversation_id=conversation.id, outcome=outcome_to_json(outcome))
+            log.info("turn conv=%s intent=%s flow=%s step=%s", conversation.id, turn.intent, state.flow, state.step)
+            return outcome
+
+    def _respond(self, turn: Turn, msg: IncomingMessage, text: str) -> list[Reply]:
+        if turn.owner != "bot":
+            return self._while_human(turn, msg, text)
+        if msg.button_payload:
+            return self.dialogue.on_button(turn, msg.button_payload[:200])
+        if not text or not any(ch.isalnum() for ch in text):
+            turn.intent = "fallback"
+            return [replies.empty_input()]
+        try:
+            return self.dialogue.on_text(turn, text)
+        except StorageError:
+            raise
+        except Exception:  # one bad message must never break the conversation
+            log.exception("dialogue failed on message %s", msg.message_id)
+            turn.intent = "fallback"
+            return [replies.internal_error()]
+
+    def _while_human(self, turn: Turn, msg: IncomingMessage, text: str) -> list[Reply]:
+        """A person owns the conversation: the bot stays quiet except to confirm or withdraw."""
+        turn.intent = "handoff"
+        if text.strip().casefold() in ("/cancel", "cancel", "/bot"):
+            turn.owner = "bot"
+            return [Reply("OK, you're back with the bot. How can I help?", replies.MENU)]
+        if turn.owner == "pending_human":
+            return [Reply("Thanks, I've added that to your request. A person will reply here soon.")]
+        return []

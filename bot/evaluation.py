@@ -1,0 +1,113 @@
+"""Evaluation on the labelled sets in tests/data: NLU and retrieval, tune and held-out parts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from bot.settings import PROJECT_ROOT, Settings
+
+DATA = PROJECT_ROOT / "tests" / "data"
+SCORED_SLOTS = ("device_model", "storage_gb", "condition", "carrier", "battery_health_pct", "account_locked",
+                "target_model")
+
+
+@dataclass(frozen=True)
+class Report:
+    """Printable text and machine-readable figures."""
+
+    text: str
+    data: dict[str, Any]
+
+
+def run_eval(settings: Settings, what: str) -> Report:
+    """Run one evaluation."""
+    from bot.app import open_knowledge
+    from bot.shop import load_shop
+
+    shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+    knowledge = open_knowledge(settings, shop)
+    if what == "nlu":
+        from bot.nlu.understand import Understander
+
+        return evaluate_nlu(Understander(shop.catalog), knowledge)
+    return evaluate_retrieval(knowledge)
+
+
+def _load(name: str) -> list[dict[str, Any]]:
+    return list(yaml.safe_load((DATA / name).read_text(encoding="utf-8")))
+
+
+def evaluate_nlu(understander: Any, knowledge: Any) -> Report:
+    """Intent accuracy, per-slot accuracy and confusions, as the engine sees an opening message."""
+    items = _load("nlu_eval.yaml") + [dict(i, split="holdout") for i in _load("nlu_holdout_fresh.yaml")]
+    data: dict[str, Any] = {}
+    lines = []
+    for split in ("tune", "holdout"):
+        part = [i for i in items if i["split"] == split]
+        correct, confusions = 0, Counter[tuple[str, str]]()
+        slot_total, slot_ok = Counter[str](), Counter[str]()
+        for item in part:
+            u = understander.understand(item["text"])
+            intent = u.intent
+            if intent == "fallback" and knowledge.answer(item["text"]).confident:
+                intent = "faq"  # the engine answers such a message from the knowledge base
+            if intent == item["intent"]:
+                correct += 1
+            else:
+                confusions[(item["intent"], intent)] += 1
+            expected = item.get("slots") or {}
+            for slot in SCORED_SLOTS:
+                want, got = expected.get(slot), u.slots.get(slot)
+                if want is None and got is None:
+                    continue
+                slot_total[slot] += 1
+                slot_ok[slot] += want == got
+        figures: dict[str, Any] = {"n": len(part), "intent_accuracy": round(correct / len(part), 4),
+                   "slot_accuracy": {s: round(slot_ok[s] / slot_total[s], 4) for s in slot_total},
+                   "confusions": [{"expected": e, "got": g, "count": c} for (e, g), c in confusions.most_common()]}
+        data[split] = figures
+        lines.append(f"{split:8} n={len(part):4}  intent={figures['intent_accuracy']:.3f}  " + "  ".join(
+            f"{s}={v:.3f}" for s, v in figures["slot_accuracy"].items()))
+        lines += [f"         confusion {c['expected']} -> {c['got']}: {c['count']}" for c in figures["confusions"]]
+    return Report("\n".join(lines), data)
+
+
+def evaluate_retrieval(knowledge: Any) -> Report:
+    """recall@1, recall@3 and MRR for BM25, vectors and hybrid; out-of-domain rejection; false rejection."""
+    items = _load("retrieval_eval.yaml") + [dict(i, split="holdout") for i in _load("retrieval_holdout_fresh.yaml")]
+    retriever = knowledge.retriever
+    data: dict[str, Any] = {}
+    lines = []
+    for split in ("tune", "holdout"):
+        part = [i for i in items if i["split"] == split]
+        inside = [i for i in part if i["docs"]]
+        outside = [i for i in part if not i["docs"]]
+        figures: dict[str, Any] = {"in_domain": len(inside), "out_of_domain": len(outside)}
+        for mode in ("bm25", "vector", "hybrid"):
+            r1 = r3 = mrr = 0.0
+            for item in inside:
+                hits = retriever.search(item["q"], k=10, mode=mode)
+                docs = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+                ranks = [docs.index(d) + 1 for d in item["docs"] if d in docs]
+                best = min(ranks) if ranks else None
+                r1 += best == 1
+                r3 += bool(best and best <= 3)
+                mrr += 1 / best if best else 0
+            figures[mode] = {"recall@1": round(r1 / len(inside), 4), "recall@3": round(r3 / len(inside), 4),
+                             "mrr": round(mrr / len(inside), 4)}
+        rejected = sum(not knowledge.answer(i["q"]).confident for i in outside)
+        false_rejected = sum(not knowledge.answer(i["q"]).confident for i in inside)
+        figures["ood_rejection"] = round(rejected / len(outside), 4) if outside else None
+        figures["false_rejection"] = round(false_rejected / len(inside), 4)
+        data[split] = figures
+        lines.append(f"{split} (in-domain {len(inside)}, out-of-domain {len(outside)})")
+        for mode in ("bm25", "vector", "hybrid"):
+            f = figures[mode]
+            lines.append(f"  {mode:7} recall@1={f['recall@1']:.3f} recall@3={f['recall@3']:.3f} mrr={f['mrr']:.3f}")
+        lines.append(f"  out-of-domain rejection={figures['ood_rejection']:.3f}  "
+                     f"in-domain false rejection={figures['false_rejection']:.3f}")
+    return Report("\n".join(lines), data)

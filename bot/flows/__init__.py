@@ -1,0 +1,1 @@
+"""Conversation flows: the YAML model, its loader and validator, and a pure executor."""

@@ -1,0 +1,94 @@
+"""Compose a short, cited answer from the best passages, or decline when nothing fits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.domain import Answer, Source
+from bot.knowledge.retriever import Hit, HybridRetriever
+
+MAX_SENTENCES = 3
+PASSAGES = 3
+SENTENCE_MARGIN = 0.12  # keep sentences nearly as relevant as the best one
+REDUNDANT = 0.85
+TOP_PASSAGE_BONUS = 0.10
+LEAD_SENTENCE_BONUS = 0.05  # two sentences this similar say the same thing: keep one
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Calibrated on the tuning part of tests/data/retrieval_eval.yaml (see `run_bot.py eval retrieval`).
+
+    A question is in scope when its best match in the knowledge base (a passage, a sentence, or an
+    in-scope exemplar) is at least `min_similarity`, and not much closer to an out-of-scope exemplar
+    than to that (`min_margin`): "how do I fix my cracked screen myself" is near the corpus, but nearer
+    to the out-of-scope examples in knowledge/scope_examples.yaml.
+    """
+
+    min_similarity: float = 0.30
+    min_margin: float = 0.06
+
+
+class KnowledgeBase:
+    """Answers questions from the index: the engine's `faq` path and `run_bot.py ask`."""
+
+    def __init__(self, retriever: HybridRetriever, thresholds: Thresholds | None = None) -> None:
+        self.retriever = retriever
+        self.thresholds = thresholds or Thresholds()
+
+    def answer(self, question: str) -> Answer:
+        """The answer with its sources; `confident` is False when the question is out of scope."""
+        if not self.retriever.knows_any_word(question):  # keyboard mash, emoji, another language
+            return Answer("", (), -1.0, confident=False)
+        corrected = self.retriever.correct(question)
+        vector = self.retriever.embed(corrected)
+        hits = self.retriever.search(corrected, k=5, vector=vector)
+        best = self.scope_score(vector, hits)
+        if not hits or best < 0:
+            return Answer("", (), best, confident=False)
+        sentences = self._best_sentences(hits[:PASSAGES], vector)
+        sources = tuple(dict.fromkeys(
+            Source(h.chunk.doc_id, h.chunk.title, h.chunk.kind) for h in hits[:PASSAGES]
+            if any(s_chunk == h.chunk.id for _, s_chunk in sentences)))
+        text = " ".join(s for s, _ in sentences)
+        cited = "; ".join(s.title for s in sources)
+        return Answer(f"{text}\n\nSource: {cited}", sources, best, confident=True)
+
+    def scope_score(self, vector: np.ndarray, hits: list[Hit]) -> float:
+        """How far inside the scope the question is: negative means out of scope."""
+        r = self.retriever
+        inside = max(max((h.similarity for h in hits), default=0.0), float((r.sentence_vectors @ vector).max()),
+                     float((r.in_scope_vectors @ vector).max()),
+                     float((r.question_vectors @ vector).max()) if len(r.question_vectors) else 0.0)
+        outside = float((r.out_of_scope_vectors @ vector).max())
+        return min(inside - self.thresholds.min_similarity, inside - outside - self.thresholds.min_margin)
+
+    def is_in_scope(self, question: str) -> bool:
+        """Whether the knowledge base can answer this question."""
+        return self.answer(question).confident
+
+    def _best_sentences(self, hits: list[Hit], vector: np.ndarray) -> list[tuple[str, str]]:
+        """Up to three sentences, led by the best passage, none saying the same thing twice."""
+        r = self.retriever
+        rank_of = {r.chunks.index(h.chunk): n for n, h in enumerate(hits)}
+        rows = [i for i, owner in enumerate(r.sentence_chunk) if int(owner) in rank_of]
+        if not rows:
+            return [(hits[0].chunk.text, hits[0].chunk.id)]
+        raw = r.sentence_vectors[rows] @ vector
+        # The top passage is what retrieval trusts most, and a section's first sentence usually states its point.
+        scores = [float(v) + (TOP_PASSAGE_BONUS if rank_of[int(r.sentence_chunk[row])] == 0 else 0.0)
+                  + (LEAD_SENTENCE_BONUS if row == 0 or r.sentence_chunk[row - 1] != r.sentence_chunk[row] else 0.0)
+                  for row, v in zip(rows, raw, strict=True)]
+        best = max(scores)
+        ranked = sorted(zip(rows, scores, strict=True), key=lambda pair: -pair[1])
+        picked: list[int] = []
+        for row, score in ranked:
+            if len(picked) == MAX_SENTENCES or score < best - SENTENCE_MARGIN:
+                break
+            vec = r.sentence_vectors[row]
+            if all(float(vec @ r.sentence_vectors[p]) < REDUNDANT for p in picked):
+                picked.append(row)
+        # Most relevant first: the opening sentence should answer the question.
+        return [(r.sentences[row], r.chunks[int(r.sentence_chunk[row])].id) for row in picked]

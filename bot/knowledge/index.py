@@ -1,0 +1,207 @@
+"""Build and open the knowledge index: Chroma (cosine, content-hash ids, incremental) plus BM25 data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.errors import KnowledgeError
+from bot.knowledge.documents import Chunk, chunk_document, load_documents, split_sentences
+from bot.knowledge.embeddings import MODEL_ID, MiniLMEmbeddings
+from bot.shop import Shop, read_yaml
+
+log = logging.getLogger(__name__)
+COLLECTION = "refurbot_knowledge"
+MANIFEST = "manifest.json"
+SENTENCE_VECTORS = "sentences.npy"
+HEADING_VECTORS = "headings.npy"
+SCOPE_VECTORS = "scope.npy"
+SCOPE_FILE = "scope_examples.yaml"
+QUESTION_VECTORS = "questions.npy"
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """What an index run did."""
+
+    documents: int
+    chunks: int
+    new: int
+    unchanged: int
+    removed: int
+    seconds: float
+
+    def line(self) -> str:
+        """The one-line summary printed after indexing."""
+        return (f"indexed {self.documents} documents, {self.chunks} chunks: {self.new} new, "
+                f"{self.unchanged} unchanged, {self.removed} removed in {self.seconds:.2f} s")
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything an index is built from: chunks, and scope exemplars (in and out of scope)."""
+
+    chunks: list[Chunk]
+    in_scope: list[str]
+    out_of_scope: list[str]
+    questions: list[tuple[str, str]]  # (document id, question)
+
+    def fingerprint(self) -> str:
+        """Identifies the content and embedding model of an index."""
+        digest = hashlib.sha256(MODEL_ID.encode())
+        for chunk in sorted(self.chunks, key=lambda c: c.id):
+            digest.update(chunk.id.encode())
+        digest.update(json.dumps([self.in_scope, self.out_of_scope, self.questions]).encode())
+        return digest.hexdigest()
+
+
+def current_content(shop: Shop, knowledge_dir: Path) -> Content:
+    """What the knowledge folder and catalog hold now."""
+    docs = load_documents(knowledge_dir / "docs", shop.policy, shop.catalog)
+    scope = read_yaml(knowledge_dir / SCOPE_FILE)
+    try:
+        in_scope, out_of_scope = [str(x) for x in scope["in_scope"]], [str(x) for x in scope["out_of_scope"]]
+    except (KeyError, TypeError):
+        raise KnowledgeError(f"{knowledge_dir / SCOPE_FILE}: needs 'in_scope' and 'out_of_scope' lists") from None
+    questions = [(doc.id, q) for doc in docs for q in doc.questions]
+    return Content([chunk for doc in docs for chunk in chunk_document(doc)], in_scope, out_of_scope, questions)
+
+
+def is_stale(index_dir: Path, content: Content) -> bool:
+    """True when the index is missing or was built from other content."""
+    manifest = index_dir / MANIFEST
+    if not manifest.exists() or not (index_dir / SCOPE_VECTORS).exists():
+        return True
+    try:
+        return bool(json.loads(manifest.read_text())["fingerprint"] != content.fingerprint())
+    except (ValueError, KeyError):
+        return True
+
+
+def open_collection(index_dir: Path) -> Any:
+    """The persistent Chroma collection (cosine space)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(path=str(index_dir / "chroma"),
+                                       settings=ChromaSettings(anonymized_telemetry=False))
+    return client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"},
+                                           embedding_function=None)
+
+
+def build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: MiniLMEmbeddings, *,
+                rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> IndexSummary:
+    """Upsert new chunks, delete removed ones, keep unchanged ones; write the manifest last."""
+    started = time.perf_counter()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    content = current_content(shop, knowledge_dir)
+    chunks = content.chunks
+    collection = open_collection(index_dir)
+    if rebuild and collection.count():
+        collection.delete(ids=collection.get(include=[])["ids"])
+    existing = set(collection.get(include=[])["ids"])
+    wanted = {c.id for c in chunks}
+    new = [c for c in chunks if c.id not in existing]
+    removed = sorted(existing - wanted)
+    if removed:
+        collection.delete(ids=removed)
+    for start in range(0, len(new), 64):
+        batch = new[start:start + 64]
+        vectors = embedder.embed([c.indexed_text for c in batch])
+        collection.upsert(ids=[c.id for c in batch], embeddings=vectors,
+                          documents=[c.indexed_text for c in batch], metadatas=[_metadata(c) for c in batch])
+        if progress:
+            progress(min(start + 64, len(new)), len(new))
+    _write_vectors(index_dir, content, embedder)
+    documents = len({c.doc_id for c in chunks})
+    return IndexSummary(documents, len(chunks), len(new), len(chunks) - len(new), len(removed),
+                        time.perf_counter() - started)
+
+
+def _metadata(chunk: Chunk) -> dict[str, str]:
+    meta = {"doc_id": chunk.doc_id, "kind": chunk.kind, "title": chunk.title}
+    if chunk.device:
+        meta["device"] = chunk.device
+    return meta
+
+
+def _write_vectors(index_dir: Path, content: Content, embedder: MiniLMEmbeddings) -> None:
+    """Sentence, heading and scope-exemplar vectors; texts embedded before reuse their stored vectors."""
+    chunks = content.chunks
+    old: dict[str, np.ndarray] = {}
+    manifest_path, vectors_path = index_dir / MANIFEST, index_dir / SENTENCE_VECTORS
+    if manifest_path.exists() and vectors_path.exists():
+        try:
+            previous = json.loads(manifest_path.read_text())
+            stored = np.vstack([np.load(index_dir / name) for name in
+                                (SENTENCE_VECTORS, HEADING_VECTORS, SCOPE_VECTORS, QUESTION_VECTORS)])
+            keys = previous["cache_keys"]
+            old = {s: stored[i] for i, s in enumerate(keys) if i < len(stored)}
+        except (ValueError, KeyError, OSError):
+            old = {}
+    sentences: list[str] = []
+    owners: list[int] = []
+    for n, chunk in enumerate(chunks):
+        for sentence in split_sentences(chunk.text):
+            sentences.append(sentence)
+            owners.append(n)
+    headings = [heading_text(c) for c in chunks]
+    scope = content.in_scope + content.out_of_scope
+    questions = [q for _, q in content.questions]
+    missing = [s for s in dict.fromkeys(sentences + headings + scope + questions) if s not in old]
+    fresh = dict(zip(missing, embedder.embed(missing), strict=True)) if missing else {}
+    np.save(vectors_path, np.array([old.get(s, fresh.get(s)) for s in sentences], dtype=np.float32))
+    np.save(index_dir / HEADING_VECTORS, np.array([old.get(h, fresh.get(h)) for h in headings], dtype=np.float32))
+    np.save(index_dir / SCOPE_VECTORS, np.array([old.get(x, fresh.get(x)) for x in scope], dtype=np.float32))
+    question_vectors = np.array([old.get(q, fresh.get(q)) for q in questions], dtype=np.float32).reshape(-1, 384)
+    np.save(index_dir / QUESTION_VECTORS, question_vectors)
+    sentence_vectors = np.array([old.get(s, fresh.get(s)) for s in sentences], dtype=np.float32)
+    question_chunk = _nearest_chunk_of_document(content, question_vectors, sentence_vectors, owners)
+    manifest = {"fingerprint": content.fingerprint(), "model": MODEL_ID,
+                "chunks": [asdict(c) for c in chunks], "sentences": sentences, "sentence_chunk": owners,
+                "in_scope": len(content.in_scope), "question_chunk": question_chunk,
+                "cache_keys": sentences + headings + scope + questions}
+    tmp = manifest_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest))
+    tmp.replace(manifest_path)
+
+
+def _nearest_chunk_of_document(content: Content, questions: np.ndarray, sentences: np.ndarray,
+                               owners: list[int]) -> list[int]:
+    """Point each question at the section of its document whose best sentence is closest to it."""
+    result: list[int] = []
+    owner = np.array(owners)
+    for (doc_id, _), vector in zip(content.questions, questions, strict=True):
+        rows = [i for i, c in enumerate(owners) if content.chunks[c].doc_id == doc_id]
+        if not rows:
+            result.append(next(i for i, c in enumerate(content.chunks) if c.doc_id == doc_id))
+            continue
+        best = rows[int(np.argmax(sentences[rows] @ vector))]
+        result.append(int(owner[best]))
+    return result
+
+
+def heading_text(chunk: Chunk) -> str:
+    """What a section is about, in a few words: its title and heading."""
+    return f"{chunk.title}. {chunk.heading}"
+
+
+def terminal_progress(done: int, total: int) -> None:
+    """A one-line progress bar on a terminal (silent when output is not a terminal)."""
+    if not sys.stderr.isatty() or total == 0:
+        return
+    width = 30
+    filled = int(width * done / total)
+    sys.stderr.write(f"\rembedding [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()

@@ -1,0 +1,1 @@
+"""Understanding: intent routing and slot extraction, deterministic and fast."""

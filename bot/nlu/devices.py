@@ -1,0 +1,166 @@
+"""Recognise catalog devices in free text: aliases, missing spaces, typos, ambiguity, unknown models."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from bot.catalog import Catalog, Device
+from bot.nlu.text import normalize, squash
+
+MAX_WINDOW = 6
+FUZZY_CUTOFF = 0.86
+_NOT_A_MODEL_START = frozenset(
+    "my a an the for to of i is it and or me your ur our this that with want sell buy trade get".split())
+_VARIANT_SUFFIXES = frozenset({"fe", "lite", "edge", "xl", "neo"})
+_FAMILY_WORDS = {
+    "iphone": "iPhone", "galaxy": "Galaxy", "samsung": "Galaxy", "pixel": "Pixel", "ipad": "iPad",
+    "macbook": "MacBook", "mac": "MacBook",
+}
+_FOREIGN_BRANDS = ("oneplus", "one plus", "motorola", "moto", "xiaomi", "huawei", "nokia", "oppo", "vivo",
+                   "sony", "xperia", "lg", "nothing phone", "surface", "blackberry", "razr", "redmi", "zte")
+_UNKNOWN_MODEL = re.compile(
+    r"\b(iphone|galaxy|pixel|ipad|macbook(?: pro| air)?|note|" + "|".join(_FOREIGN_BRANDS)
+    + r")\s?((?:[a-z]{0,2}\d{1,2}[a-z+]{0,5})(?:\s(?:pro|max|plus|ultra|mini|lite|fe|xl|s|r))*)\b"
+)
+
+
+@dataclass(frozen=True)
+class DeviceMention:
+    """What the text says about a device: a catalog device, candidates, or an unknown model."""
+
+    device: Device | None = None
+    candidates: tuple[Device, ...] = ()
+    unknown: str | None = None
+    span: tuple[int, int] = (0, 0)
+
+
+class DeviceMatcher:
+    """Matches token windows of the text against every alias, exact first, then fuzzy."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._index: dict[str, Device] = {}
+        for device in catalog.devices:
+            for alias in (device.name, *device.aliases, *_derived_aliases(device)):
+                for form in {squash(alias), squash(alias.replace("+", " plus")), squash(alias.replace(" plus", "+"))}:
+                    if form and not form.isdigit():
+                        self._index.setdefault(form, device)
+        self._keys = list(self._index)
+
+    def find_all(self, text: str) -> list[DeviceMention]:
+        """Every device mention in the text, left to right."""
+        tokens = normalize(text).split()
+        found: list[DeviceMention] = []
+        i = 0
+        while i < len(tokens):
+            mention = self._match_at(tokens, i)
+            if mention is None:
+                i += 1
+                continue
+            found.append(mention)
+            i = mention.span[1]
+        if not found:
+            family = self._family_only(tokens, normalize(text))
+            if family is not None:
+                found.append(family)
+        return found
+
+    def find(self, text: str) -> DeviceMention | None:
+        """The first device mention, if any."""
+        mentions = self.find_all(text)
+        return mentions[0] if mentions else None
+
+    def _match_at(self, tokens: list[str], start: int) -> DeviceMention | None:
+        for end in range(min(len(tokens), start + MAX_WINDOW), start, -1):
+            key = squash("".join(tokens[start:end]))
+            if not key or key.isdigit():
+                continue
+            device = self._index.get(key)
+            if device is not None:
+                if end < len(tokens) and tokens[end] in _VARIANT_SUFFIXES:  # "s21 fe" is another phone
+                    return DeviceMention(unknown=_title(" ".join(tokens[start:end + 1])), span=(start, end + 1))
+                return DeviceMention(device=device, span=(start, end))
+        if tokens[start] in _NOT_A_MODEL_START:
+            return None
+        for end in range(min(len(tokens), start + MAX_WINDOW), start, -1):
+            key = squash("".join(tokens[start:end]))
+            if len(key) < 5 or not re.search(r"\d", key) or not re.match(r"[a-z]", key):
+                continue
+            close = difflib.get_close_matches(key, self._keys, n=1, cutoff=FUZZY_CUTOFF)
+            if close and _same_digits(key, close[0]):
+                return DeviceMention(device=self._index[close[0]], span=(start, end))
+        return None
+
+    def _family_only(self, tokens: list[str], text: str) -> DeviceMention | None:
+        unknown = _UNKNOWN_MODEL.search(text)
+        if unknown:
+            return DeviceMention(unknown=_title(unknown.group(0)))
+        for token in tokens:
+            family = _FAMILY_WORDS.get(token) or _fuzzy_family(token)
+            if family:
+                members = tuple(d for d in self._catalog.devices if d.family == family)
+                return DeviceMention(candidates=members)
+        return None
+
+    def resolve_in_family(self, family_of: DeviceMention, text: str) -> DeviceMention | None:
+        """Read a short model reference ('a 15', 'the m3') in the family of another mention."""
+        prefix = _family_prefix(family_of)
+        if prefix is None:
+            return None
+        tokens = normalize(text).split()
+        for start in range(len(tokens)):
+            if tokens[start] in _NOT_A_MODEL_START:
+                continue
+            for end in range(min(len(tokens), start + 3), start, -1):
+                device = self._index.get(squash(prefix + "".join(tokens[start:end])))
+                if device is not None and device is not family_of.device:
+                    return DeviceMention(device=device, span=(start, end))
+        return None
+
+    def family_candidates(self, text: str) -> tuple[Device, ...]:
+        """Devices whose canonical name starts with the text (for 'macbook air' style answers)."""
+        key = squash(text)
+        return tuple(d for d in self._catalog.devices if key and squash(d.name).startswith(key))
+
+
+def _derived_aliases(device: Device) -> list[str]:
+    """Forms people type that follow from the name: 'iPhone 13 Pro' -> '13 pro'; 'Galaxy S23' -> 's23'."""
+    name = device.name.casefold()
+    out: list[str] = []
+    for prefix in ("iphone ", "galaxy "):
+        if name.startswith(prefix) and not name.startswith("iphone se"):
+            out.append(name.removeprefix(prefix))
+    out.append(name.replace("pro max", "promax"))
+    return out
+
+
+def _family_prefix(mention: DeviceMention) -> str | None:
+    if mention.device is not None:
+        return {"iPhone": "iphone", "Galaxy": "galaxy", "Pixel": "pixel", "iPad": "ipad",
+                "MacBook": "macbook air"}.get(mention.device.family)
+    if mention.unknown:
+        first = mention.unknown.split()[0].casefold()
+        return first if first in ("iphone", "galaxy", "pixel", "ipad") else None
+    return None
+
+
+def _same_digits(a: str, b: str) -> bool:
+    """Typos never change a model number: 'iphne13' may match 'iphone13', never 'iphone12'."""
+    return re.findall(r"\d+", a) == re.findall(r"\d+", b)
+
+
+def _fuzzy_family(token: str) -> str | None:
+    if len(token) < 5:
+        return None
+    close = difflib.get_close_matches(token, list(_FAMILY_WORDS), n=1, cutoff=0.8)
+    return _FAMILY_WORDS[close[0]] if close else None
+
+
+def _title(text: str) -> str:
+    words = []
+    for word in text.split():
+        words.append({"iphone": "iPhone", "ipad": "iPad", "macbook": "MacBook", "oneplus": "OnePlus"}.get(
+            word, word.upper() if re.fullmatch(r"[a-z]\d+\w*", word) else word.capitalize()))
+    return " ".join(words)

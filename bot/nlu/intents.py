@@ -1,0 +1,125 @@
+"""Intent rules: ordered, high-precision patterns over normalised text."""
+
+from __future__ import annotations
+
+import re
+
+from bot.nlu.text import normalize
+
+INTENTS = ("greet", "thanks", "help", "trade_in", "compare", "upgrade", "faq", "handoff", "cancel", "restart",
+           "fallback")
+
+_HANDOFF = re.compile(
+    r"\b(?:human|humans|hooman|person|agent|representative|rep|operator|real (?:person|people)|someone real|"
+    r"live (?:chat|support|agent|person)|customer (?:service|support|care)|support team|talk to (?:some|a|an|the)|"
+    r"speak (?:to|with)|call me|phone number to call|manager|supervisor)\b|"
+    r"(?:payout|payment|money|paypal|transfer|deposit)\b.{0,40}\b(?:never|not|hasn'?t|havent|haven'?t|didn'?t|missing|"
+    r"still) (?:arrived|came|received|got|showed|paid|been paid|here)|"
+    r"(?:haven'?t|havent|didn'?t|did not|never|still not|not) (?:been )?(?:got|gotten|received|get|paid)\b.{0,30}"
+    r"(?:payout|payment|money|paid)|"
+    r"dispute|counter ?offer.{0,30}(?:unfair|wrong|too low|ridiculous|scam|disagree|not fair|reject)|"
+    r"(?:arrived|came|showed up|delivered|box was).{0,30}(?:damaged|broken|cracked|smashed|dented)|"
+    r"(?:damaged|broken) (?:in|during) (?:shipping|transit|delivery)|warranty claim|"
+    r"(?:file|make|start|open) a (?:warranty )?claim|fraud|stolen identity|charged twice|double charged|"
+    r"wrong charge|refund (?:never|hasn'?t|not)|scam(?:med)?\b|this is useless|you(?:'re| are) useless|"
+    r"useless bot|stupid bot|not helpful|not helping|doesn'?t help|waste of time|ugh+\b|wtf\b|"
+    r"counter(?:ed|offer)?\b.{0,60}\b(?:ridiculous|unfair|wrong|too low|scam|joke|not fair|insulting)|"
+    r"\b(?:i|we) (?:want|need) (?:someone|somebody)|\bsomeone (?:to|who) (?:look|help|check|call)|"
+    r"still no (?:paypal |bank |ach )?(?:payment|payout|money|deposit)|report (?:shipping|transit|delivery) damage|"
+    r"(?:showed up|arrived|came) (?:crushed|smashed|broken|damaged)|used my (?:card|account|identity)|"
+    r"unauthori[sz]ed|identity theft|hacked"
+)
+_CANCEL = re.compile(
+    r"^(?:/cancel|cancel|stop|nevermind|never mind|nvm|forget it|forget about it|quit|exit|abort|"
+    r"no thanks stop|cancel (?:that|this|it|the (?:quote|trade ?in|trade|offer|whole thing)|everything|pls|please)|"
+    r"stop (?:this|it|pls|please)|i changed my mind|changed my mind|not interested(?: anymore)?|leave it)\b.{0,25}$"
+)
+_RESTART = re.compile(r"^(?:/start over|start over|restart|start again|reset|begin again|from the (?:start|top))\b")
+_GREET = re.compile(
+    r"^(?:/start|hi+|hey+|hello+|helo|hiya|howdy|yo+|sup|wassup|whats up|what's up|good (?:morning|afternoon|evening)|"
+    r"gm|greetings|hola|heya|hi there|hey there|hello there)(?:\s+(?:there|bot|team|guys|all|everyone|loop|"
+    r"loop market|friend|!+))*[!. ]*$"
+)
+_THANKS = re.compile(
+    r"^(?:thanks?|thank you|thank u|thx|thnx|ty|tysm|cheers|appreciate it|great thanks|cool thanks?|ok thanks?|"
+    r"okay thanks?|awesome|perfect thanks|bye|goodbye|good bye|see ya|cya|later|ttyl|have a good (?:day|one)|"
+    r"cool|ok cool|got it|great)\b.{0,25}$"
+)
+_HELP = re.compile(
+    r"^(?:/help|help|help me|menu|options|commands|what can (?:you|u) do|what do (?:you|u) do|how does this work|"
+    r"what (?:are|r) (?:you|u)|who (?:are|r) (?:you|u)|what can i do here|start|\?+)\b.{0,20}$|"
+    r"^what (?:are|r) (?:my|the|your|ur) options|^(?:show|give) me (?:the )?(?:menu|options)"
+)
+_UPGRADE = re.compile(
+    r"\bupgrad|\bswitch(?:ing)? (?:to|from)\b|\bmove (?:up )?to\b|\bthinking (?:about|of) (?:getting )?(?:a|an|the)\b|"
+    r"\bfor (?:a|an|the) (?:new|newer|refurb)|\btrade (?:in )?(?:my|it) .{0,40}\bfor (?:a|an|the)?\b|\bgo (?:to|from)\b|"
+    r"\bworth (?:upgrading|switching)|\breplace (?:my|it)\b.{0,30}\bwith\b|\bget (?:a|the) newer"
+)
+_TRADE = re.compile(
+    r"\bsell|\bselling|\bsold\b|\btrade|\btrde|\btrad in|\btradein|\bbuy ?back|\bworth\b(?! it)|\bquote|\boffer\b|"
+    r"how much (?:will|would|do|can|could|does|ya|you|u|r|are)\b.{0,20}\b(?:give|pay|offer|get|buy)|"
+    r"\b(?:give|pay|offer) (?:me|for)\b|\bbuy my\b|\bbuy (?:a|an) used\b|\bget for (?:my|it|a)\b|\bcash (?:for|out)\b|"
+    r"\bvalue of my\b|\bvalue my\b|what(?:'s| is| s) (?:my|it) (?:phone |device )?(?:worth|value)|\bappraise|"
+    r"\bget rid of\b|\bunload\b|\bpay (?:for|me)\b|\bhow much for (?:my|a|an|the)\b|\bwhat can i get\b"
+)
+_COMPARE = re.compile(
+    r"\brefurb|\bvs\.?\b|\bversus\b|\bcompar|\bnew or\b|\bor new\b|\bthan new\b|\bworth it\b|\bcheaper\b|"
+    r"\bprice (?:of|for|on)\b|\bhow much (?:is|are|for|does|do) (?:a|an|the|ur|your|you)\b|\bcost|\bsavings?\b|\bsave\b|"
+    r"\bdeal on\b|\bbuy(?:ing)? (?:a|an|the)\b|\bin stock\b|\bdo you (?:have|sell|carry)\b|\bprices?\b|"
+    r"\bselling (?:a|an|the)\b|\bhow much (?:is|are)\b|\blooking (?:for|to buy)\b|\bwant (?:a|to buy)\b|\bpremium\b"
+)
+_FAQ = re.compile(
+    r"warrant|waranty|warrenty|wrranty|guarantee|\breturns?\b|return policy|refund|exchange|\bgrades?\b|grading|"
+    r"batter|batery|battry|shipping|ship (?:it|my|the)|shipped|delivery|deliver|label|payout|get paid|paypal|"
+    r"\bach\b|bank|\bship\b|wipe|erase|factory reset|back ?up|my data|icloud|find my|activation|google account|"
+    r"samsung account|\block|carrier|any network|\bsim\b|financ|balance on|still owe|green|environment|\beco\b|"
+    r"co2|carbon|planet|e-?waste|recycl|sustainab|emission|footprint|inspect|tested|charger|cable|in the box|"
+    r"water ?(?:proof|resist)|legit|trustworth|reliable|quality|\bmeans?\b|policy|support hours|hours|cosmetic|"
+    r"certified|difference between|used vs|vs used|right to repair|protection plan|insurance|apple ?care|"
+    r"counter ?offer|worse shape|worse condition|how old|privacy|\bscam\b|\bfees?\b|free shipping|"
+    r"how long (?:is|does|do|will|until)|arrive damaged|damaged in|who (?:is|are) loop|about loop|loop market"
+)
+_QUESTION = re.compile(
+    r"^(?:how|what|whats|what's|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any)\b|\?$"
+)
+_PRICE_ASK = re.compile(r"how much|\bworth\b(?! it)|\bprices?\b|\bcost|\bpay me|offer me|give me|\bbuy my\b")
+_MY_DEVICE = re.compile(r"\b(?:my|mine|i have|i got|ive got|i've got|i own|our|have (?:a|an)|want (?:a|an|the))\b")
+
+
+def classify(text: str, *, devices: int, has_trade_slots: bool) -> tuple[str, float]:
+    """The intent of an opening message and a confidence in [0, 1]."""
+    norm = normalize(text)
+    if not norm or not re.search(r"\w", norm):
+        return "fallback", 1.0
+    if _CANCEL.search(norm):
+        return "cancel", 0.95
+    if _RESTART.search(norm):
+        return "restart", 0.95
+    if _HANDOFF.search(norm):
+        return "handoff", 0.9
+    if _GREET.search(norm):
+        return "greet", 0.95
+    if _THANKS.search(norm):
+        return "thanks", 0.9
+    if _HELP.search(norm):
+        return "help", 0.9
+    if _FAQ.search(norm) and _QUESTION.search(norm) and not _PRICE_ASK.search(norm) and not has_trade_slots:
+        return "faq", 0.8
+    if not devices and _QUESTION.search(norm) and re.search(r"refurb", norm) and not _PRICE_ASK.search(norm):
+        return "faq", 0.7
+    if devices >= 2 and (_UPGRADE.search(norm) or _MY_DEVICE.search(norm) or re.search(r"\bto\b", norm)):
+        return "upgrade", 0.9
+    if devices >= 1 and _UPGRADE.search(norm) and _MY_DEVICE.search(norm):
+        return "upgrade", 0.7
+    refurb_shopping = re.search(r"refurb", norm) and not re.search(r"\bsell|\btrade|\bbuy my|\boffer me|\bgive me", norm)
+    if _TRADE.search(norm) and not refurb_shopping:
+        return "trade_in", 0.9 if devices or _MY_DEVICE.search(norm) else 0.75
+    if devices and _COMPARE.search(norm):
+        return "compare", 0.85
+    if devices and (has_trade_slots or _MY_DEVICE.search(norm)):
+        return "trade_in", 0.7
+    if devices:
+        return "compare", 0.5
+    if _FAQ.search(norm):
+        return "faq", 0.5
+    return "fallback", 0.3

@@ -1,0 +1,164 @@
+"""Slot extractors: storage, condition, carrier, battery health, account lock, email, yes/no."""
+
+from __future__ import annotations
+
+import re
+
+from bot.nlu.text import normalize
+
+CONDITIONS = ("flawless", "good", "fair", "broken")
+CARRIERS = ("unlocked", "att", "verizon", "tmobile", "other")
+STORAGE_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
+
+_TB = re.compile(r"\b(\d(?:\.\d)?)\s?(?:tb|terabytes?|tera|t)\b")
+_GB = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?|gigabytes?|g|gbs)\b")
+_BATTERY = [
+    re.compile(r"\b(?:batt(?:ery)?|bh|battery health|health)\s?(?:health\s?)?(?:is|at|of|=|:|shows|says|)"
+               r"\s?(?:like|around|about|~)?\s?(\d{2,3})\s?(?:%|percent|pct)?"),
+    re.compile(r"\b(\d{2,3})\s?(?:%|percent|pct)\s?(?:battery|batt|bh|health|max capacity)"),
+]
+_NEGATED = re.compile(
+    r"\b(?:no|not|never|without|zero|0|nothing)\s(?:any\s|a\s|single\s|visible\s|real\s)?"
+    r"(?:cracks?|cracked|dents?|dented|damage|damaged|issues?|problems?|broken|chips?|scratch(?:es|ed)?|marks?)\b"
+)
+_NO_SCRATCHES = re.compile(r"\b(?:no|not a|zero|without|0) (?:single |visible )?(?:scratch|marks?)")
+_CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("broken", re.compile(
+        r"crack|crak|cracek|crakc|shatter|smash|\bbroke|busted|won'?t (?:turn|power|boot|charge|hold)|"
+        r"(?:doesn'?t|does not|dont|don'?t|will not|wont|cant|can'?t|not) (?:turn(?:ing)? on|power(?:ing)? on|"
+        r"boot|charg|hold|work)|\bdead\b|no power|water ?damage|liquid|got wet|fell in|"
+        r"(?:face ?id|touch ?id|camera|speaker|mic|button|charging port|port|screen|lcd|display)"
+        r"\s(?:is\s|are\s)?(?:not working|broken|busted|dead|doesn'?t work|dont work|messed up)|"
+        r"not working|doesn'?t work|black screen|lines on (?:the )?screen|ghost touch|dead pixels|"
+        r"bricked|won'?t turn on|for parts")),
+    ("fair", re.compile(
+        r"\bdent|heav(?:y|ily) (?:scratch|use|wear|scuff)|deep scratch|lots? of scratch|many scratch|"
+        r"tons of scratch|beat ?up|beaten|\brough\b|well ?used|worn out|chipped|scuffed up|heavily scuffed|"
+        r"pretty scratched|very scratched|scratched up|banged up|heavy wear")),
+    ("good", re.compile(
+        r"light (?:scratch|scuff|wear|marks?)|minor (?:scratch|scuff|wear|marks?)|small scratch|few scratch|"
+        r"some scratch|little scratch|normal (?:wear|use)|some wear|signs? of (?:use|wear)|gently used|"
+        r"\bscratch(?:es|ed)?\b|scuffs?\b|good (?:condition|shape)|pretty good|decent|lightly used|"
+        r"hairline|micro ?scratch|ok condition|okay condition|works fine")),
+    ("flawless", re.compile(
+        r"like new|\bmint\b|perfect|pristine|flawless|brand new|new condition|never used|immaculate|"
+        r"10/10|no marks|excellent condition|no scratch|not a scratch|spotless|like brand new|basically new|"
+        r"always (?:had|in) a case|mint condition|barely used")),
+]
+_NAMED_CONDITION = re.compile(
+    r"\b(flawless|good|fair|broken) (?:condition|shape)\b|\bcondition(?: is|:)? (flawless|good|fair|broken)\b")
+_CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("tmobile", re.compile(r"\bt[- ]?mobile\b|\btmo\b|\btmobil\b")),
+    ("verizon", re.compile(r"\bverizon\b|\bvzw\b|\bverison\b|\bverzion\b")),
+    ("att", re.compile(r"\bat ?and ?t\b|\batt\b|\batnt\b|\bat&t\b|\bat t\b")),
+    ("other", re.compile(r"\bcricket\b|\bmetro(?: ?pcs)?\b|\bus cellular\b|\bboost\b|\bmint mobile\b|"
+                         r"\bvisible\b|\bstraight ?talk\b|\bsprint\b|\bxfinity\b|\bspectrum\b|\btracfone\b")),
+    ("unlocked", re.compile(r"\bunlocked\b|\bfactory unlocked\b|\bno carrier\b|\bsim ?free\b|\bunlock\b")),
+]
+_LOCKED = re.compile(
+    r"icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:still )?(?:on|enabled)|"
+    r"google ?lock|frp|samsung account lock|locked to (?:my |an |a |someone'?s |the )?(?:icloud|apple|account|"
+    r"google|samsung)|can'?t (?:sign|log) out|forgot (?:my )?(?:apple ?id|password|icloud)|\blocked icloud")
+_UNLOCKED_ACCOUNT = re.compile(
+    r"(?:signed|logged) out|find ?my (?:iphone |phone )?(?:is )?(?:off|disabled)|turned off find ?my|"
+    r"removed (?:my |the )?(?:icloud|account|google|apple ?id|samsung)|not (?:icloud |account )?locked|"
+    r"no activation lock|no icloud lock|(?:icloud|account|find ?my) (?:is )?removed|already (?:erased|reset)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|k|accept|accepted|deal|sounds good|"
+                  r"lets do it|let's do it|do it|go ahead|i accept|absolutely|of course|please do|yes please)\b")
+_NO = re.compile(r"^(?:n|no|nope|nah|decline|declined|pass|not now|no thanks|no thank you|not really)\b")
+
+
+def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
+    """Storage in GB ('256gb', '256 gigs', '1tb' -> 1024); a bare '256' only when asked for."""
+    norm = normalize(text)
+    match = _TB.search(norm)
+    if match:
+        size = int(float(match.group(1)) * 1024)
+        return size if size in STORAGE_SIZES else None
+    for match in _GB.finditer(norm):
+        size = int(match.group(1))
+        if size in STORAGE_SIZES:
+            return size
+    if bare_number:
+        numbers = [int(n) for n in re.findall(r"\b(\d{2,4})\b", norm) if int(n) in STORAGE_SIZES]
+        return numbers[0] if len(numbers) == 1 else None
+    return None
+
+
+def extract_condition(text: str, *, bare_word: bool = False) -> str | None:
+    """The worst condition the text describes, per the shop's definitions."""
+    norm = normalize(text)
+    stripped = _NEGATED.sub(" ", norm)
+    described = [value for value, pattern in _CONDITION_PATTERNS if pattern.search(stripped)]
+    named = _NAMED_CONDITION.search(norm)
+    if named:
+        described.append(named.group(1) or named.group(2))
+    if not described and _NO_SCRATCHES.search(norm):
+        described.append("flawless")
+    if described:  # the worst condition described wins: "like new but the screen is cracked" is broken
+        return max(described, key=CONDITIONS.index)
+    if bare_word:
+        for value in CONDITIONS:
+            if re.search(rf"\b{value}\b", norm):
+                return value
+        if re.search(r"\b(?:new|excellent|great)\b", norm):
+            return "flawless"
+        if re.search(r"\b(?:ok|okay|fine|alright)\b", norm):
+            return "good"
+        if re.search(r"\b(?:bad|poor|terrible)\b", norm):
+            return "fair"
+    return None
+
+
+def extract_carrier(text: str) -> str | None:
+    """The carrier the phone is tied to, or 'unlocked'."""
+    norm = normalize(text.replace("&", " and "))
+    for value, pattern in _CARRIER_PATTERNS:
+        if pattern.search(norm):
+            return value
+    return None
+
+
+def extract_battery(text: str) -> int | None:
+    """Battery health in percent ('battery 84%', 'batt health 79')."""
+    norm = normalize(text)
+    for pattern in _BATTERY:
+        match = pattern.search(norm)
+        if match and 1 <= int(match.group(1)) <= 100:
+            return int(match.group(1))
+    return None
+
+
+def extract_account_locked(text: str) -> bool | None:
+    """True for an activation/Google/Samsung lock, False when the shopper says it is removed."""
+    norm = normalize(text)
+    if _UNLOCKED_ACCOUNT.search(norm):
+        return False
+    if _LOCKED.search(norm):
+        return True
+    return None
+
+
+def extract_email(text: str) -> str | None:
+    """The first email address in the text."""
+    match = _EMAIL.search(text)
+    return match.group(0).rstrip(".") if match else None
+
+
+def extract_yes_no(text: str) -> bool | None:
+    """True for yes-like answers, False for no-like answers."""
+    norm = normalize(text)
+    if _NO.search(norm):
+        return False
+    if _YES.search(norm):
+        return True
+    return None
+
+
+def extract_percent(text: str) -> int | None:
+    """A bare percentage or number 1-100 (an answer to 'what is the battery health?')."""
+    match = re.search(r"\b(\d{1,3})\s?%?", normalize(text))
+    if match and 1 <= int(match.group(1)) <= 100:
+        return int(match.group(1))
+    return None

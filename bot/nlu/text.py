@@ -1,0 +1,31 @@
+"""Text clean-up shared by the NLU: lower-case, spacing, control characters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_INPUT_CHARS = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_input(text: str) -> str:
+    """Strip control characters and surrounding space; keep at most MAX_INPUT_CHARS."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()[:MAX_INPUT_CHARS]
+
+
+def normalize(text: str) -> str:
+    """Lower-case, straighten quotes and separate words for matching."""
+    text = text.casefold().replace("’", "'").replace("‘", "'")
+    text = text.replace("&", " and ").replace("at and t", "att")
+    text = re.sub(r"[^\w+%@.'$ -]", " ", text)
+    text = re.sub(r"(?<=\w)[.,!?;:]+(?=\s|$)", " ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def squash(text: str) -> str:
+    """Remove everything but letters, digits and '+', for spacing-insensitive matching."""
+    return re.sub(r"[^a-z0-9+]", "", text.casefold())

@@ -1,0 +1,1 @@
+"""Pricing: pure functions over validated rules and the catalog; Decimal money, no I/O."""

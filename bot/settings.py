@@ -1,0 +1,105 @@
+"""Settings: defaults in config/settings.yaml, overridden by .env and the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from bot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = PROJECT_ROOT / "config" / "settings.yaml"
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot; see .env.example for the meaning of each."""
+
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env", extra="ignore", yaml_file=SETTINGS_FILE, frozen=True
+    )
+
+    database_url: str = "sqlite:///var/refurbot.db"
+    data_dir: Path = Path("var")
+    index_dir: Path = Path("var/index")
+    config_dir: Path = Path("config")
+    flows_dir: Path = Path("flows")
+    knowledge_dir: Path = Path("knowledge")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    timezone: str = "America/New_York"
+
+    retrieval_min_score: float = 0.30
+    embeddings: Literal["minilm-onnx", "openai"] = "minilm-onnx"
+
+    llm_provider: Literal["none", "openai"] = "none"
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = Field(8.0, gt=0, le=120)
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_secret: SecretStr | None = None
+    support_chat_id: int | None = None
+    support_agent_ids: list[int] = Field(default_factory=list)
+    handoff_unclaimed_minutes: int = Field(30, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not (value.startswith("sqlite:///") or value.startswith("postgresql+psycopg://")):
+            raise ValueError("use sqlite:///path/to/file.db or postgresql://user@host:port/dbname")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Order of precedence: arguments, environment, .env, config/settings.yaml."""
+        return (init_settings, env_settings, dotenv_settings, YamlConfigSettingsSource(settings_cls))
+
+    def path(self, value: Path) -> Path:
+        """Resolve a configured path against the project root."""
+        return value if value.is_absolute() else PROJECT_ROOT / value
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, when the database is SQLite."""
+        if not self.database_url.startswith("sqlite:///"):
+            return None
+        return self.path(Path(self.database_url.removeprefix("sqlite:///")))
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL with a relative SQLite path made absolute."""
+        sqlite = self.sqlite_path
+        return f"sqlite:///{sqlite}" if sqlite is not None else self.database_url
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning any invalid value into one clear ConfigError line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(
+            f"setting {name.upper()} is invalid: {first['msg']} "
+            f"(fix it in the environment, .env or {SETTINGS_FILE.relative_to(PROJECT_ROOT)})"
+        ) from None
+    except Exception as err:  # a malformed settings.yaml surfaces as a YAML error
+        raise ConfigError(f"{SETTINGS_FILE.relative_to(PROJECT_ROOT)} cannot be read: {err}") from None

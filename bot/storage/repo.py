@@ -1,0 +1,142 @@
+"""Repository functions: explicit session, keyword arguments, one job each."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.storage.models import Conversation, Message, ProcessedEvent, QuoteRow, Ticket, User, utcnow
+
+
+def new_id(prefix: str) -> str:
+    """A short, unguessable, human-readable id such as Q-7F3K9A2C."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return prefix + "-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def _insert_ignore(session: Session, model: type[Any], values: dict[str, Any], keys: list[str]) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
+def lock_conversation(session: Session, *, key: str, channel: str, chat_id: str) -> Conversation:
+    """Get or create the conversation row and hold its lock until the transaction ends."""
+    now = utcnow()
+    _insert_ignore(
+        session,
+        Conversation,
+        {"key": key, "channel": channel, "chat_id": chat_id, "owner": "bot", "state": {},
+         "version": 0, "created_at": now, "updated_at": now},
+        ["key"],
+    )
+    stmt = select(Conversation).where(Conversation.key == key).with_for_update()
+    return session.execute(stmt).scalar_one()
+
+
+def get_conversation(session: Session, key: str) -> Conversation | None:
+    """The conversation with this key, if any (no lock)."""
+    return session.execute(select(Conversation).where(Conversation.key == key)).scalar_one_or_none()
+
+
+def ensure_user(session: Session, *, channel: str, external_id: str, display_name: str | None) -> int:
+    """The id of this channel user, created on first sight."""
+    _insert_ignore(
+        session, User,
+        {"channel": channel, "external_id": external_id, "display_name": display_name, "created_at": utcnow()},
+        ["channel", "external_id"],
+    )
+    stmt = select(User.id).where(User.channel == channel, User.external_id == external_id)
+    return session.execute(stmt).scalar_one()
+
+
+def find_processed(session: Session, *, channel: str, event_id: str) -> ProcessedEvent | None:
+    """The stored outcome of an already processed event, if any."""
+    stmt = select(ProcessedEvent).where(ProcessedEvent.channel == channel, ProcessedEvent.event_id == event_id)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def record_processed(
+    session: Session, *, channel: str, event_id: str, conversation_id: int, outcome: dict[str, Any]
+) -> None:
+    """Remember that an event was processed, with the outcome to replay on redelivery."""
+    session.add(ProcessedEvent(channel=channel, event_id=event_id, conversation_id=conversation_id,
+                               outcome=outcome, created_at=utcnow()))
+
+
+def add_message(
+    session: Session, *, conversation_id: int, direction: str, text: str,
+    payload: str | None = None, external_id: str | None = None,
+) -> None:
+    """Append one message to the transcript."""
+    session.add(Message(conversation_id=conversation_id, direction=direction, text=text,
+                        payload=payload, external_id=external_id, created_at=utcnow()))
+
+
+def recent_messages(session: Session, *, conversation_id: int, limit: int = 10) -> list[Message]:
+    """The last messages of a conversation, oldest first."""
+    stmt = (select(Message).where(Message.conversation_id == conversation_id)
+            .order_by(Message.id.desc()).limit(limit))
+    return list(reversed(session.execute(stmt).scalars().all()))
+
+
+def save_quote(
+    session: Session, *, quote_id: str, conversation_id: int | None, device_model: str, storage_gb: int,
+    condition: str, carrier: str, battery_health_pct: int | None, offer_usd: Decimal,
+    breakdown: list[dict[str, Any]], price_table_version: str, created_at: datetime, valid_until: datetime,
+) -> QuoteRow:
+    """Store a quote exactly as shown to the shopper."""
+    row = QuoteRow(
+        id=quote_id, conversation_id=conversation_id, device_model=device_model, storage_gb=storage_gb,
+        condition=condition, carrier=carrier, battery_health_pct=battery_health_pct, offer_usd=offer_usd,
+        breakdown=breakdown, price_table_version=price_table_version, status="offered",
+        created_at=created_at, valid_until=valid_until,
+    )
+    session.add(row)
+    return row
+
+
+def get_quote(session: Session, quote_id: str) -> QuoteRow | None:
+    """One stored quote by id."""
+    return session.get(QuoteRow, quote_id)
+
+
+def decide_quote(
+    session: Session, *, quote_id: str, status: str, email: str | None = None, payout_method: str | None = None
+) -> None:
+    """Record the shopper's decision on a quote (accepted, declined, expired)."""
+    row = session.get(QuoteRow, quote_id)
+    if row is not None:
+        row.status, row.decided_at = status, utcnow()
+        row.email, row.payout_method = email or row.email, payout_method or row.payout_method
+
+
+def open_ticket(
+    session: Session, *, conversation_id: int, reason: str, summary: str, slots: dict[str, Any],
+    quote_id: str | None,
+) -> Ticket:
+    """Create a handoff ticket, or return the conversation's ticket that is still open."""
+    stmt = select(Ticket).where(Ticket.conversation_id == conversation_id, Ticket.status != "closed")
+    existing = session.execute(stmt).scalars().first()
+    if existing is not None:
+        return existing
+    now = utcnow()
+    ticket = Ticket(id=new_id("T"), conversation_id=conversation_id, status="open", reason=reason,
+                    summary=summary, slots=slots, quote_id=quote_id, created_at=now, updated_at=now)
+    session.add(ticket)
+    return ticket
+
+
+def list_tickets(session: Session, *, only_open: bool = False) -> list[Ticket]:
+    """Tickets, newest first."""
+    stmt = select(Ticket).order_by(Ticket.created_at.desc())
+    if only_open:
+        stmt = stmt.where(Ticket.status != "closed")
+    return list(session.execute(stmt).scalars().all())

@@ -1,0 +1,1 @@
+"""Human support: handoff tickets, support hours, ownership of a conversation."""

@@ -1,0 +1,84 @@
+"""Knowledge: cited answers, polite declines, rendering from config, incremental indexing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.app import open_knowledge
+from bot.errors import ConfigError, KnowledgeError
+from bot.knowledge.documents import load_document
+from bot.knowledge.embeddings import MiniLMEmbeddings
+from bot.knowledge.index import build_index
+from bot.settings import PROJECT_ROOT, load_settings
+from bot.shop import Shop, load_shop
+from tests.conftest import TEST_INDEX
+
+SHOP: Shop = load_shop(PROJECT_ROOT / "config", PROJECT_ROOT / "knowledge")
+
+
+@pytest.fixture(scope="module")
+def kb(test_index: Path):  # type: ignore[no-untyped-def]
+    return open_knowledge(load_settings(index_dir=TEST_INDEX), SHOP, auto_index=False)
+
+
+@pytest.mark.parametrize(("question", "doc", "needle"), [
+    ("how long is the warranty on a refurbished phone", "warranty", "12-month"),
+    ("can i send it back if i dont like it", "returns", "30-day"),
+    ("does it come with a charger", "in-the-box", "cable"),
+    ("how do i erase my iphone before sending it", "prepare-iphone", "Erase All Content"),
+])
+def test_answers_are_short_and_cite_their_source(kb, question: str, doc: str, needle: str) -> None:  # type: ignore[no-untyped-def]
+    answer = kb.answer(question)
+    assert answer.confident
+    assert doc in [s.id for s in answer.sources]
+    assert needle in answer.text
+    body = answer.text.split("\n\nSource:")[0]
+    assert body.count(". ") <= 3 and "Source:" in answer.text
+
+
+@pytest.mark.parametrize("question", ["whats the weather in chicago tomorrow", "write me a poem about cats",
+                                      "how do i make banana bread", "who won the super bowl"])
+def test_out_of_domain_questions_are_declined(kb, question: str) -> None:  # type: ignore[no-untyped-def]
+    assert not kb.answer(question).confident
+
+
+def test_policy_values_come_from_config(tmp_path: Path) -> None:
+    doc = tmp_path / "w.md"
+    doc.write_text("---\nid: w\nkind: policy\ntitle: W\nsource: config\nas_of: '2026-11-01'\n---\n"
+                   "## Length\nIt lasts {{ policy.refurbished.warranty_months }} months.\n")
+    assert "It lasts 12 months." in load_document(doc, SHOP.policy).body
+    changed = dict(SHOP.policy, refurbished=dict(SHOP.policy["refurbished"], warranty_months=18))
+    assert "It lasts 18 months." in load_document(doc, changed).body
+
+
+def test_unknown_placeholder_and_broken_front_matter_name_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\nid: bad\nkind: policy\ntitle: B\nsource: s\nas_of: x\n---\n{{ policy.nope }}\n")
+    with pytest.raises(ConfigError, match=r"bad\.md.*policy\.nope"):
+        load_document(bad, SHOP.policy)
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\nid: [unclosed\n---\nbody\n")
+    with pytest.raises(KnowledgeError, match=r"broken\.md"):
+        load_document(broken, SHOP.policy)
+
+
+def test_reindex_is_incremental(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    for extra in sorted((knowledge / "docs").glob("*.md"))[3:]:
+        extra.unlink()
+    index = tmp_path / "index"
+    embedder = MiniLMEmbeddings(threads=2)
+    first = build_index(SHOP, knowledge, index, embedder)
+    assert first.new == first.chunks and first.removed == 0
+    same = build_index(SHOP, knowledge, index, embedder)
+    assert (same.new, same.removed, same.unchanged) == (0, 0, first.chunks)
+    doc = sorted((knowledge / "docs").glob("*.md"))[0]
+    doc.write_text(doc.read_text() + "\n## Added section\nA brand new paragraph about refurbished tablets.\n")
+    sorted((knowledge / "docs").glob("*.md"))[1].unlink()
+    changed = build_index(SHOP, knowledge, index, embedder)
+    assert changed.new == 1 and changed.removed > 0
+    assert changed.chunks == first.chunks + 1 - changed.removed
