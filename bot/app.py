@@ -12,6 +12,7 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.engine.answers import SLOT_TYPES
+from bot.engine.compare import CompareActions
 from bot.engine.dialogue import Dialogue, DialogueParts
 from bot.engine.engine import Engine
 from bot.engine.trade_in import TradeInActions
@@ -29,6 +30,7 @@ from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 POPULAR = ("iPhone 13", "iPhone 14 Pro", "iPhone 15", "Galaxy S23", "Pixel 8", "MacBook Air (M1, 2020)")
+POPULAR_TARGETS = ("iPhone 15", "iPhone 16 Pro", "Galaxy S24", "Pixel 9")
 
 
 @dataclass
@@ -79,13 +81,17 @@ def open_knowledge(settings: Settings, shop: Shop, *, auto_index: bool = True) -
 def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase) -> Dialogue:
     """Flows, actions, button sources and NLU wired into the dialogue manager."""
     trade_in = TradeInActions(shop)
+    comparing = CompareActions(shop, trade_in)
     actions = {
         "make_quote": trade_in.make_quote,
         "accept_quote": trade_in.accept_quote,
         "decline_quote": trade_in.decline_quote,
+        "show_comparison": comparing.show_comparison,
+        "show_upgrade": comparing.show_upgrade,
     }
     sources: dict[str, Callable[[Mapping[str, Any]], tuple[tuple[str, str], ...]]] = {
         "popular_devices": lambda slots: tuple((name, name) for name in POPULAR),
+        "popular_targets": lambda slots: tuple((name, name) for name in POPULAR_TARGETS),
         "storage_options": lambda slots: _storage_buttons(shop, slots),
     }
     vocabulary = Vocabulary(frozenset(SLOT_TYPES), frozenset(actions), frozenset(sources))

@@ -79,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     quote.add_argument("--json", action="store_true")
     quote.set_defaults(func=cmd_quote)
 
+    comparing = sub.add_parser("compare", help="refurbished vs new for a device")
+    comparing.add_argument("model")
+    comparing.add_argument("--storage", type=int)
+    comparing.add_argument("--json", action="store_true")
+    comparing.set_defaults(func=cmd_compare)
+
     evaluate = sub.add_parser("eval", help="evaluate understanding or retrieval on the labelled sets")
     evaluate.add_argument("what", choices=["nlu", "retrieval"])
     evaluate.add_argument("--json", action="store_true")
@@ -204,18 +210,13 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_quote(settings: Settings, args: argparse.Namespace) -> int:
     """Price a trade-in exactly as the chat does (the quote is not stored)."""
-    from bot.nlu.devices import DeviceMatcher
     from bot.pricing.quote import quote_trade_in
     from bot.shop import load_shop
     from bot.storage.models import utcnow
     from bot.storage.repo import new_id
 
     shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
-    mention = DeviceMatcher(shop.catalog).find(args.model)
-    device = shop.catalog.by_name(args.model) or (mention.device if mention else None)
-    if device is None:
-        raise PricingError(f"'{args.model}' is not in the catalog (try the name as the maker writes it)")
-    quote = quote_trade_in(device, storage_gb=args.storage, condition=args.condition, carrier=args.carrier,
+    quote = quote_trade_in(_find_device(shop, args.model), storage_gb=args.storage, condition=args.condition, carrier=args.carrier,
                            battery_health_pct=args.battery, rules=shop.rules, quote_id=new_id("Q"), now=utcnow(),
                            table_version=shop.table_version)
     if args.json:
@@ -224,6 +225,32 @@ def cmd_quote(settings: Settings, args: argparse.Namespace) -> int:
         from bot.engine.trade_in import TradeInActions
 
         print(TradeInActions(shop).offer_reply(quote, locked=False).text)
+    return 0
+
+
+def _find_device(shop: Any, model: str) -> Any:
+    from bot.nlu.devices import DeviceMatcher
+
+    mention = DeviceMatcher(shop.catalog).find(model)
+    device = shop.catalog.by_name(model) or (mention.device if mention else None)
+    if device is None:
+        raise PricingError(f"'{model}' is not in the catalog (try the name as the maker writes it)")
+    return device
+
+
+def cmd_compare(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the comparison the chat shows."""
+    from bot.engine.compare import CompareActions
+    from bot.engine.trade_in import TradeInActions
+    from bot.shop import load_shop
+
+    shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+    actions = CompareActions(shop, TradeInActions(shop))
+    figures = actions.comparison(_find_device(shop, args.model), args.storage)
+    if args.json:
+        _print_json(figures.to_json())
+    else:
+        print(actions.render(figures))
     return 0
 
 

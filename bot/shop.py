@@ -10,6 +10,7 @@ import yaml
 
 from bot.catalog import Catalog, load_catalog
 from bot.errors import ConfigError
+from bot.pricing.compare import CompareRules, parse_compare_rules
 from bot.pricing.rules import PricingRules, parse_rules
 
 
@@ -20,6 +21,12 @@ class Shop:
     policy: dict[str, Any]
     rules: PricingRules
     catalog: Catalog
+    compare: CompareRules
+
+    @property
+    def name(self) -> str:
+        """The shop's name as shoppers see it."""
+        return str(self.policy["shop"]["name"])
 
     @property
     def table_version(self) -> str:
@@ -62,4 +69,5 @@ def load_shop(config_dir: Path, knowledge_dir: Path) -> Shop:
                           "and quote_valid_days as numbers") from None
     rules = parse_rules(read_yaml(config_dir / "pricing.yaml"), battery_threshold_pct=threshold,
                         quote_valid_days=valid_days, source=str(config_dir / "pricing.yaml"))
-    return Shop(policy=policy, rules=rules, catalog=load_catalog(knowledge_dir / "catalog.yaml"))
+    compare = parse_compare_rules(read_yaml(config_dir / "compare.yaml"), source=str(config_dir / "compare.yaml"))
+    return Shop(policy=policy, rules=rules, catalog=load_catalog(knowledge_dir / "catalog.yaml"), compare=compare)

@@ -27,6 +27,13 @@ def _load() -> list[Any]:
     return cases
 
 
+def _text(value: Any) -> str:
+    """YAML reads `yes` as True and `64` as 64: the shopper typed text."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _as_list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
@@ -37,7 +44,7 @@ def test_story(story: dict[str, Any], chat: ChatHarness, clock: Clock) -> None:
         where = f"step {number} ({step.get('user') or step.get('button')!r})"
         if "advance_days" in step:
             clock.advance(days=step["advance_days"])
-        outcome = chat.press(step["button"]) if "button" in step else chat.say(step["user"])
+        outcome = chat.press(step["button"]) if "button" in step else chat.say(_text(step["user"]))
         text = chat.text_of(outcome).casefold()
         if "intent" in step:
             assert outcome.intent == step["intent"], f"{where}: intent {outcome.intent}"

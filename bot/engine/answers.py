@@ -15,7 +15,7 @@ from bot.nlu.text import normalize
 SLOT_TYPES: dict[str, type] = {
     "device_model": str, "storage_gb": int, "condition": str, "carrier": str, "battery_health_pct": int,
     "account_locked": bool, "grade": str, "email": str, "accept": bool, "payout_method": str,
-    "target_model": str, "device_family": str,
+    "target_model": str, "device_family": str, "storage_choice": bool,
 }
 DECISION_SLOTS = frozenset({"accept", "payout_method", "email"})  # never "corrected" by a stray mention
 _SKIP = re.compile(r"^(?:skip|dont know|don't know|idk|not sure|no idea|dunno|pass|n/?a|unknown|no clue)\b")

@@ -19,6 +19,10 @@ from bot.shop import Shop
 from bot.support.handoff import handoff_notice, ticket_summary
 
 FLOW_INTENTS = {"trade_in": "trade_in", "compare": "compare", "upgrade": "upgrade"}
+# What a flow may reuse from earlier in the conversation: facts about the shopper's own device.
+CARRY = {"trade_in": ("device_model", "device_family", "storage_choice", "storage_gb", "condition", "carrier"),
+         "upgrade": ("device_model", "device_family", "storage_choice", "storage_gb", "condition", "carrier"),
+         "compare": ()}
 SMALL_TALK = frozenset({"greet", "help", "thanks"})
 
 
@@ -78,6 +82,12 @@ class Dialogue:
         if payload.startswith("s:") and "=" in payload:
             slot, raw = payload[2:].split("=", 1)
             return self._slot_button(turn, slot, raw)
+        if payload.startswith("q:"):  # a suggested question
+            return self.on_text(turn, payload[2:])
+        if payload.startswith("c:") and self.p.shop.catalog.by_name(payload[2:]):  # compare this device
+            turn.intent = "compare"
+            turn.state.flow = None
+            return self._start_flow(turn, "compare", Understanding("compare", 1.0, {"device_model": payload[2:]}))
         turn.intent = "fallback"
         return [replies.stale_button(), *self._current_prompt(turn)]
 
@@ -101,7 +111,8 @@ class Dialogue:
         return self._answer_or_fallback(turn, text, u)
 
     def _answer_or_fallback(self, turn: Turn, text: str, u: Understanding) -> list[Reply]:
-        answer = self.p.answerer.answer(text) if text else None
+        worth_asking = u.intent == "faq" or _question_like(text) or len(text.split()) >= 2
+        answer = self.p.answerer.answer(text) if text and worth_asking else None
         if answer is not None and answer.confident:
             turn.intent = "faq"
             turn.state.fallbacks = 0
@@ -123,13 +134,16 @@ class Dialogue:
 
     def _start_flow(self, turn: Turn, flow_name: str, u: Understanding) -> list[Reply]:
         state = turn.state
-        carried = {k: v for k, v in state.slots.items() if k in ("device_model", "device_family", "storage_gb")}
-        if state.flow and state.flow != flow_name:
-            carried = dict(state.slots)
+        carried = {k: v for k, v in state.slots.items() if k in CARRY.get(flow_name, ())}
         state.flow, state.step = flow_name, None
-        state.slots = {k: v for k, v in carried.items() if k in self.p.flows[flow_name].slots | {"device_family"}}
+        state.slots = carried
         notes = self._apply_slots(turn, dict(u.slots), u)
-        return notes + self._advance(turn, self.p.flows[flow_name].steps[0].id)
+        first = self.p.flows[flow_name].steps[0]
+        if (isinstance(first, Collect) and first.slot == "device_model" and "device_model" not in state.slots
+                and u.device is not None and 1 < len(u.device.candidates) <= 8):
+            state.step = first.id  # "a macbook air": ask which one, right away
+            return [*notes, self._which_device(u.device.candidates)]
+        return notes + self._advance(turn, first.id)
 
     def _in_flow(self, turn: Turn, text: str, u: Understanding) -> list[Reply]:
         state = turn.state
@@ -162,8 +176,8 @@ class Dialogue:
             return self._start_flow(turn, FLOW_INTENTS[u.intent], u)
         if u.intent in SMALL_TALK:
             return self._route(turn, text, u) + self._current_prompt(turn, resume=True)
-        answer = self.p.answerer.answer(text)
-        if answer.confident:  # a digression: answer it, then pick the flow up where it was
+        answer = self.p.answerer.answer(text) if _question_like(text) else None
+        if answer is not None and answer.confident:  # a digression: answer it, then resume the flow
             turn.intent = "faq"
             turn.sources.extend(answer.sources)
             return [Reply(answer.text), *self._current_prompt(turn, resume=True)]
@@ -221,6 +235,7 @@ class Dialogue:
                 updates.pop("device_model")
             else:
                 state.slots["device_family"] = device.family
+                state.slots["storage_choice"] = len(device.storage_gb) > 1
                 storage = updates.get("storage_gb", state.slots.get("storage_gb"))
                 if storage is not None and storage not in device.storage_gb:
                     updates.pop("storage_gb", None)
@@ -246,9 +261,9 @@ class Dialogue:
         result = advance(self.p.flows, flow_name, start, state.slots, run_action, self._buttons)
         state.slots = {k: v for k, v in result.slots.items() if v is not None or k == "battery_health_pct"}
         state.flow, state.step = result.flow, result.step
-        if result.flow is None:
-            state.slots = {k: v for k, v in state.slots.items() if k in ("device_model", "device_family",
-                                                                          "storage_gb")}
+        if result.flow is None:  # keep what we learnt about the shopper's own device for a next flow
+            own = CARRY["trade_in"] if flow_name in ("trade_in", "upgrade") else ()
+            state.slots = {k: v for k, v in state.slots.items() if k in own}
         return list(result.replies)
 
     def _current_prompt(self, turn: Turn, *, resume: bool = False) -> list[Reply]:
@@ -319,3 +334,13 @@ class Dialogue:
             "Want to try another device, or talk to a person?",
             (Button("Talk to a person", "i:handoff"),),
         )
+
+
+_QUESTION_WORDS = frozenset("how what whats what's when where which who why is are do does did can could will would "
+                            "should any anything".split())
+
+
+def _question_like(text: str) -> bool:
+    """A digression worth answering looks like a question, not a one-word reply to the flow's question."""
+    words = text.casefold().split()
+    return "?" in text or (bool(words) and words[0] in _QUESTION_WORDS) or len(words) >= 4

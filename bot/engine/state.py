@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-INTERNAL_SLOTS = frozenset({"device_family", "accept"})
+INTERNAL_SLOTS = frozenset({"device_family", "storage_choice", "accept"})
 
 
 @dataclass

@@ -73,6 +73,10 @@ class TradeInActions:
             lines.append("⚠️ The device is still locked to an account, so this offer can't be accepted yet.")
         return Reply("\n".join(lines))
 
+    def quote_for(self, turn: Turn, slots: Mapping[str, Any]) -> Quote:
+        """A stored quote for these slots: the current one when nothing changed, else a new one."""
+        return self._current_or_new(turn, slots)
+
     def _current_or_new(self, turn: Turn, slots: Mapping[str, Any]) -> Quote:
         stored = turn.store.load_quote(turn.state.last_quote_id or "")
         if stored is not None:

@@ -84,6 +84,13 @@ class DeviceMatcher:
                 return DeviceMention(device=device, span=(start, end))
         if tokens[start] in _NOT_A_MODEL_START:
             return None
+        if tokens[start] in _FAMILY_WORDS:  # "ipad air", "macbook air": a prefix of one or more names
+            for end in range(min(len(tokens), start + 3), start + 1, -1):
+                matches = self.family_candidates(" ".join(tokens[start:end]))
+                if len(matches) == 1:
+                    return DeviceMention(device=matches[0], span=(start, end))
+                if 1 < len(matches) <= 8:
+                    return DeviceMention(candidates=matches, span=(start, end))
         for end in range(min(len(tokens), start + MAX_WINDOW), start, -1):
             key = squash("".join(tokens[start:end]))
             if len(key) < 5 or not re.search(r"\d", key) or not re.match(r"[a-z]", key):

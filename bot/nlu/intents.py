@@ -36,7 +36,7 @@ _CANCEL = re.compile(
 )
 _RESTART = re.compile(r"^(?:/start over|start over|restart|start again|reset|begin again|from the (?:start|top))\b")
 _GREET = re.compile(
-    r"^(?:/start|hi+|hey+|hello+|helo|hiya|howdy|yo+|sup|wassup|whats up|what's up|good (?:morning|afternoon|evening)|"
+    r"^(?:/start|start|hi+|hey+|hello+|helo|hiya|howdy|yo+|sup|wassup|whats up|what's up|good (?:morning|afternoon|evening)|"
     r"gm|greetings|hola|heya|hi there|hey there|hello there)(?:\s+(?:there|bot|team|guys|all|everyone|loop|"
     r"loop market|friend|!+))*[!. ]*$"
 )
@@ -47,7 +47,7 @@ _THANKS = re.compile(
 )
 _HELP = re.compile(
     r"^(?:/help|help|help me|menu|options|commands|what can (?:you|u) do|what do (?:you|u) do|how does this work|"
-    r"what (?:are|r) (?:you|u)|who (?:are|r) (?:you|u)|what can i do here|start|\?+)\b.{0,20}$|"
+    r"what (?:are|r) (?:you|u)|who (?:are|r) (?:you|u)|what can i do here|\?+)\b.{0,20}$|"
     r"^what (?:are|r) (?:my|the|your|ur) options|^(?:show|give) me (?:the )?(?:menu|options)"
 )
 _UPGRADE = re.compile(

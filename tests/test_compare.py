@@ -1,0 +1,56 @@
+"""Comparison figures agree with the catalog and with `quote`; the CLI prints the chat's figures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from bot.engine.compare import CompareActions
+from bot.engine.trade_in import TradeInActions
+from bot.settings import PROJECT_ROOT
+from bot.shop import load_shop
+from tests.conftest import ChatHarness
+
+SHOP = load_shop(PROJECT_ROOT / "config", PROJECT_ROOT / "knowledge")
+ACTIONS = CompareActions(SHOP, TradeInActions(SHOP))
+
+
+def test_every_device_compares_consistently_with_the_catalog() -> None:
+    for device in SHOP.catalog.devices:
+        for storage in device.storage_gb:
+            c = ACTIONS.comparison(device, storage)
+            assert c.new_price_usd == device.new_price_usd[storage]
+            for grade in c.grades:
+                assert grade.price_usd == device.refurbished_usd[storage][grade.grade]
+                assert grade.saving_usd == c.new_price_usd - grade.price_usd
+                assert grade.saving_usd > 0, f"{device.name} {storage}: refurbished must be cheaper than new"
+            assert c.co2e_avoided_kg[0] <= c.co2e_avoided_kg[1] < c.co2e_new_kg[1]
+
+
+def test_upgrade_math_uses_the_same_quote_as_the_trade_in_path(chat: ChatHarness) -> None:
+    chat.say("i have an iphone 13 128gb, thinking about an iphone 16 pro")
+    outcome = chat.say("flawless")
+    assert outcome.quote is not None
+    cli = subprocess.run([sys.executable, "run_bot.py", "quote", "iPhone 13", "--storage", "128", "--condition",
+                          "flawless", "--json"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
+                         timeout=60, env={"PATH": "/usr/bin:/bin"})
+    assert json.loads(cli.stdout)["offer_usd"] == float(outcome.quote.offer_usd)
+    text = ChatHarness.text_of(outcome)
+    target = SHOP.catalog.by_name("iPhone 16 Pro")
+    assert target is not None
+    new = target.new_price_usd[target.base_storage]
+    assert f"${new - outcome.quote.offer_usd:,.0f} after trade-in" in text
+
+
+def test_compare_cli_prints_the_chat_figures(chat: ChatHarness) -> None:
+    chat.say("refurbished galaxy s23 vs new")
+    text = ChatHarness.text_of(chat.press("s:storage_gb=256"))
+    cli = subprocess.run([sys.executable, "run_bot.py", "compare", "galaxy s23", "--storage", "256", "--json"],
+                         cwd=PROJECT_ROOT, capture_output=True, text=True, check=True, timeout=60,
+                         env={"PATH": "/usr/bin:/bin"})
+    figures = json.loads(cli.stdout)
+    assert figures["device_model"] == "Galaxy S23" and figures["storage_gb"] == 256
+    for grade in figures["refurbished"]:
+        assert f"{grade['grade'].capitalize()}: ${grade['price_usd']:,.0f}" in text
+    assert f"New: ${figures['new_price_usd']:,.0f}" in text
