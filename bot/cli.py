@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.errors import PricingError, RefurbotError
+from bot.errors import ConfigError, PricingError, RefurbotError
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger("refurbot")
@@ -89,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("what", choices=["nlu", "retrieval"])
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_eval)
+
+    telegram = sub.add_parser("telegram", help="run the Telegram bot (polling, or webhook with --webhook-url)")
+    telegram.add_argument("--webhook-url", help="public HTTPS URL Telegram posts updates to")
+    telegram.add_argument("--listen", default="0.0.0.0", help="address the webhook server binds (default 0.0.0.0)")
+    telegram.add_argument("--port", type=int, default=8443)
+    telegram.set_defaults(func=cmd_telegram)
 
     tickets = sub.add_parser("tickets", help="list handoff tickets")
     tickets.add_argument("--open", action="store_true", help="only tickets not closed")
@@ -263,6 +269,30 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         _print_json(report.data)
     else:
         print(report.text)
+    return 0
+
+
+def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the Telegram bot until interrupted."""
+    from bot.app import build_app
+    from bot.channels.telegram.channel import TelegramChannel, validated_token
+    from bot.support.desk import SupportDesk
+
+    validated_token(settings)  # fail fast, before loading anything
+    if args.webhook_url and settings.telegram_webhook_secret is None:
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be set for webhook mode (a long random string)")
+    app = build_app(settings)
+    channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions))
+    try:
+        if args.webhook_url:
+            secret = settings.telegram_webhook_secret.get_secret_value()  # type: ignore[union-attr]
+            path = args.webhook_url.rstrip("/").rsplit("/", 1)[-1]
+            channel.app.run_webhook(listen=args.listen, port=args.port, url_path=path, webhook_url=args.webhook_url,
+                                    secret_token=secret)
+        else:
+            channel.app.run_polling()
+    finally:
+        app.close()
     return 0
 
 

@@ -112,6 +112,7 @@ class Outcome:
     sources: tuple[Source, ...] = ()
     handoff: HandoffInfo | None = None
     duplicate: bool = False
+    owner: str = "bot"  # who owns the conversation after this turn: bot | pending_human | human
 
 
 @dataclass(frozen=True)

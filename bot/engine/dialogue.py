@@ -278,6 +278,10 @@ class Dialogue:
             ask = Reply("Back to where we were: " + ask.text, ask.buttons)
         return [ask]
 
+    def resume_prompt(self, turn: Turn) -> list[Reply]:
+        """The question the active flow is waiting on, to pick the conversation up again."""
+        return self._current_prompt(turn, resume=True)
+
     def _buttons(self, source: str, slots: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         return self.p.button_sources[source](slots)
 

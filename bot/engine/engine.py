@@ -87,6 +87,7 @@ class Engine:
             outcome = Outcome(
                 replies=tuple(out), intent=turn.intent, flow=state.flow, slots=state.visible_slots(),
                 quote=turn.quote, sources=tuple(dict.fromkeys(turn.sources)), handoff=turn.handoff,
+                owner=turn.owner,
             )
             for reply in out:
                 repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text)
@@ -98,6 +99,22 @@ class Engine:
                                   conversation_id=conversation.id, outcome=outcome_to_json(outcome))
             log.info("turn conv=%s intent=%s flow=%s step=%s", conversation.id, turn.intent, state.flow, state.step)
             return outcome
+
+    def handback(self, conversation_key: str, note: str) -> list[Reply]:
+        """A person is done (or nobody came): the bot owns the conversation again and picks up where it was."""
+        with translate_errors(), self.sessions() as session, session.begin():
+            conversation = repo.get_conversation(session, conversation_key)
+            if conversation is None:
+                return []
+            conversation = repo.lock_conversation(session, key=conversation.key, channel=conversation.channel,
+                                                  chat_id=conversation.chat_id)
+            state = ConversationState.from_json(conversation.state)
+            turn = Turn(store=TurnStore(session, conversation.id), now=self.clock(), state=state)
+            out = [Reply(note, () if state.flow else replies.MENU), *self.dialogue.resume_prompt(turn)]
+            conversation.owner = "bot"
+            for reply in out:
+                repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text)
+            return out
 
     def _respond(self, turn: Turn, msg: IncomingMessage, text: str) -> list[Reply]:
         if turn.owner != "bot":

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -111,6 +111,7 @@ class Ticket(Base):
     quote_id: Mapped[str | None] = mapped_column(String(32))
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     support_thread_id: Mapped[str | None] = mapped_column(String(64))
+    returned_to_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -125,4 +126,27 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(128))
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     outcome: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CallbackPayload(Base):
+    """Button payloads too long for Telegram's 64-byte callback data, kept server-side."""
+
+    __tablename__ = "callback_payloads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SupportMessage(Base):
+    """A message in the support group that belongs to a ticket (agents reply to any of them)."""
+
+    __tablename__ = "support_messages"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_support_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

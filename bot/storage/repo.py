@@ -12,7 +12,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Conversation, Message, ProcessedEvent, QuoteRow, Ticket, User, utcnow
+from bot.storage.models import (
+    CallbackPayload,
+    Conversation,
+    Message,
+    ProcessedEvent,
+    QuoteRow,
+    Ticket,
+    User,
+    utcnow,
+)
 
 
 def new_id(prefix: str) -> str:
@@ -140,3 +149,19 @@ def list_tickets(session: Session, *, only_open: bool = False) -> list[Ticket]:
     if only_open:
         stmt = stmt.where(Ticket.status != "closed")
     return list(session.execute(stmt).scalars().all())
+
+
+def store_callback_payload(session: Session, payload: str) -> str:
+    """Keep a long button payload server-side; returns its short key."""
+    row = CallbackPayload(payload=payload, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return str(row.id)
+
+
+def load_callback_payload(session: Session, key: str) -> str | None:
+    """The payload stored under a short key."""
+    if not key.isdigit():
+        return None
+    row = session.get(CallbackPayload, int(key))
+    return row.payload if row else None
