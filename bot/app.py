@@ -21,6 +21,7 @@ from bot.knowledge.answer import KnowledgeBase, Thresholds
 from bot.knowledge.embeddings import MiniLMEmbeddings
 from bot.knowledge.index import IndexSummary, build_index, current_content, is_stale, terminal_progress
 from bot.knowledge.retriever import HybridRetriever
+from bot.llm import LLM, build_llm
 from bot.nlu.understand import Understander
 from bot.settings import Settings
 from bot.shop import Shop, load_shop, read_yaml
@@ -43,6 +44,7 @@ class App:
     shop: Shop
     knowledge: KnowledgeBase
     engine: Engine
+    llm: LLM | None = None
 
     def close(self) -> None:
         """Release the database connections."""
@@ -67,7 +69,7 @@ def ensure_index(settings: Settings, shop: Shop, *, rebuild: bool = False) -> In
     return summary
 
 
-def open_knowledge(settings: Settings, shop: Shop, *, auto_index: bool = True) -> KnowledgeBase:
+def open_knowledge(settings: Settings, shop: Shop, *, auto_index: bool = True, llm: LLM | None = None) -> KnowledgeBase:
     """The knowledge base over a current index (built first when allowed)."""
     if auto_index:
         ensure_index(settings, shop)
@@ -75,10 +77,10 @@ def open_knowledge(settings: Settings, shop: Shop, *, auto_index: bool = True) -
     synonyms = read_yaml(settings.path(settings.config_dir) / "synonyms.yaml")
     retriever = HybridRetriever(index_dir, MiniLMEmbeddings(threads=1), {str(k): str(v) for k, v in synonyms.items()})
     retriever.embed("warm up")  # load the model now, not on a shopper's first question
-    return KnowledgeBase(retriever, Thresholds(min_similarity=settings.retrieval_min_score))
+    return KnowledgeBase(retriever, Thresholds(min_similarity=settings.retrieval_min_score), phraser=llm)
 
 
-def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase) -> Dialogue:
+def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase, llm: LLM | None = None) -> Dialogue:
     """Flows, actions, button sources and NLU wired into the dialogue manager."""
     trade_in = TradeInActions(shop)
     comparing = CompareActions(shop, trade_in)
@@ -97,7 +99,7 @@ def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase) -> 
     vocabulary = Vocabulary(frozenset(SLOT_TYPES), frozenset(actions), frozenset(sources))
     flows = load_flows(settings.path(settings.flows_dir), vocabulary)
     parts = DialogueParts(shop=shop, understander=Understander(shop.catalog), flows=flows, actions=actions,
-                          button_sources=sources, answerer=knowledge)
+                          button_sources=sources, answerer=knowledge, extractor=llm)
     return Dialogue(parts)
 
 
@@ -112,6 +114,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, aut
     """Build the whole bot: database, shop data, knowledge, dialogue, engine."""
     shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
     db, sessions = open_database(settings)
-    knowledge = open_knowledge(settings, shop, auto_index=auto_index)
-    engine = Engine(sessions, build_dialogue(shop, settings, knowledge), clock=clock)
-    return App(settings, db, sessions, shop, knowledge, engine)
+    llm = build_llm(settings, shop.name)
+    knowledge = open_knowledge(settings, shop, auto_index=auto_index, llm=llm)
+    engine = Engine(sessions, build_dialogue(shop, settings, knowledge, llm), clock=clock)
+    return App(settings, db, sessions, shop, knowledge, engine, llm)

@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="evaluate understanding or retrieval on the labelled sets")
     evaluate.add_argument("what", choices=["nlu", "retrieval"])
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--llm", action="store_true", help="also run with the configured LLM, side by side")
     evaluate.set_defaults(func=cmd_eval)
 
     telegram = sub.add_parser("telegram", help="run the Telegram bot (polling, or webhook with --webhook-url)")
@@ -264,7 +265,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     """Evaluate NLU or retrieval on tests/data, tune and held-out parts side by side."""
     from bot.evaluation import run_eval
 
-    report = run_eval(settings, args.what)
+    report = run_eval(settings, args.what, with_llm=args.llm)
     if args.json:
         _print_json(report.data)
     else:

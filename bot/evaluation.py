@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from bot.nlu.llm_fallback import understand
 from bot.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT / "tests" / "data"
@@ -23,25 +24,36 @@ class Report:
     data: dict[str, Any]
 
 
-def run_eval(settings: Settings, what: str) -> Report:
-    """Run one evaluation."""
+def run_eval(settings: Settings, what: str, *, with_llm: bool = False) -> Report:
+    """Run one evaluation; with_llm adds a second run through the configured LLM, side by side."""
     from bot.app import open_knowledge
+    from bot.errors import ConfigError
+    from bot.llm import build_llm
+    from bot.nlu.understand import Understander
     from bot.shop import load_shop
 
     shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
-    knowledge = open_knowledge(settings, shop)
-    if what == "nlu":
-        from bot.nlu.understand import Understander
-
-        return evaluate_nlu(Understander(shop.catalog), knowledge)
-    return evaluate_retrieval(knowledge)
+    llm = build_llm(settings, shop.name) if with_llm else None
+    if with_llm and llm is None:
+        raise ConfigError("eval --llm needs OPENAI_BASE_URL (a local server) or OPENAI_API_KEY")
+    runs = [("LLM off", None)] + ([("LLM on", llm)] if llm else [])
+    reports = []
+    for label, model in runs:
+        knowledge = open_knowledge(settings, shop, llm=model)
+        report = (evaluate_nlu(Understander(shop.catalog), knowledge, model) if what == "nlu"
+                  else evaluate_retrieval(knowledge))
+        reports.append((label, report))
+    if len(reports) == 1:
+        return reports[0][1]
+    text = "\n".join(f"== {label} ==\n{r.text}" for label, r in reports)
+    return Report(text, {label: r.data for label, r in reports})
 
 
 def _load(name: str) -> list[dict[str, Any]]:
     return list(yaml.safe_load((DATA / name).read_text(encoding="utf-8")))
 
 
-def evaluate_nlu(understander: Any, knowledge: Any) -> Report:
+def evaluate_nlu(understander: Any, knowledge: Any, extractor: Any = None) -> Report:
     """Intent accuracy, per-slot accuracy and confusions, as the engine sees an opening message."""
     items = _load("nlu_eval.yaml") + [dict(i, split="holdout") for i in _load("nlu_holdout_fresh.yaml")]
     data: dict[str, Any] = {}
@@ -51,7 +63,7 @@ def evaluate_nlu(understander: Any, knowledge: Any) -> Report:
         correct, confusions = 0, Counter[tuple[str, str]]()
         slot_total, slot_ok = Counter[str](), Counter[str]()
         for item in part:
-            u = understander.understand(item["text"])
+            u = understand(understander, extractor, item["text"])
             intent = u.intent
             if intent == "fallback" and knowledge.answer(item["text"]).confident:
                 intent = "faq"  # the engine answers such a message from the knowledge base

@@ -13,6 +13,7 @@ from bot.engine.answers import DECISION_SLOTS, from_payload, parse_answer, stora
 from bot.engine.turn import Turn
 from bot.flows.executor import ActionResult, advance, ask_reply, slot_payload
 from bot.flows.model import Collect, Flow
+from bot.nlu.llm_fallback import Extractor, understand
 from bot.nlu.slots import extract_storage
 from bot.nlu.understand import Understander, Understanding
 from bot.shop import Shop
@@ -32,6 +33,7 @@ class Answerer(Protocol):
     def answer(self, question: str) -> Answer: ...
 
 
+
 Action = Callable[[Turn, Mapping[str, Any]], ActionResult]
 
 
@@ -45,6 +47,7 @@ class DialogueParts:
     actions: Mapping[str, Action]
     button_sources: Mapping[str, Callable[[Mapping[str, Any]], tuple[tuple[str, str], ...]]]
     answerer: Answerer
+    extractor: Extractor | None = None
 
 
 class Dialogue:
@@ -57,7 +60,7 @@ class Dialogue:
 
     def on_text(self, turn: Turn, text: str) -> list[Reply]:
         """Handle typed text."""
-        understanding = self.p.understander.understand(text)
+        understanding = self.understand(text, in_flow=turn.state.flow is not None)
         turn.intent = understanding.intent
         if understanding.intent == "cancel":
             return self._cancel(turn)
@@ -68,6 +71,10 @@ class Dialogue:
         if turn.state.flow is not None:
             return self._in_flow(turn, text, understanding)
         return self._route(turn, text, understanding)
+
+    def understand(self, text: str, *, in_flow: bool = False) -> Understanding:
+        """Deterministic understanding; the LLM is asked only when that is unsure, and only validated values count."""
+        return understand(self.p.understander, None if in_flow else self.p.extractor, text)
 
     def on_button(self, turn: Turn, payload: str) -> list[Reply]:
         """Handle a pressed button (payloads 'i:<intent>' or 's:<slot>=<value>')."""

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from bot.domain import Answer, Source
+from bot.knowledge.guard import says_unknown, ungrounded_figures
 from bot.knowledge.retriever import Hit, HybridRetriever
+
+log = logging.getLogger(__name__)
+
+
+class Phraser(Protocol):
+    """Something that words an answer from passages (the optional LLM); None when it cannot."""
+
+    def phrase_answer(self, question: str, passages: list[str]) -> str | None: ...
 
 MAX_SENTENCES = 3
 PASSAGES = 3
@@ -34,9 +45,11 @@ class Thresholds:
 class KnowledgeBase:
     """Answers questions from the index: the engine's `faq` path and `run_bot.py ask`."""
 
-    def __init__(self, retriever: HybridRetriever, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, retriever: HybridRetriever, thresholds: Thresholds | None = None,
+                 phraser: Phraser | None = None) -> None:
         self.retriever = retriever
         self.thresholds = thresholds or Thresholds()
+        self.phraser = phraser
 
     def answer(self, question: str) -> Answer:
         """The answer with its sources; `confident` is False when the question is out of scope."""
@@ -53,8 +66,30 @@ class KnowledgeBase:
             Source(h.chunk.doc_id, h.chunk.title, h.chunk.kind) for h in hits[:PASSAGES]
             if any(s_chunk == h.chunk.id for _, s_chunk in sentences)))
         text = " ".join(s for s, _ in sentences)
+        if self.phraser is not None:
+            passages = [h.chunk.text for h in hits[:PASSAGES]]
+            worded = self._worded(question, passages, text)
+            if worded is None:
+                return Answer("", (), best, confident=False)  # the model says the passages don't answer it
+            text = worded
+            sources = tuple(dict.fromkeys(Source(h.chunk.doc_id, h.chunk.title, h.chunk.kind)
+                                          for h in hits[:PASSAGES]))
         cited = "; ".join(s.title for s in sources)
         return Answer(f"{text}\n\nSource: {cited}", sources, best, confident=True)
+
+    def _worded(self, question: str, passages: list[str], deterministic: str) -> str | None:
+        """The LLM's wording when it is grounded; the deterministic text when not; None for 'I don't know'."""
+        assert self.phraser is not None
+        reply = self.phraser.phrase_answer(question, passages)
+        if reply is None or not reply.strip():
+            return deterministic
+        if says_unknown(reply):
+            return None
+        invented = ungrounded_figures(reply, "\n".join(passages))
+        if invented:
+            log.warning("LLM answer replaced: figures not in the passages: %s", ", ".join(invented))
+            return deterministic
+        return reply.strip()
 
     def scope_score(self, vector: np.ndarray, hits: list[Hit]) -> float:
         """How far inside the scope the question is: negative means out of scope."""

@@ -159,7 +159,7 @@ def _same_digits(a: str, b: str) -> bool:
 
 
 def _fuzzy_family(token: str) -> str | None:
-    if len(token) < 5:
+    if len(token) < 5 or token in ("phone", "phones", "macs", "pixels", "laptop", "tablet"):
         return None
     close = difflib.get_close_matches(token, list(_FAMILY_WORDS), n=1, cutoff=0.8)
     return _FAMILY_WORDS[close[0]] if close else None

@@ -1,0 +1,135 @@
+"""Optional LLM (langchain-openai): grounded phrasing and understanding fallback, never prices.
+
+Off unless OPENAI_API_KEY or OPENAI_BASE_URL is set. Every call has a timeout, at most one retry,
+and a circuit breaker; any failure returns None and the caller keeps its deterministic answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ConfigError
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+FAILURES_TO_OPEN = 3
+OPEN_FOR_S = 60.0
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """Operator-editable prompt templates (config/prompts/)."""
+
+    answer: str
+    extract: str
+
+
+def load_prompts(folder: Path) -> Prompts:
+    """Read the prompt files; a missing one is a ConfigError naming it."""
+    try:
+        return Prompts((folder / "answer.txt").read_text(encoding="utf-8"),
+                       (folder / "extract.txt").read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"prompt file missing: {err.filename}") from None
+
+
+class CircuitBreaker:
+    """Opens after repeated failures, so a dead server costs nothing for a while."""
+
+    def __init__(self, failures_to_open: int = FAILURES_TO_OPEN, open_for_s: float = OPEN_FOR_S) -> None:
+        self.failures_to_open, self.open_for_s = failures_to_open, open_for_s
+        self.failures = 0
+        self.opened_at: float | None = None
+        self._lock = threading.Lock()
+
+    def allow(self) -> bool:
+        """Whether a call may be tried now."""
+        with self._lock:
+            if self.opened_at is None:
+                return True
+            if time.monotonic() - self.opened_at >= self.open_for_s:
+                self.opened_at = None  # half-open: one trial call
+                self.failures = self.failures_to_open - 1
+                return True
+            return False
+
+    def record(self, ok: bool) -> None:
+        """Count a success or a failure."""
+        with self._lock:
+            if ok:
+                self.failures, self.opened_at = 0, None
+                return
+            self.failures += 1
+            if self.failures >= self.failures_to_open:
+                self.opened_at = time.monotonic()
+                log.warning("LLM circuit open for %.0f s after %d failures", self.open_for_s, self.failures)
+
+
+class LLM:
+    """A chat model behind a breaker; returns None whenever it cannot help."""
+
+    def __init__(self, settings: Settings, prompts: Prompts, shop_name: str) -> None:
+        from langchain_openai import ChatOpenAI
+
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+        self.model = ChatOpenAI(model=settings.openai_model, api_key=key,  # type: ignore[arg-type]
+                                base_url=settings.openai_base_url, timeout=settings.llm_timeout_s, max_retries=1,
+                                temperature=0)
+        self.prompts = prompts
+        self.shop_name = shop_name
+        self.breaker = CircuitBreaker()
+        self.calls = 0
+        self.tokens = 0
+
+    def _complete(self, system: str, user: str) -> str | None:
+        if not self.breaker.allow():
+            return None
+        self.calls += 1
+        try:
+            message = self.model.invoke([("system", system), ("human", user)])
+        except Exception as err:  # timeouts, 5xx, connection errors: the deterministic path answers
+            log.warning("LLM call failed: %s", type(err).__name__)
+            self.breaker.record(False)
+            return None
+        self.breaker.record(True)
+        usage = getattr(message, "usage_metadata", None) or {}
+        self.tokens += int(usage.get("total_tokens", 0))
+        content = message.content
+        return content if isinstance(content, str) else None
+
+    def phrase_answer(self, question: str, passages: list[str]) -> str | None:
+        """A short answer from the passages, or None (also when the model says it doesn't know)."""
+        numbered = "\n".join(f"[{n}] {p}" for n, p in enumerate(passages, 1))
+        system = self.prompts.answer.format(shop_name=self.shop_name, passages=numbered)
+        return self._complete(system, f"Question: {question}")
+
+    def extract(self, text: str, intents: tuple[str, ...]) -> dict[str, Any] | None:
+        """Intent and slots as a dict, or None when the reply is not a JSON object."""
+        system = self.prompts.extract.format(intents=", ".join(f'"{i}"' for i in intents))
+        reply = self._complete(system, text)
+        if reply is None:
+            return None
+        match = re.search(r"\{.*\}", reply, re.S)
+        try:
+            data = json.loads(match.group(0)) if match else None
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+
+def build_llm(settings: Settings, shop_name: str) -> LLM | None:
+    """The LLM when configured (a key, or a local OpenAI-compatible server), else None."""
+    if settings.llm_provider == "none" and not settings.openai_api_key and not settings.openai_base_url:
+        return None
+    if not settings.openai_api_key and not settings.openai_base_url:
+        raise ConfigError("LLM_PROVIDER=openai needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (a local server)")
+    if settings.openai_base_url and not settings.openai_base_url.startswith(("http://", "https://")):
+        raise ConfigError("OPENAI_BASE_URL must start with http:// or https://")
+    return LLM(settings, load_prompts(settings.path(settings.config_dir) / "prompts"), shop_name)

@@ -1,0 +1,74 @@
+"""A local OpenAI-compatible stub (aiohttp on 127.0.0.1) that scripts replies, errors and hangs."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class FakeOpenAI:
+    """Scripted chat completions: queue ('text', s), ('status', 500) or ('hang', seconds)."""
+
+    script: list[tuple[str, Any]] = field(default_factory=list)
+    default: str = "I don't know"
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    port: int = 0
+
+    def reply(self, *items: tuple[str, Any]) -> None:
+        self.script.extend(items)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    async def _completions(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append(body)
+        kind, value = self.script.pop(0) if self.script else ("text", self.default)
+        if kind == "status":
+            return web.json_response({"error": {"message": "scripted failure", "type": "server_error"}},
+                                     status=int(value))
+        if kind == "hang":
+            await asyncio.sleep(float(value))
+            value = self.default
+        return web.json_response({
+            "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": value}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+        })
+
+    @contextmanager
+    def running(self) -> Iterator[FakeOpenAI]:
+        """Serve on a background thread's event loop (the engine calls the LLM from worker threads)."""
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        runner_box: dict[str, web.AppRunner] = {}
+
+        async def start() -> None:
+            app = web.Application()
+            app.router.add_post("/v1/chat/completions", self._completions)
+            runner = web.AppRunner(app)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            runner_box["r"] = runner
+            ready.set()
+
+        thread = threading.Thread(target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True)
+        thread.start()
+        ready.wait(10)
+        try:
+            yield self
+        finally:
+            asyncio.run_coroutine_threadsafe(runner_box["r"].cleanup(), loop).result(10)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
