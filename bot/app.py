@@ -116,5 +116,6 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, aut
     db, sessions = open_database(settings)
     llm = build_llm(settings, shop.name)
     knowledge = open_knowledge(settings, shop, auto_index=auto_index, llm=llm)
-    engine = Engine(sessions, build_dialogue(shop, settings, knowledge, llm), clock=clock)
+    engine = Engine(sessions, build_dialogue(shop, settings, knowledge, llm), clock=clock,
+                    redelivery_grace_s=settings.redelivery_grace_s)
     return App(settings, db, sessions, shop, knowledge, engine, llm)

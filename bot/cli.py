@@ -288,13 +288,28 @@ def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
         if args.webhook_url:
             secret = settings.telegram_webhook_secret.get_secret_value()  # type: ignore[union-attr]
             path = args.webhook_url.rstrip("/").rsplit("/", 1)[-1]
-            channel.app.run_webhook(listen=args.listen, port=args.port, url_path=path, webhook_url=args.webhook_url,
-                                    secret_token=secret)
+            asyncio.run(_serve_webhook(channel, args.listen, args.port, path, args.webhook_url, secret))
         else:
             channel.app.run_polling()
     finally:
         app.close()
     return 0
+
+
+async def _serve_webhook(channel: Any, listen: str, port: int, path: str, url: str, secret: str) -> None:
+    """Run the webhook server until SIGINT or SIGTERM."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await channel.start_webhook(listen=listen, port=port, url_path=path, webhook_url=url, secret=secret)
+    print(f"webhook ready on {listen}:{port}/{path}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await channel.stop()
 
 
 def cmd_tickets(settings: Settings, args: argparse.Namespace) -> int:

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     support_chat_id: int | None = None
     support_agent_ids: list[int] = Field(default_factory=list)
     handoff_unclaimed_minutes: int = Field(30, ge=1)
+    redelivery_grace_s: float = Field(10.0, ge=0)
 
     @field_validator("database_url")
     @classmethod

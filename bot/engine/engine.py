@@ -7,6 +7,7 @@ import logging
 import time
 import weakref
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,10 +32,11 @@ class Engine:
     """Loads state, runs the dialogue, saves everything in one transaction per message."""
 
     def __init__(self, sessions: sessionmaker[Session], dialogue: Dialogue,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, redelivery_grace_s: float = 10.0) -> None:
         self.sessions = sessions
         self.dialogue = dialogue
         self.clock = clock
+        self.redelivery_grace_s = redelivery_grace_s
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def handle(self, msg: IncomingMessage) -> Outcome:
@@ -55,14 +57,14 @@ class Engine:
             except DatabaseUnavailable:
                 if delay is None:
                     log.error("database unavailable; message %s not processed", msg.message_id)
-                    return Outcome(replies=(replies.storage_unavailable(),), intent=None)
+                    return Outcome(replies=(replies.storage_unavailable(),), stored=False)
                 time.sleep(delay)
             except DatabaseReadOnly:
                 log.error("database is read-only; message %s not processed", msg.message_id)
-                return Outcome(replies=(replies.storage_unavailable(),), intent=None)
+                return Outcome(replies=(replies.storage_unavailable(),), stored=False)
             except StorageError:
                 log.exception("storage error on message %s", msg.message_id)
-                return Outcome(replies=(replies.storage_unavailable(),), intent=None)
+                return Outcome(replies=(replies.storage_unavailable(),), stored=False)
         raise AssertionError("unreachable")
 
     def _turn(self, msg: IncomingMessage) -> Outcome:
@@ -72,7 +74,11 @@ class Engine:
             seen = repo.find_processed(session, channel=msg.channel, event_id=msg.message_id)
             if seen is not None:
                 log.info("duplicate %s:%s answered from the stored outcome", msg.channel, msg.message_id)
-                return outcome_from_json(seen.outcome, duplicate=True)
+                # Undelivered replies are sent again only once the first attempt has had time to finish:
+                # a redelivery racing the original worker must not double the replies.
+                settled = (utcnow() - seen.created_at).total_seconds() >= self.redelivery_grace_s
+                delivered = seen.delivered_at is not None or not settled
+                return replace(outcome_from_json(seen.outcome, duplicate=True), delivered=delivered)
             if conversation.user_id is None:
                 conversation.user_id = repo.ensure_user(session, channel=msg.channel, external_id=msg.user_id,
                                                         display_name=msg.display_name)
@@ -99,6 +105,14 @@ class Engine:
                                   conversation_id=conversation.id, outcome=outcome_to_json(outcome))
             log.info("turn conv=%s intent=%s flow=%s step=%s", conversation.id, turn.intent, state.flow, state.step)
             return outcome
+
+    def mark_delivered(self, msg: IncomingMessage) -> None:
+        """Record that the replies to this message reached the user (a redelivery then stays silent)."""
+        try:
+            with translate_errors(), self.sessions() as session, session.begin():
+                repo.mark_delivered(session, channel=msg.channel, event_id=msg.message_id)
+        except StorageError:
+            log.warning("could not mark %s:%s delivered", msg.channel, msg.message_id)
 
     def handback(self, conversation_key: str, note: str) -> list[Reply]:
         """A person is done (or nobody came): the bot owns the conversation again and picks up where it was."""

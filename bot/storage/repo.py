@@ -80,6 +80,13 @@ def record_processed(
                                outcome=outcome, created_at=utcnow()))
 
 
+def mark_delivered(session: Session, *, channel: str, event_id: str) -> None:
+    """The replies of this event reached the user."""
+    row = find_processed(session, channel=channel, event_id=event_id)
+    if row is not None and row.delivered_at is None:
+        row.delivered_at = utcnow()
+
+
 def add_message(
     session: Session, *, conversation_id: int, direction: str, text: str,
     payload: str | None = None, external_id: str | None = None,

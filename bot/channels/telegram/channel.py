@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot.channels.telegram.delivery import Outbox
 from bot.channels.telegram.render import STORED_PREFIX, keyboard, split_text
+from bot.channels.telegram.webhook import WebhookServer
 from bot.domain import IncomingMessage, Outcome, Reply
 from bot.engine.engine import Engine
 from bot.errors import ConfigError
@@ -66,6 +67,9 @@ class TelegramChannel:
         self.errors: list[BaseException] = []
         self._support_is_forum: bool | None = None
         self._watch: asyncio.Task[None] | None = None
+        self._webhook: WebhookServer | None = None
+        self.failed_updates: set[int] = set()  # updates whose turn could not be stored: not acknowledged
+        self._apologised: set[int] = set()
         token = validated_token(settings)
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder().token(token).base_url(settings.telegram_api_base_url)
@@ -109,16 +113,19 @@ class TelegramChannel:
                                              drop_pending_updates=False)
 
     async def start_webhook(self, *, listen: str, port: int, url_path: str, webhook_url: str, secret: str) -> None:
-        """Start the webhook server without blocking; Telegram's secret_token header is checked."""
+        """Start our webhook server without blocking (see webhook.py: updates are acknowledged after commit)."""
         await self.app.initialize()
         await self._post_init(self.app)
         await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_webhook(listen=listen, port=port, url_path=url_path, webhook_url=webhook_url,
-                                             secret_token=secret)
+        self._webhook = WebhookServer(self, secret)
+        await self._webhook.start(listen, port, url_path)
+        await self.outbox.call("webhook", lambda: self.app.bot.set_webhook(url=webhook_url, secret_token=secret,
+                                                                            max_connections=40))
 
     async def stop(self) -> None:
         """Stop in the order python-telegram-bot requires: updater, application, shutdown."""
+        if self._webhook is not None:
+            await self._webhook.stop()
         if self.app.updater and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -177,10 +184,18 @@ class TelegramChannel:
                               message_id=str(update.update_id), text=text, button_payload=payload,
                               display_name=user.full_name)
         outcome = await self.engine.handle(msg)
-        if outcome.duplicate:
-            return  # a redelivered update: its replies went out the first time
+        if outcome.duplicate and outcome.delivered:
+            return  # a redelivered update whose replies already went out
+        if not outcome.stored:  # the database is down: say sorry once, and let Telegram redeliver later
+            self.failed_updates.add(update.update_id)
+            if update.update_id not in self._apologised:
+                self._apologised.add(update.update_id)
+                await self.send_all(chat.id, outcome.replies)
+            return
         await self.send_all(chat.id, outcome.replies)
-        await self._support_side(outcome, msg, user.full_name)
+        if not outcome.duplicate:
+            await self._support_side(outcome, msg, user.full_name)
+        await asyncio.to_thread(self.engine.mark_delivered, msg)
 
     async def send_all(self, chat_id: int, replies: tuple[Reply, ...] | list[Reply]) -> None:
         """Deliver replies in order."""
