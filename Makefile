@@ -32,6 +32,9 @@ lint: install
 
 bench: setup
 	$(PY) benchmarks/replay_latency.py
+	$(PY) benchmarks/load.py
+	$(PY) benchmarks/load.py --concurrency 32 --backend sqlite
+	$(PY) benchmarks/telegram_stack.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

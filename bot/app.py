@@ -64,7 +64,7 @@ def ensure_index(settings: Settings, shop: Shop, *, rebuild: bool = False) -> In
     if not rebuild and not is_stale(index_dir, current_content(shop, knowledge_dir)):
         return None
     summary = build_index(shop, knowledge_dir, index_dir, MiniLMEmbeddings(threads=2), rebuild=rebuild,
-                          progress=terminal_progress)
+                          progress=terminal_progress, chroma_url=settings.chroma_url)
     log.info("%s", summary.line())
     return summary
 
@@ -75,7 +75,8 @@ def open_knowledge(settings: Settings, shop: Shop, *, auto_index: bool = True, l
         ensure_index(settings, shop)
     index_dir = settings.path(settings.index_dir)
     synonyms = read_yaml(settings.path(settings.config_dir) / "synonyms.yaml")
-    retriever = HybridRetriever(index_dir, MiniLMEmbeddings(threads=1), {str(k): str(v) for k, v in synonyms.items()})
+    retriever = HybridRetriever(index_dir, MiniLMEmbeddings(threads=1), {str(k): str(v) for k, v in synonyms.items()},
+                                chroma_url=settings.chroma_url)
     retriever.embed("warm up")  # load the model now, not on a shopper's first question
     return KnowledgeBase(retriever, Thresholds(min_similarity=settings.retrieval_min_score), phraser=llm)
 

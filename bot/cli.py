@@ -160,7 +160,8 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
 
     shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
     summary = build_index(shop, settings.path(settings.knowledge_dir), settings.path(settings.index_dir),
-                          MiniLMEmbeddings(threads=2), rebuild=args.rebuild, progress=terminal_progress)
+                          MiniLMEmbeddings(threads=2), rebuild=args.rebuild, progress=terminal_progress,
+                          chroma_url=settings.chroma_url)
     print(summary.line())
     return 0
 

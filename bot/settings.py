@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     timezone: str = "America/New_York"
 
     retrieval_min_score: float = 0.30
+    chroma_url: str | None = None  # a Chroma server (http://host:8000); None: the embedded store in INDEX_DIR
     embeddings: Literal["minilm-onnx", "openai"] = "minilm-onnx"
 
     llm_provider: Literal["none", "openai"] = "none"

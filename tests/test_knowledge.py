@@ -82,3 +82,38 @@ def test_reindex_is_incremental(tmp_path: Path) -> None:
     changed = build_index(SHOP, knowledge, index, embedder)
     assert changed.new == 1 and changed.removed > 0
     assert changed.chunks == first.chunks + 1 - changed.removed
+
+
+def test_retriever_works_against_a_chroma_server(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from bot.knowledge.retriever import HybridRetriever
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    chroma = Path(sys.executable).parent / "chroma"
+    server = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}"
+        summary = build_index(SHOP, PROJECT_ROOT / "knowledge", tmp_path / "local", MiniLMEmbeddings(threads=2),
+                              chroma_url=url)
+        assert summary.new == summary.chunks > 0
+        retriever = HybridRetriever(tmp_path / "local", MiniLMEmbeddings(), chroma_url=url)
+        hits = retriever.search("how long is the warranty on refurbished phones", k=3, mode="vector")
+        assert hits and hits[0].similarity > 0.4
+        assert not (tmp_path / "local" / "chroma").exists(), "the vectors live on the server"
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -87,25 +87,36 @@ def is_stale(index_dir: Path, content: Content) -> bool:
         return True
 
 
-def open_collection(index_dir: Path) -> Any:
-    """The persistent Chroma collection (cosine space)."""
+def open_collection(index_dir: Path, chroma_url: str | None = None) -> Any:
+    """The Chroma collection (cosine space): embedded in index_dir, or on a Chroma server when a URL is given."""
+    from urllib.parse import urlparse
+
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    client = chromadb.PersistentClient(path=str(index_dir / "chroma"),
-                                       settings=ChromaSettings(anonymized_telemetry=False))
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url)
+        try:
+            client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                         ssl=url.scheme == "https", settings=settings)
+        except Exception as err:
+            raise KnowledgeError(f"CHROMA_URL {chroma_url} cannot be reached ({type(err).__name__})") from None
+    else:
+        client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
     return client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"},
                                            embedding_function=None)
 
 
 def build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: MiniLMEmbeddings, *,
-                rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> IndexSummary:
+                rebuild: bool = False, progress: Callable[[int, int], None] | None = None,
+                chroma_url: str | None = None) -> IndexSummary:
     """Upsert new chunks, delete removed ones, keep unchanged ones; write the manifest last."""
     started = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
     content = current_content(shop, knowledge_dir)
     chunks = content.chunks
-    collection = open_collection(index_dir)
+    collection = open_collection(index_dir, chroma_url)
     if rebuild and collection.count():
         collection.delete(ids=collection.get(include=[])["ids"])
     existing = set(collection.get(include=[])["ids"])

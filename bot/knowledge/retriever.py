@@ -63,7 +63,8 @@ class Hit:
 class HybridRetriever:
     """Opens an index built by `run_bot.py index` and searches it."""
 
-    def __init__(self, index_dir: Path, embedder: MiniLMEmbeddings, synonyms: dict[str, str] | None = None) -> None:
+    def __init__(self, index_dir: Path, embedder: MiniLMEmbeddings, synonyms: dict[str, str] | None = None,
+                 chroma_url: str | None = None) -> None:
         manifest_path = index_dir / MANIFEST
         if not manifest_path.exists():
             raise KnowledgeError(f"no knowledge index in {index_dir}: run `python run_bot.py index`")
@@ -79,7 +80,7 @@ class HybridRetriever:
         scope = np.load(index_dir / SCOPE_VECTORS)
         self.in_scope_vectors, self.out_of_scope_vectors = scope[: manifest["in_scope"]], scope[manifest["in_scope"]:]
         self.embedder = embedder
-        self.collection = open_collection(index_dir)
+        self.collection = open_collection(index_dir, chroma_url)
         self.bm25 = BM25Okapi([tokenize(c.indexed_text) for c in self.chunks])
         self.vocabulary = sorted({w for c in self.chunks for w in re.findall(r"[a-z]+", c.indexed_text.casefold())})
         self._vocab_set = frozenset(self.vocabulary)
