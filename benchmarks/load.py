@@ -90,7 +90,7 @@ def postgres_database() -> tuple[str | None, str | None]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         print(f"PostgreSQL not reachable, skipping it: {type(err).__name__}")
         return None, None
 

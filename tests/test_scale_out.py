@@ -12,7 +12,6 @@ import aiohttp
 import pytest
 from sqlalchemy import create_engine, select
 
-from bot.settings import load_settings
 from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import Conversation, Message, ProcessedEvent
 from tests.conftest import _postgres_url
