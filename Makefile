@@ -35,6 +35,7 @@ bench: setup
 	$(PY) benchmarks/load.py
 	$(PY) benchmarks/load.py --concurrency 32 --backend sqlite
 	$(PY) benchmarks/telegram_stack.py
+	$(PY) benchmarks/retrieval.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -248,3 +248,25 @@ def test_long_text_splits_at_paragraphs() -> None:
     assert all(len(p) <= 4096 for p in pieces) and len(pieces) > 1
     assert all(p.startswith("Paragraph") for p in pieces)
     assert "".join(pieces).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+
+
+async def test_group_without_topics_uses_reply_threads(make_app: Callable[..., App], sqlite_url: str,
+                                                       fake: FakeTelegram) -> None:
+    fake.support_is_forum = False
+    app = make_app(sqlite_url)
+    channel = _channel(app, fake)
+    await channel.start_polling()
+    try:
+        fake.user_says(SHOPPER, "my payout never arrived, its been 2 weeks")
+        card = await fake.wait_for(SUPPORT, "Ticket T-")
+        root = next(s for s in fake.sent if s.chat_id == SUPPORT and s.text == card)
+        assert root.thread_id is None and not any(m == "createForumTopic" for m, _ in fake.calls)
+        fake.user_says(SHOPPER, "order 1234")
+        relayed = await fake.wait_for(SUPPORT, "order 1234")
+        relay = next(s for s in fake.sent if s.text == relayed)
+        assert relay.reply_to == root.message_id
+        fake.user_says(SUPPORT, "Checking it now", user_id=AGENT, first_name="Alex", reply_to=relay.message_id,
+                       chat_type="supergroup")
+        await fake.wait_for(SHOPPER, "Alex (support): Checking it now")
+    finally:
+        await channel.stop()
