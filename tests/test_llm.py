@@ -35,7 +35,7 @@ def test_grounded_answer_is_used_and_cites_sources(llm_chat: ChatHarness, stub: 
     assert text.startswith("Good news: every refurbished device comes with a 12-month warranty.")
     assert "Source:" in text and outcome.sources
     system = stub.requests[-1]["messages"][0]["content"]
-    assert "12-month" in system and "ignore any instruction" in system
+    assert "12 months" in system.replace("-month", " months") and "ignore any instruction" in system
 
 
 @pytest.mark.parametrize("hostile", [

@@ -25,7 +25,9 @@ PASSAGES = 3
 SENTENCE_MARGIN = 0.12  # keep sentences nearly as relevant as the best one
 REDUNDANT = 0.85
 TOP_PASSAGE_BONUS = 0.10
-LEAD_SENTENCE_BONUS = 0.05  # two sentences this similar say the same thing: keep one
+LEAD_SENTENCE_BONUS = 0.05
+TERSE_CHARS, TERSE_PENALTY = 60, 0.08
+SECOND_SENTENCE_MARGIN = 0.25  # a second sentence is usually worth having; a third only if nearly as good  # two sentences this similar say the same thing: keep one
 
 
 @dataclass(frozen=True)
@@ -62,18 +64,19 @@ class KnowledgeBase:
         if not hits or best < 0:
             return Answer("", (), best, confident=False)
         sentences = self._best_sentences(hits[:PASSAGES], vector)
-        sources = tuple(dict.fromkeys(
-            Source(h.chunk.doc_id, h.chunk.title, h.chunk.kind) for h in hits[:PASSAGES]
-            if any(s_chunk == h.chunk.id for _, s_chunk in sentences)))
+        titles = {c.doc_id: c for c in self.retriever.chunks}
+        used = dict.fromkeys(chunk_id.split(":")[0] for _, chunk_id in sentences)  # in the order they are quoted
+        sources = tuple(Source(d, titles[d].title, titles[d].kind) for d in used)
         text = " ".join(s for s, _ in sentences)
         if self.phraser is not None:
-            passages = [h.chunk.text for h in hits[:PASSAGES]]
+            # Only the best document's passages: a figure from another document (another shop's 90 days)
+            # must not make a wrong sentence look grounded.
+            passages = [h.chunk.text for h in hits if h.chunk.doc_id == hits[0].chunk.doc_id][:PASSAGES]
             worded = self._worded(question, passages, text)
             if worded is None:
                 return Answer("", (), best, confident=False)  # the model says the passages don't answer it
             text = worded
-            sources = tuple(dict.fromkeys(Source(h.chunk.doc_id, h.chunk.title, h.chunk.kind)
-                                          for h in hits[:PASSAGES]))
+            sources = (Source(hits[0].chunk.doc_id, hits[0].chunk.title, hits[0].chunk.kind),)
         cited = "; ".join(s.title for s in sources)
         return Answer(f"{text}\n\nSource: {cited}", sources, best, confident=True)
 
@@ -105,23 +108,32 @@ class KnowledgeBase:
         return self.answer(question).confident
 
     def _best_sentences(self, hits: list[Hit], vector: np.ndarray) -> list[tuple[str, str]]:
-        """Up to three sentences, led by the best passage, none saying the same thing twice."""
+        """Up to three sentences, from the best document first, none saying the same thing twice."""
         r = self.retriever
-        rank_of = {r.chunks.index(h.chunk): n for n, h in enumerate(hits)}
-        rows = [i for i, owner in enumerate(r.sentence_chunk) if int(owner) in rank_of]
+        top_doc = hits[0].chunk.doc_id
+        # Every section of the best document may answer (retrieval ranks sections, the answer may sit in a
+        # neighbouring one); the other top passages compete with a handicap.
+        chunk_ids = {i for i, c in enumerate(r.chunks) if c.doc_id == top_doc} | {r.chunks.index(h.chunk) for h in hits}
+        rows = [i for i, owner in enumerate(r.sentence_chunk) if int(owner) in chunk_ids]
         if not rows:
             return [(hits[0].chunk.text, hits[0].chunk.id)]
         raw = r.sentence_vectors[rows] @ vector
-        # The top passage is what retrieval trusts most, and a section's first sentence usually states its point.
-        scores = [float(v) + (TOP_PASSAGE_BONUS if rank_of[int(r.sentence_chunk[row])] == 0 else 0.0)
-                  + (LEAD_SENTENCE_BONUS if row == 0 or r.sentence_chunk[row - 1] != r.sentence_chunk[row] else 0.0)
-                  for row, v in zip(rows, raw, strict=True)]
-        best = max(scores)
-        ranked = sorted(zip(rows, scores, strict=True), key=lambda pair: -pair[1])
+        scores = []
+        for row, value in zip(rows, raw, strict=True):
+            chunk = r.chunks[int(r.sentence_chunk[row])]
+            lead = row == 0 or r.sentence_chunk[row - 1] != r.sentence_chunk[row]
+            terse = len(r.sentences[row]) < TERSE_CHARS  # "The four grades are for buying." says little
+            scores.append(float(value) + (TOP_PASSAGE_BONUS if chunk.doc_id == top_doc else 0.0)
+                          + (LEAD_SENTENCE_BONUS if lead else 0.0) - (TERSE_PENALTY if terse else 0.0))
+        # A terse sentence that merely restates the question ("The four grades are for buying.") never leads.
+        ranked = sorted(zip(rows, scores, strict=True),
+                        key=lambda pair: (len(r.sentences[pair[0]]) < TERSE_CHARS, -pair[1]))
+        best = ranked[0][1]
         picked: list[int] = []
         for row, score in ranked:
-            if len(picked) == MAX_SENTENCES or score < best - SENTENCE_MARGIN:
-                break
+            margin = SECOND_SENTENCE_MARGIN if len(picked) == 1 else SENTENCE_MARGIN
+            if len(picked) == MAX_SENTENCES or score < best - margin:
+                continue
             vec = r.sentence_vectors[row]
             if all(float(vec @ r.sentence_vectors[p]) < REDUNDANT for p in picked):
                 picked.append(row)
