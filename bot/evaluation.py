@@ -55,10 +55,11 @@ def _load(name: str) -> list[dict[str, Any]]:
 
 def evaluate_nlu(understander: Any, knowledge: Any, extractor: Any = None) -> Report:
     """Intent accuracy, per-slot accuracy and confusions, as the engine sees an opening message."""
-    items = _load("nlu_eval.yaml") + [dict(i, split="holdout") for i in _load("nlu_holdout_fresh.yaml")]
+    items = (_load("nlu_eval.yaml") + [dict(i, split="holdout") for i in _load("nlu_holdout_fresh.yaml")]
+             + [dict(i, split="dev") for i in _load("nlu_tune_extra.yaml")])  # dev: rule-writing data, shown apart
     data: dict[str, Any] = {}
     lines = []
-    for split in ("tune", "holdout"):
+    for split in ("tune", "holdout", "dev"):
         part = [i for i in items if i["split"] == split]
         correct, confusions = 0, Counter[tuple[str, str]]()
         slot_total, slot_ok = Counter[str](), Counter[str]()

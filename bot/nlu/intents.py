@@ -11,7 +11,11 @@ INTENTS = ("greet", "thanks", "help", "trade_in", "compare", "upgrade", "faq", "
 
 _HANDOFF = re.compile(
     r"\b(?:human|humans|hooman|person|agent|representative|rep|operator|real (?:person|people)|someone real|"
-    r"live (?:chat|support|agent|person)|customer (?:service|support|care)|support team|talk to (?:some|a|an|the)|"
+    r"live (?:chat|support|agent|person)|customer (?:service|support|care)|support team|"
+    r"talk to (?:someone|somebody|some1|a|an|the)|chat with (?:support|someone|a person|an agent)|"
+    r"actual (?:employee|person|human)|frustrat|ridiculous|over and over|stole my identity|downgraded|"
+    r"(?:don'?t|do not|dont) agree|disagree|wrong (?:email|account)|(?:its|it's|it has) been \d+ (?:days|weeks)|"
+    r"have nothing|(?:don'?t|dont|do not) have my (?:phone|device) back|supposed to (?:be|have|arrive) .{0,30}by now|"
     r"speak (?:to|with)|call me|phone number to call|manager|supervisor)\b|"
     r"(?:payout|payment|money|paypal|transfer|deposit)\b.{0,40}\b(?:never|not|hasn'?t|havent|haven'?t|didn'?t|missing|"
     r"still) (?:arrived|came|received|got|showed|paid|been paid|here)|"
@@ -22,7 +26,10 @@ _HANDOFF = re.compile(
     r"(?:damaged|broken) (?:in|during) (?:shipping|transit|delivery)|warranty claim|"
     r"(?:file|make|start|open) a (?:warranty )?claim|fraud|stolen identity|charged twice|double charged|"
     r"wrong charge|refund (?:never|hasn'?t|not)|scam(?:med)?\b|this is useless|you(?:'re| are) useless|"
-    r"useless bot|stupid bot|not helpful|not helping|doesn'?t help|waste of time|ugh+\b|wtf\b|"
+    r"useless|stupid bot|not helpful|not helping|doesn'?t help|waste of time|\bugh+\b|\bwtf\b|"
+    r"\bwhere(?:'s| is) my (?:paypal |bank |ach )?(?:payment|payout|money|deposit)|"
+    r"declined.{0,40}(?:money|charged|left my account)|identity.{0,40}(?:verif|confirm)|"
+    r"warranty (?:replacement|repair|claim)|"
     r"counter(?:ed|offer)?\b.{0,60}\b(?:ridiculous|unfair|wrong|too low|scam|joke|not fair|insulting)|"
     r"\b(?:i|we) (?:want|need) (?:someone|somebody)|\bsomeone (?:to|who) (?:look|help|check|call)|"
     r"still no (?:paypal |bank |ach )?(?:payment|payout|money|deposit)|report (?:shipping|transit|delivery) damage|"
@@ -32,23 +39,25 @@ _HANDOFF = re.compile(
 _CANCEL = re.compile(
     r"^(?:/cancel|cancel|stop|nevermind|never mind|nvm|forget it|forget about it|quit|exit|abort|"
     r"no thanks stop|cancel (?:that|this|it|the (?:quote|trade ?in|trade|offer|whole thing)|everything|pls|please)|"
-    r"stop (?:this|it|pls|please)|i changed my mind|changed my mind|not interested(?: anymore)?|leave it)\b.{0,25}$"
+    r"stop (?:this|it|pls|please)|i changed my mind|changed my mind|not interested(?: anymore)?|leave it)\b.{0,40}$|"
+    r"(?:don'?t|dont|do not) want to (?:sell|trade|do this|continue)(?: it)? any ?more|^(?:actually )?scratch that"
 )
 _RESTART = re.compile(r"^(?:/start over|start over|restart|start again|reset|begin again|from the (?:start|top))\b")
 _GREET = re.compile(
     r"^(?:/start|start|hi+|hey+|hello+|helo|hiya|howdy|yo+|sup|wassup|whats up|what's up|good (?:morning|afternoon|evening)|"
     r"gm|greetings|hola|heya|hi there|hey there|hello there)(?:\s+(?:there|bot|team|guys|all|everyone|loop|"
-    r"loop market|friend|!+))*[!. ]*$"
+    r"loop market|friend|refurbot|whats up|what's up|!+))*[!. ]*$"
 )
 _THANKS = re.compile(
     r"^(?:thanks?|thank you|thank u|thx|thnx|ty|tysm|cheers|appreciate it|great thanks|cool thanks?|ok thanks?|"
     r"okay thanks?|awesome|perfect thanks|bye|goodbye|good bye|see ya|cya|later|ttyl|have a good (?:day|one)|"
-    r"cool|ok cool|got it|great)\b.{0,25}$"
+    r"cool|ok cool|got it|great|that'?s all|thats it|all good)\b.{0,40}$"
 )
 _HELP = re.compile(
     r"^(?:/help|help|help me|menu|options|commands|what can (?:you|u) do|what do (?:you|u) do|how does this work|"
     r"what (?:are|r) (?:you|u)|who (?:are|r) (?:you|u)|what can i do here|\?+)\b.{0,20}$|"
-    r"^what (?:are|r) (?:my|the|your|ur) options|^(?:show|give) me (?:the )?(?:menu|options)"
+    r"^what (?:are|r) (?:my|the|your|ur) options|^(?:show|give) me (?:the )?(?:menu|options)|"
+    r"how do i use (?:this|the|u|you)|what (?:kind of|kinda|sort of) (?:stuff|things)|^what (?:can|do) (?:u|you) help with"
 )
 _UPGRADE = re.compile(
     r"\bupgrad|\bswitch(?:ing)? (?:to|from)\b|\bmove (?:up )?to\b|\bthinking (?:about|of) (?:getting )?(?:a|an|the)\b|"
@@ -77,12 +86,22 @@ _FAQ = re.compile(
     r"water ?(?:proof|resist)|legit|trustworth|reliable|quality|\bmeans?\b|policy|support hours|hours|cosmetic|"
     r"certified|difference between|used vs|vs used|right to repair|protection plan|insurance|apple ?care|"
     r"counter ?offer|worse shape|worse condition|how old|privacy|\bscam\b|\bfees?\b|free shipping|"
-    r"how long (?:is|does|do|will|until)|arrive damaged|damaged in|who (?:is|are) loop|about loop|loop market"
+    r"how long (?:is|does|do|will|until)|arrive damaged|damaged in|who (?:is|are) loop|about loop|loop market|"
+    r"paid off|payment plan|payments? left|still owe|not paid|worse than i said|worse shape|shipping label|prepaid|"
+    r"how many days|deadline|expire|still good|\bfrp\b|allowed|under 18|\d+ ?(?:yr|year)s? old|\bage\b|canada|"
+    r"outside the us|international|knock down|lower (?:my|the) (?:offer|price)|at once|more than one|lost in the mail|"
+    r"counts as|considered|\bcovered\b|affirm|klarna|step by step|\bprocess\b|how does .{0,30}work|\besn\b|\bimei\b|"
+    r"blacklist|forgot .{0,20}password|guaranteed|negotiat|genuine|original parts|knock ?off|weekend|open on|"
+    r"drop (?:it )?off|\bups\b|fedex|mail it|what happens|\b18\b|cancel (?:a|my|the) (?:trade|order|quote)"
 )
 _QUESTION = re.compile(
-    r"^(?:how|what|whats|what's|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any)\b|\?$"
+    r"^(?:how|what|whats|what's|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any|r)\b|\?$|"
+    r"\b(?:can i|can u|can you|do (?:u|you|yall)|is (?:it|my|the|there|he|she|that|this)|what if|what happens|"
+    r"how (?:many|long|does|do))\b"
 )
-_PRICE_ASK = re.compile(r"how much|\bworth\b(?! it)|\bprices?\b|\bcost|\bpay me|offer me|give me|\bbuy my\b")
+_PRICE_ASK = re.compile(r"how much|\bworth\b(?! it)|what (?:would|will|can|do|could) (?:you|u|yall) (?:pay|give|offer)|"
+                        r"\bpay me|offer me|give me|\bbuy my\b|(?:quote|price) (?:for|of|on) (?:my|a|an|the)|\bcost|"
+                        r"difference in price")
 _MY_DEVICE = re.compile(r"\b(?:my|mine|i have|i got|ive got|i've got|i own|our|have (?:a|an)|want (?:a|an|the))\b")
 
 
@@ -107,19 +126,24 @@ def classify(text: str, *, devices: int, has_trade_slots: bool) -> tuple[str, fl
         return "faq", 0.8
     if not devices and _QUESTION.search(norm) and re.search(r"refurb", norm) and not _PRICE_ASK.search(norm):
         return "faq", 0.7
-    if devices >= 2 and (_UPGRADE.search(norm) or _MY_DEVICE.search(norm) or re.search(r"\bto\b", norm)):
-        return "upgrade", 0.9
-    if devices >= 1 and _UPGRADE.search(norm) and _MY_DEVICE.search(norm):
+    if devices >= 2 and re.search(r"\bvs\.?\b|\bversus\b|\bcompare|difference between|which is better", norm) \
+            and not _UPGRADE.search(norm):
+        return "compare", 0.8
+    if devices >= 2:
+        return "upgrade", 0.85
+    if re.search(r"\btrade (?:in )?(?:my|it)\b.{0,40}\bfor (?:a|an|the)\b|worth upgrading", norm) or (
+            re.search(r"upgrad\w* (?:my|from|to)|thinking (?:about|of) upgrading", norm) and not _TRADE.search(norm)):
         return "upgrade", 0.7
-    refurb_shopping = re.search(r"refurb", norm) and not re.search(r"\bsell|\btrade|\bbuy my|\boffer me|\bgive me", norm)
+    refurb_shopping = (re.search(r"refurb", norm) and not re.search(r"\btrade|\bbuy my|\boffer me|\bgive me", norm)
+                       and not re.search(r"(?<!you )(?<!u )(?<!yall )(?<!y'all )\bsell", norm))
     if _TRADE.search(norm) and not refurb_shopping:
         return "trade_in", 0.9 if devices or _MY_DEVICE.search(norm) else 0.75
     if devices and _COMPARE.search(norm):
         return "compare", 0.85
     if devices and (has_trade_slots or _MY_DEVICE.search(norm)):
         return "trade_in", 0.7
-    if devices:
-        return "compare", 0.5
+    if devices and not re.search(r"^(?:how (?:do|to|can)|when|should)\b", norm):
+        return "compare", 0.5  # a bare device mention: most likely shopping; a how-to question is not
     if _FAQ.search(norm):
         return "faq", 0.5
     return "fallback", 0.3

@@ -12,6 +12,7 @@ STORAGE_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 
 _TB = re.compile(r"\b(\d(?:\.\d)?)\s?(?:tb|terabytes?|tera|t)\b")
 _GB = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?|gigabytes?|g|gbs)\b")
+_STORAGE_WORDS = re.compile(r"\b(\d{2,4}) ?(?:ssd|storage)\b|\b(?:its|it's|it is) (\d{2,4})\b(?! ?%)")
 _BATTERY = [
     re.compile(r"\b(?:batt(?:ery)?|bh|battery health|health)\s?(?:health\s?)?(?:is|at|of|=|:|shows|says|)"
                r"\s?(?:like|around|about|~)?\s?(\d{2,3})\s?(?:%|percent|pct)?"),
@@ -21,6 +22,8 @@ _NEGATED = re.compile(
     r"\b(?:no|not|never|without|zero|0|nothing)\s(?:any\s|a\s|single\s|visible\s|real\s)?"
     r"(?:cracks?|cracked|dents?|dented|damage|damaged|issues?|problems?|broken|chips?|scratch(?:es|ed)?|marks?)\b"
 )
+_PROTECTOR = re.compile(r"(?:cracked|broken|shattered) (?:screen )?protector|(?:screen )?protector (?:is |was )?"
+                        r"(?:cracked|broken|shattered)")
 _NO_SCRATCHES = re.compile(r"\b(?:no|not a|zero|without|0) (?:single |visible )?(?:scratch|marks?)")
 _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("broken", re.compile(
@@ -30,16 +33,23 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?:face ?id|touch ?id|camera|speaker|mic|button|charging port|port|screen|lcd|display)"
         r"\s(?:is\s|are\s)?(?:not working|broken|busted|dead|doesn'?t work|dont work|messed up)|"
         r"not working|doesn'?t work|black screen|lines on (?:the )?screen|ghost touch|dead pixels|"
-        r"bricked|won'?t turn on|for parts")),
+        r"bricked|won'?t turn on|for parts|chip(?:ped)? (?:in|on) (?:the )?(?:corner of the )?(?:screen|glass|display)|"
+        r"(?:screen|display).{0,30}(?:\bline\b|\blines\b|flicker|goes black|black spot|dead spot|unresponsive)|"
+        r"spider ?web|blurry|won'?t focus|(?:dropped|fell|went) (?:it )?in(?:to)? (?:the )?(?:pool|water|toilet|sink|lake)|"
+        r"(?:port|button|buttons)\s(?:is |are )?(?:loose|stuck|broken)|stopped (?:working|charging|responding)|"
+        r"(?:speaker|mic|microphone)\b.{0,25}(?:blown|crackl|died|dead|distort)|(?:only shows|stuck on) the (?:apple )?logo|"
+        r"boot ?loop|(?:doesn'?t|does not|dont|won'?t) respond")),
     ("fair", re.compile(
         r"\bdent|heav(?:y|ily) (?:scratch|use|wear|scuff)|deep scratch|lots? of scratch|many scratch|"
         r"tons of scratch|beat ?up|beaten|\brough\b|well ?used|worn out|chipped|scuffed up|heavily scuffed|"
-        r"pretty scratched|very scratched|scratched up|banged up|heavy wear")),
+        r"pretty scratched|very scratched|scratched up|banged up|heavy wear|looks rough|scratches everywhere|"
+        r"scratched everywhere|big dent|chipped paint")),
     ("good", re.compile(
         r"light (?:scratch|scuff|wear|marks?)|minor (?:scratch|scuff|wear|marks?)|small scratch|few scratch|"
         r"some scratch|little scratch|normal (?:wear|use)|some wear|signs? of (?:use|wear)|gently used|"
         r"\bscratch(?:es|ed)?\b|scuffs?\b|good (?:condition|shape)|pretty good|decent|lightly used|"
-        r"hairline|micro ?scratch|ok condition|okay condition|works fine")),
+        r"hairline scratch|micro ?scratch|ok condition|okay condition|works fine|\bnicks?\b|swirl|"
+        r"tiny (?:scratch|mark|scuff)")),
     ("flawless", re.compile(
         r"like new|\bmint\b|perfect|pristine|flawless|brand new|new condition|never used|immaculate|"
         r"10/10|no marks|excellent condition|no scratch|not a scratch|spotless|like brand new|basically new|"
@@ -56,11 +66,11 @@ _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("unlocked", re.compile(r"\bunlocked\b|\bfactory unlocked\b|\bno carrier\b|\bsim ?free\b|\bunlock\b")),
 ]
 _LOCKED = re.compile(
-    r"icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:still )?(?:on|enabled)|"
+    r"icloud (?:is )?still on|still (?:linked|signed in|logged in) to .{0,15}(?:icloud|apple ?id|account)|icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:still )?(?:on|enabled)|"
     r"google ?lock|frp|samsung account lock|locked to (?:my |an |a |someone'?s |the )?(?:icloud|apple|account|"
     r"google|samsung)|can'?t (?:sign|log) out|forgot (?:my )?(?:apple ?id|password|icloud)|\blocked icloud")
 _UNLOCKED_ACCOUNT = re.compile(
-    r"(?:signed|logged) out|find ?my (?:iphone |phone )?(?:is )?(?:off|disabled)|turned off find ?my|"
+    r"(?:signed|logged) out|find ?my (?:iphone |phone )?(?:is )?(?:already )?(?:off|disabled)|turned off find ?my|"
     r"removed (?:my |the )?(?:icloud|account|google|apple ?id|samsung)|not (?:icloud |account )?locked|"
     r"no activation lock|no icloud lock|(?:icloud|account|find ?my) (?:is )?removed|already (?:erased|reset)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -80,6 +90,10 @@ def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
         size = int(match.group(1))
         if size in STORAGE_SIZES:
             return size
+    for match in _STORAGE_WORDS.finditer(norm):  # "256ssd", "its 256"
+        size = int(match.group(1) or match.group(2))
+        if size in STORAGE_SIZES and size >= 32:
+            return size
     if bare_number:
         numbers = [int(n) for n in re.findall(r"\b(\d{2,4})\b", norm) if int(n) in STORAGE_SIZES]
         return numbers[0] if len(numbers) == 1 else None
@@ -89,7 +103,7 @@ def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
 def extract_condition(text: str, *, bare_word: bool = False) -> str | None:
     """The worst condition the text describes, per the shop's definitions."""
     norm = normalize(text)
-    stripped = _NEGATED.sub(" ", norm)
+    stripped = _NEGATED.sub(" ", _PROTECTOR.sub(" ", norm))
     described = [value for value, pattern in _CONDITION_PATTERNS if pattern.search(stripped)]
     named = _NAMED_CONDITION.search(norm)
     if named:

@@ -36,6 +36,8 @@ class Understander:
         mentions = self.devices.find_all(text)
         slots = self.slots_in(text)
         known = [m for m in mentions if m.device is not None]
+        if len(known) >= 2 and _is_owned(text, known[1]) and not _is_owned(text, known[0]):
+            known = [known[1], known[0], *known[2:]]  # "what would the 16 cost if i trade in my 12 pro"
         if known:
             slots["device_model"] = known[0].device.name  # type: ignore[union-attr]
             if "storage_gb" not in slots:
@@ -94,6 +96,6 @@ def _bare_storage(text: str, mention: DeviceMention) -> int | None:
 
 def _is_owned(text: str, mention: DeviceMention) -> bool:
     """Whether the one device named is the shopper's current one ('my s21')."""
-    words = text.casefold().split()
+    words = normalize(text).split()
     start = mention.span[0]
-    return any(w in ("my", "mine", "have", "got", "own") for w in words[max(0, start - 3):start])
+    return any(w in ("my", "mine", "have", "got", "own", "in") for w in words[max(0, start - 3):start])
