@@ -123,7 +123,7 @@ def compare(device: Device, storage_gb: int, rules: CompareRules, *, shop_name: 
     else:
         lo, hi = rules.default_range_kg.get(device.category, (45, 85))
         low, high = Decimal(lo), Decimal(hi)
-        source = f"typical {device.category} range (no figure published for this model)"
+        source = f"typical for a {device.category}; no figure published for this model"
     avoided = ((low * rules.avoided_low).quantize(Decimal(1)), (high * rules.avoided_high).quantize(Decimal(1)))
     warranties = [(f"{shop_name} refurbished", shop_warranty),
                   ("New", rules.new_warranty.get(device.brand, "1-year limited warranty"))]
