@@ -103,10 +103,6 @@ class KnowledgeBase:
         outside = float((r.out_of_scope_vectors @ vector).max())
         return min(inside - self.thresholds.min_similarity, inside - outside - self.thresholds.min_margin)
 
-    def is_in_scope(self, question: str) -> bool:
-        """Whether the knowledge base can answer this question."""
-        return self.answer(question).confident
-
     def _best_sentences(self, hits: list[Hit], vector: np.ndarray) -> list[tuple[str, str]]:
         """Up to three sentences, from the best document first, none saying the same thing twice."""
         r = self.retriever

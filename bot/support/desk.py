@@ -47,16 +47,6 @@ class SupportDesk:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
-    def get(self, ticket_id: str) -> TicketView | None:
-        """One ticket."""
-        with self.sessions() as session:
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
-                return None
-            conversation = session.get(Conversation, ticket.conversation_id)
-            assert conversation is not None
-            return _view(ticket, conversation)
-
     def open_ticket_of(self, conversation_key: str) -> TicketView | None:
         """The conversation's ticket that is not closed, if any."""
         with self.sessions() as session:

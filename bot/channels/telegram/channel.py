@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable
 from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -372,8 +371,3 @@ class TelegramChannel:
                 await self.send(update.effective_chat.id,
                                 Reply("Sorry, something went wrong on my side. Please try again, or type /human."))
 
-
-def make_channel(settings: Settings, engine: Engine, desk: SupportDesk,
-                 outbox_factory: Callable[[], Outbox] = Outbox) -> TelegramChannel:
-    """The channel with its delivery discipline."""
-    return TelegramChannel(settings, engine, desk, outbox=outbox_factory())
