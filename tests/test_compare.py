@@ -54,3 +54,20 @@ def test_compare_cli_prints_the_chat_figures(chat: ChatHarness) -> None:
     for grade in figures["refurbished"]:
         assert f"{grade['grade'].capitalize()}: ${grade['price_usd']:,.0f}" in text
     assert f"New: ${figures['new_price_usd']:,.0f}" in text
+
+
+def test_a_device_not_yet_sold_refurbished_is_said_honestly() -> None:
+    from dataclasses import replace
+
+    from bot.domain import Reply
+    from bot.engine.turn import Turn
+
+    device = SHOP.catalog.by_name("iPhone 16 Pro Max")
+    assert device is not None
+    too_new = replace(device, refurbished_usd={})
+    catalog = replace(SHOP.catalog, devices=(too_new,))
+    actions = CompareActions(replace(SHOP, catalog=catalog), TradeInActions(SHOP))
+    result = actions.show_comparison(Turn(store=None, now=None, state=None),  # type: ignore[arg-type]
+                                     {"device_model": "iPhone 16 Pro Max"})
+    assert result.goto == "end"
+    assert result.replies == (Reply("Sorry: we don't sell the iPhone 16 Pro Max refurbished yet."),)

@@ -22,7 +22,7 @@ _HANDOFF = re.compile(
     r"(?:haven'?t|havent|didn'?t|did not|never|still not|not) (?:been )?(?:got|gotten|received|get|paid)\b.{0,30}"
     r"(?:payout|payment|money|paid)|"
     r"dispute|counter ?offer.{0,30}(?:unfair|wrong|too low|ridiculous|scam|disagree|not fair|reject)|"
-    r"(?:arrived|came|showed up|delivered|box was).{0,30}(?:damaged|broken|cracked|smashed|dented)|"
+    r"\b(?:arrived|came|showed up|delivered|box was)\b.{0,30}(?:damaged|broken|cracked|smashed|dented)|"
     r"(?:damaged|broken) (?:in|during) (?:shipping|transit|delivery)|warranty claim|"
     r"(?:file|make|start|open) a (?:warranty )?claim|fraud|stolen identity|charged twice|double charged|"
     r"wrong charge|refund (?:never|hasn'?t|not)|scam(?:med)?\b|this is useless|you(?:'re| are) useless|"
@@ -100,7 +100,7 @@ _QUESTION = re.compile(
     r"how (?:many|long|does|do))\b"
 )
 _PRICE_ASK = re.compile(r"how much|\bworth\b(?! it)|what (?:would|will|can|do|could) (?:you|u|yall) (?:pay|give|offer)|"
-                        r"\bpay me|offer me|give me|\bbuy my\b|(?:quote|price) (?:for|of|on) (?:my|a|an|the)|\bcost|"
+                        r"\bpay me|offer me|give me|\bbuy my\b|price (?:for|of|on) (?:my|a|an|the)\b(?! trade)|\bcost|"
                         r"difference in price")
 _MY_DEVICE = re.compile(r"\b(?:my|mine|i have|i got|ive got|i've got|i own|our|have (?:a|an)|want (?:a|an|the))\b")
 
