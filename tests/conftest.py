@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from bot.app import App, build_app, ensure_index
 from bot.domain import IncomingMessage, Outcome
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.shop import load_shop
+from tests.fake_telegram import FakeTelegram
 
 TEST_INDEX = PROJECT_ROOT / "var" / "test-index"
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -83,6 +84,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite database (for tests that are about behaviour, not the backend)."""
     return f"sqlite:///{tmp_path / 'bot.db'}"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """A local fake Telegram Bot API server on 127.0.0.1."""
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +32,6 @@ def pg_url() -> Iterator[str]:
     upgrade_to_head(create_engine(url))
     yield url
     next(gen, None)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def _update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:

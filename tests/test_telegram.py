@@ -28,14 +28,6 @@ SUPPORT = -1009990001
 AGENT = 777
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def _channel(app: App, fake: FakeTelegram, **overrides: Any) -> TelegramChannel:
     settings = load_settings(database_url=str(app.settings.database_url), index_dir=app.settings.index_dir,
                              telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,

@@ -90,41 +90,44 @@ class SupportDesk:
     def claim(self, ticket_id: str, agent: str) -> DeskResult:
         """An agent takes the ticket: the conversation now belongs to a person."""
         with self.sessions() as session, session.begin():
-            ticket, conversation = self._lock(session, ticket_id)
-            if ticket is None or conversation is None:
-                return DeskResult(False, "No such ticket.")
-            if ticket.status == "closed":
-                return DeskResult(False, f"Ticket {ticket_id} is already closed.")
+            found = self._lock_open(session, ticket_id)
+            if isinstance(found, DeskResult):
+                return found
+            ticket, conversation = found
             if ticket.status == "claimed" and ticket.claimed_by != agent:
                 return DeskResult(False, f"Ticket {ticket_id} is already claimed by {ticket.claimed_by}.")
-            ticket.status, ticket.claimed_by, ticket.updated_at = "claimed", agent, utcnow()
-            conversation.owner = "human"
+            self._take(ticket, conversation, agent)
             return DeskResult(True, f"{agent} claimed ticket {ticket_id}.", _view(ticket, conversation))
 
     def agent_message(self, ticket_id: str, agent: str, text: str) -> DeskResult:
         """Record an agent's reply (claiming the ticket if nobody has); returns where to deliver it."""
-        claimed = self.claim(ticket_id, agent)
-        if not claimed.ok and "already claimed" not in claimed.note:
-            return claimed
         with self.sessions() as session, session.begin():
-            ticket, conversation = self._lock(session, ticket_id)
-            assert ticket is not None and conversation is not None
+            found = self._lock_open(session, ticket_id)
+            if isinstance(found, DeskResult):
+                return found
+            ticket, conversation = found
+            if ticket.status == "open":
+                self._take(ticket, conversation, agent)
             repo.add_message(session, conversation_id=conversation.id, direction="agent", text=text)
             return DeskResult(True, "delivered", _view(ticket, conversation))
 
     def close(self, ticket_id: str, agent: str) -> DeskResult:
         """Close the ticket and hand the conversation back to the bot."""
         with self.sessions() as session, session.begin():
-            ticket, conversation = self._lock(session, ticket_id)
-            if ticket is None or conversation is None:
-                return DeskResult(False, "No such ticket.")
-            if ticket.status == "closed":
-                return DeskResult(False, f"Ticket {ticket_id} is already closed.")
+            found = self._lock_open(session, ticket_id)
+            if isinstance(found, DeskResult):
+                return found
+            ticket, conversation = found
             now = utcnow()
             ticket.status, ticket.closed_at, ticket.updated_at = "closed", now, now
             ticket.claimed_by = ticket.claimed_by or agent
             conversation.owner = "bot"
             return DeskResult(True, f"{agent} closed ticket {ticket_id}.", _view(ticket, conversation))
+
+    @staticmethod
+    def _take(ticket: Ticket, conversation: Conversation, agent: str) -> None:
+        ticket.status, ticket.claimed_by, ticket.updated_at = "claimed", agent, utcnow()
+        conversation.owner = "human"
 
     def return_unclaimed(self, now: datetime, minutes: int) -> list[TicketView]:
         """Hand conversations whose ticket nobody claimed in time back to the bot (tickets stay open)."""
@@ -143,10 +146,13 @@ class SupportDesk:
         return returned
 
     @staticmethod
-    def _lock(session: Session, ticket_id: str) -> tuple[Ticket | None, Conversation | None]:
+    def _lock_open(session: Session, ticket_id: str) -> tuple[Ticket, Conversation] | DeskResult:
+        """The ticket and its conversation, both locked; or why an agent cannot act on it."""
         ticket = session.execute(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).scalar_one_or_none()
         if ticket is None:
-            return None, None
+            return DeskResult(False, "No such ticket.")
+        if ticket.status == "closed":
+            return DeskResult(False, f"Ticket {ticket_id} is already closed.")
         conversation = session.execute(select(Conversation).where(
             Conversation.id == ticket.conversation_id).with_for_update()).scalar_one()
         return ticket, conversation
