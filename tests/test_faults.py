@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -57,3 +58,29 @@ def test_long_outage_gets_an_apology_and_the_message_is_processed_when_back(
         count = session.execute(select(func.count()).select_from(ProcessedEvent)
                                 .where(ProcessedEvent.event_id == "update-7")).scalar_one()
     assert count == 1
+
+
+@pytest.mark.postgres
+async def test_polling_bot_retries_an_update_the_database_missed(
+        make_app: Callable[..., App], pg_behind_proxy: tuple[str, TcpProxy], fake: Any) -> None:
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.channels.telegram.delivery import Outbox
+    from bot.settings import load_settings
+    from bot.support.desk import SupportDesk
+
+    url, proxy = pg_behind_proxy
+    app = make_app(url)
+    settings = load_settings(database_url=url, index_dir=app.settings.index_dir, telegram_bot_token=fake.token,
+                             telegram_api_base_url=fake.base_url)
+    channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions), outbox=Outbox(per_chat_rate=50))
+    channel.retry_delay_s = 0.5
+    await channel.start_polling()
+    try:
+        proxy.cut()
+        fake.user_says(4242, "hi")
+        await fake.wait_for(4242, "can't save", timeout=15)
+        proxy.restore()
+        await fake.wait_for(4242, "I'm the Loop Market assistant", timeout=15)
+        assert sum("assistant" in t for t in fake.texts_to(4242)) == 1
+    finally:
+        await channel.stop()

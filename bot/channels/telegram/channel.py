@@ -69,6 +69,9 @@ class TelegramChannel:
         self._webhook: WebhookServer | None = None
         self.failed_updates: set[int] = set()  # updates whose turn could not be stored: not acknowledged
         self._apologised: set[int] = set()
+        self._retries: dict[int, int] = {}  # polling mode: update id -> attempts so far
+        self.retry_delay_s = 5.0
+        self._pending_retries: set[asyncio.Task[None]] = set()
         token = validated_token(settings)
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder().token(token).base_url(settings.telegram_api_base_url)
@@ -123,6 +126,8 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         """Stop in the order python-telegram-bot requires: updater, application, shutdown."""
+        for task in list(self._pending_retries):
+            task.cancel()
         if self._webhook is not None:
             await self._webhook.stop()
         if self.app.updater and self.app.updater.running:
@@ -185,12 +190,16 @@ class TelegramChannel:
         outcome = await self.engine.handle(msg)
         if outcome.duplicate and outcome.delivered:
             return  # a redelivered update whose replies already went out
-        if not outcome.stored:  # the database is down: say sorry once, and let Telegram redeliver later
+        if not outcome.stored:  # the database is down: say sorry once, and try the update again later
             self.failed_updates.add(update.update_id)
             if update.update_id not in self._apologised:
                 self._apologised.add(update.update_id)
                 await self.send_all(chat.id, outcome.replies)
+            if self._webhook is None:  # polling has acknowledged it already: retry it ourselves
+                self._retry_later(update)
             return
+        self._apologised.discard(update.update_id)
+        self._retries.pop(update.update_id, None)
         await self.send_all(chat.id, outcome.replies)
         if not outcome.duplicate:
             await self._support_side(outcome, msg, user.full_name)
@@ -217,6 +226,22 @@ class TelegramChannel:
             sent = await self.outbox.call(chat_id, call)
             last = sent.message_id if sent is not None else last
         return last
+
+    def _retry_later(self, update: Update, max_attempts: int = 60) -> None:
+        attempts = self._retries.get(update.update_id, 0) + 1
+        if attempts > max_attempts:
+            log.error("update %s dropped after %d attempts while the database was down", update.update_id, attempts)
+            return
+        self._retries[update.update_id] = attempts
+
+        async def again() -> None:
+            await asyncio.sleep(self.retry_delay_s)
+            self.failed_updates.discard(update.update_id)
+            await self.app.process_update(update)
+
+        task = asyncio.create_task(again())
+        self._pending_retries.add(task)
+        task.add_done_callback(self._pending_retries.discard)
 
     def _store_payload(self, payload: str) -> str:
         with self.engine.sessions() as session, session.begin():
