@@ -56,7 +56,7 @@ def _load(name: str) -> list[dict[str, Any]]:
 def evaluate_nlu(understander: Any, knowledge: Any, extractor: Any = None) -> Report:
     """Intent accuracy, per-slot accuracy and confusions, as the engine sees an opening message."""
     items = (_load("nlu_eval.yaml") + [dict(i, split="holdout") for i in _load("nlu_holdout_fresh.yaml")]
-             + [dict(i, split="dev") for i in _load("nlu_tune_extra.yaml")])  # dev: rule-writing data, shown apart
+             + [dict(i, split="dev") for i in _load("nlu_tune_extra.yaml") + _load("nlu_dev2.yaml")])  # rule-writing data
     data: dict[str, Any] = {}
     lines = []
     for split in ("tune", "holdout", "dev"):

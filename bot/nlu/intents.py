@@ -16,6 +16,10 @@ _HANDOFF = re.compile(
     r"actual (?:employee|person|human)|frustrat|ridiculous|over and over|stole my identity|downgraded|"
     r"(?:don'?t|do not|dont) agree|disagree|wrong (?:email|account)|(?:its|it's|it has) been \d+ (?:days|weeks)|"
     r"have nothing|(?:don'?t|dont|do not) have my (?:phone|device) back|supposed to (?:be|have|arrive) .{0,30}by now|"
+    r"nobody (?:answered|replied|got back|responded)|(?:getting|got|keeps? getting|was) declined|failing verification|"
+    r"verification (?:fail|keeps)|wrong address|(?:didn'?t|did not|never) (?:make|authori[sz]e) (?:this|that|the) "
+    r"(?:purchase|order|payment)|never received|no payment|warranty form|but i own it|"
+    r"(?:offer|price|quote) (?:changed|dropped|went down) from|"
     r"speak (?:to|with)|call me|phone number to call|manager|supervisor)\b|"
     r"(?:payout|payment|money|paypal|transfer|deposit)\b.{0,40}\b(?:never|not|hasn'?t|havent|haven'?t|didn'?t|missing|"
     r"still) (?:arrived|came|received|got|showed|paid|been paid|here)|"
@@ -92,16 +96,45 @@ _FAQ = re.compile(
     r"outside the us|international|knock down|lower (?:my|the) (?:offer|price)|at once|more than one|lost in the mail|"
     r"counts as|considered|\bcovered\b|affirm|klarna|step by step|\bprocess\b|how does .{0,30}work|\besn\b|\bimei\b|"
     r"blacklist|forgot .{0,20}password|guaranteed|negotiat|genuine|original parts|knock ?off|weekend|open on|"
-    r"drop (?:it )?off|\bups\b|fedex|mail it|what happens|\b18\b|cancel (?:a|my|the) (?:trade|order|quote)"
+    r"drop (?:it )?off|\bups\b|fedex|mail it|what happens|\b18\b|cancel (?:a|my|the) (?:trade|order|quote)|"
+    r"eligible|do (?:you|u|yall) (?:take|accept)|too old|get my (?:device|phone) back|decide the price|"
+    r"how (?:do|does) (?:you|u|yall) (?:price|decide|value)|protection plan"
 )
 _QUESTION = re.compile(
     r"^(?:how|what|whats|what's|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any|r)\b|\?$|"
     r"\b(?:can i|can u|can you|do (?:u|you|yall)|is (?:it|my|the|there|he|she|that|this)|what if|what happens|"
-    r"how (?:many|long|does|do))\b"
+    r"how (?:many|long|does|do)|(?:when|where) do i)\b"
 )
 _PRICE_ASK = re.compile(r"how much|\bworth\b(?! it)|what (?:would|will|can|do|could) (?:you|u|yall) (?:pay|give|offer)|"
-                        r"\bpay me|offer me|give me|\bbuy my\b|price (?:for|of|on) (?:my|a|an|the)\b(?! trade)|\bcost|"
+                        r"\bpay me|offer me|give me|\bbuy my\b|price (?:for|of|on) (?:my|a|an|the)\b(?! trade)|"
+                        r"(?<!plans )(?<!plan )\bcost|"
                         r"difference in price")
+_BUYING = re.compile(
+    r"\b(?:do |are )?(?:you|u|yall|y'all) (?:sell|selling|have|carry|got)\b|\bselling (?:the|a|an)\b|"
+    r"\b(?:looking|lookin|shopping|searching) (?:for|to buy|to get)\b|\bneed (?:a|an) (?:cheap |new |good )?\w+|"
+    r"\bfor my (?:kid|kids|son|daughter|mom|mum|dad|wife|husband|girlfriend|boyfriend|grandma|grandpa)\b|"
+    r"\bin (?:your|ur) (?:shop|store)\b|\bin stock\b|\brun me\b|\bin (?:green|black|white|blue|pink|purple|gold)\b"
+)
+_SELLING = re.compile(
+    r"\bpaying for\b|\bprice (?:check )?(?:on|for) my\b|\bcan (?:you|u) price my\b|"
+    r"(?:don'?t|dont|do not) use (?:it |them )?any ?more|\bcan (?:you|u|yall) (?:do|beat) (?:better|that|it)\b|"
+    r"\bworth anything\b|\bgoing rate\b|\binterested in my\b|\bsitting in a drawer\b"
+)
+_TECH_SUPPORT = re.compile(
+    r"\bkeeps? (?:overheating|dropping|crashing|restarting|freezing|disconnecting|dying)|won'?t (?:connect|sync|pair)|"
+    r"\bgets? (?:slow|hot)|is (?:that|this|it) normal|what (?:do|should) i do|any ideas|how (?:do i|to|can i) "
+    r"(?:fix|stop|speed|turn|transfer|move|back up|screenshot|reset my password)|\bbest (?:case|cases|screen protector|"
+    r"charger|earbuds|headphones|phone case)|recommend (?:a|an|me)|any good at|\bbattery drains?\b.{0,20}(?:fix|stop)"
+)
+_ACQUIRE = re.compile(
+    r"(?:want|wanna|looking|thinking|planning|hoping) (?:to get(?! rid)|to buy|to switch to|about getting|of getting)|"
+    r"\bput (?:it|that|them) (?:toward|towards)|\bafter (?:the )?trade ?in\b|hand you (?:the|my) old|"
+    r"give you my old|\bowner looking\b|\bwant (?:a|an|the)\b"
+)
+_OWN_OTHER = re.compile(
+    r"\b(?:i have|i've got|ive got|i got|my)\b (?:an? )?(?:old |current |broken |dying )?(?:\w+ )?"
+    r"(?:phone|android|laptop|dell|hp|iphone|samsung|galaxy|pixel|motorola|tablet)\b|\bowner\b|\bmy (?:old )?\w+ is \d"
+)
 _MY_DEVICE = re.compile(r"\b(?:my|mine|i have|i got|ive got|i've got|i own|our|have (?:a|an)|want (?:a|an|the))\b")
 
 
@@ -122,8 +155,19 @@ def classify(text: str, *, devices: int, has_trade_slots: bool) -> tuple[str, fl
         return "thanks", 0.9
     if _HELP.search(norm):
         return "help", 0.9
+    if _SELLING.search(norm):
+        return "trade_in", 0.85
+    owns = re.search(r"\bmy (?:old |current )?(?:\w+ )?(?:phone|iphone|galaxy|pixel|ipad|macbook|samsung|s\d\d)", norm)
+    if _BUYING.search(norm) and not owns and (devices or re.search(r"\b(?:phone|laptop|tablet)s?\b", norm)):
+        return "compare", 0.8
+    if re.match(r"(?:do|will|would) (?:you|u|yall) (?:take|accept|buy) (?:a|an|phones|devices|ipads|laptops)\b", norm):
+        return "faq", 0.75  # "do you take a galaxy s22 with a cracked back": what the shop accepts
     if _FAQ.search(norm) and _QUESTION.search(norm) and not _PRICE_ASK.search(norm) and not has_trade_slots:
         return "faq", 0.8
+    if _TECH_SUPPORT.search(norm) and not _TRADE.search(norm) and not _FAQ.search(norm):
+        return "fallback", 0.5  # help with a device we cannot give: the knowledge base may still answer
+    if devices == 1 and _ACQUIRE.search(norm) and _OWN_OTHER.search(norm) and not _SELLING.search(norm):
+        return "upgrade", 0.75
     if not devices and _QUESTION.search(norm) and re.search(r"refurb", norm) and not _PRICE_ASK.search(norm):
         return "faq", 0.7
     if devices >= 2 and re.search(r"\bvs\.?\b|\bversus\b|\bcompare|difference between|which is better", norm) \
