@@ -65,7 +65,7 @@ class TradeInActions:
     def offer_reply(self, quote: Quote, *, locked: bool) -> Reply:
         """The offer with its breakdown, validity and id."""
         lines = [f"Our offer for your {quote.device_model} ({storage_label(quote.storage_gb)}, "
-                 f"{CARRIER_NAMES[quote.carrier].lower()}, {quote.condition}): {format_usd(quote.offer_usd)}"]
+                 f"{_carrier_text(quote.carrier)}, {quote.condition}): {format_usd(quote.offer_usd)}"]
         lines += [f"• {b.label}: {format_usd(b.amount_usd)}" for b in quote.breakdown]
         lines.append(f"Quote {quote.quote_id}, valid if you ship by {quote.valid_until:%b %d, %Y} "
                      f"(price table {quote.price_table_version}). The final amount is confirmed when we inspect it.")
@@ -121,3 +121,8 @@ class TradeInActions:
             f"5. Payout: {payout}.",
             (Button("Talk to a person", "i:handoff"),),
         )
+
+
+def _carrier_text(carrier: str) -> str:
+    """'unlocked', or the carrier's own name ('AT&T', 'T-Mobile')."""
+    return "unlocked" if carrier == "unlocked" else f"on {CARRIER_NAMES[carrier]}"
