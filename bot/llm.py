@@ -85,13 +85,10 @@ class LLM:
         self.prompts = prompts
         self.shop_name = shop_name
         self.breaker = CircuitBreaker()
-        self.calls = 0
-        self.tokens = 0
 
     def _complete(self, system: str, user: str) -> str | None:
         if not self.breaker.allow():
             return None
-        self.calls += 1
         try:
             message = self.model.invoke([("system", system), ("human", user)])
         except Exception as err:  # timeouts, 5xx, connection errors: the deterministic path answers
@@ -99,8 +96,6 @@ class LLM:
             self.breaker.record(False)
             return None
         self.breaker.record(True)
-        usage = getattr(message, "usage_metadata", None) or {}
-        self.tokens += int(usage.get("total_tokens", 0))
         content = message.content
         return content if isinstance(content, str) else None
 

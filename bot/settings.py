@@ -27,17 +27,14 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///var/refurbot.db"
-    data_dir: Path = Path("var")
     index_dir: Path = Path("var/index")
     config_dir: Path = Path("config")
     flows_dir: Path = Path("flows")
     knowledge_dir: Path = Path("knowledge")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    timezone: str = "America/New_York"
 
     retrieval_min_score: float = 0.30
     chroma_url: str | None = None  # a Chroma server (http://host:8000); None: the embedded store in INDEX_DIR
-    embeddings: Literal["minilm-onnx", "openai"] = "minilm-onnx"
 
     llm_provider: Literal["none", "openai"] = "none"
     openai_api_key: SecretStr | None = None

@@ -17,7 +17,6 @@ class ConversationState:
     slots: dict[str, Any] = field(default_factory=dict)
     fallbacks: int = 0
     last_quote_id: str | None = None
-    paused: list[dict[str, Any]] = field(default_factory=list)  # flows interrupted by another, newest last
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -26,7 +25,6 @@ class ConversationState:
         return cls(
             flow=raw.get("flow"), step=raw.get("step"), slots=dict(raw.get("slots") or {}),
             fallbacks=int(raw.get("fallbacks") or 0), last_quote_id=raw.get("last_quote_id"),
-            paused=list(raw.get("paused") or []),
         )
 
     def to_json(self) -> dict[str, Any]:
