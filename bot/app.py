@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.catalog import storage_label
 from bot.engine.answers import SLOT_TYPES
 from bot.engine.compare import CompareActions
 from bot.engine.dialogue import Dialogue, DialogueParts
@@ -108,7 +109,7 @@ def _storage_buttons(shop: Shop, slots: Mapping[str, Any]) -> tuple[tuple[str, s
     device = shop.catalog.by_name(str(slots.get("device_model")))
     if device is None:
         return ()
-    return tuple((f"{s // 1024} TB" if s >= 1024 else f"{s} GB", str(s)) for s in device.storage_gb)
+    return tuple((storage_label(s), str(s)) for s in device.storage_gb)
 
 
 def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, auto_index: bool = True) -> App:

@@ -39,6 +39,17 @@ class Device:
         """The smallest storage variant."""
         return self.storage_gb[0]
 
+    @property
+    def storage_choices(self) -> str:
+        """'128 GB, 256 GB or 512 GB'."""
+        labels = [storage_label(s) for s in self.storage_gb]
+        return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+def storage_label(storage_gb: int) -> str:
+    """'128 GB', '1 TB'."""
+    return f"{storage_gb // 1024} TB" if storage_gb >= 1024 else f"{storage_gb} GB"
+
 
 @dataclass(frozen=True)
 class Catalog:

@@ -59,7 +59,7 @@ def parse_answer(slot: str, text: str, *, devices: DeviceMatcher, device: Device
         if size is None:
             return Parsed()
         if device is not None and size not in device.storage_gb:
-            return Parsed(problem=f"The {device.name} comes with {_sizes(device)}.")
+            return Parsed(problem=f"The {device.name} comes with {device.storage_choices}.")
         return Parsed(size, ok=True)
     if slot == "battery_health_pct":
         if _SKIP.search(norm):
@@ -98,13 +98,3 @@ def parse_answer(slot: str, text: str, *, devices: DeviceMatcher, device: Device
         match = re.search(r"\b(fair|good|excellent|premium)\b", norm)
         return Parsed(match.group(1), ok=True) if match else Parsed()
     return Parsed()
-
-
-def _sizes(device: Device) -> str:
-    labels = [f"{s // 1024} TB" if s >= 1024 else f"{s} GB" for s in device.storage_gb]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
-
-
-def storage_choices(device: Device) -> str:
-    """'128 GB, 256 GB or 512 GB'."""
-    return _sizes(device)

@@ -6,14 +6,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from bot.catalog import Device
+from bot.catalog import Device, storage_label
 from bot.domain import Button, Reply
 from bot.engine.trade_in import TradeInActions
 from bot.engine.turn import Turn
 from bot.errors import PricingError
 from bot.flows.executor import ActionResult
 from bot.pricing.compare import Comparison, compare, upgrade_math
-from bot.pricing.quote import format_usd, storage_label
+from bot.pricing.quote import format_usd
 from bot.shop import Shop
 
 FOLLOW_UPS = (

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from bot.catalog import Device
 from bot.domain import Answer, Button, Reply
 from bot.engine import replies
-from bot.engine.answers import DECISION_SLOTS, from_payload, parse_answer, storage_choices
+from bot.engine.answers import DECISION_SLOTS, from_payload, parse_answer
 from bot.engine.turn import Turn
 from bot.flows.executor import ActionResult, advance, ask_reply, slot_payload
 from bot.flows.model import Collect, Flow
@@ -247,12 +247,12 @@ class Dialogue:
                 if storage is not None and storage not in device.storage_gb:
                     updates.pop("storage_gb", None)
                     state.slots.pop("storage_gb", None)
-                    notes.append(Reply(f"The {device.name} comes with {storage_choices(device)}."))
+                    notes.append(Reply(f"The {device.name} comes with {device.storage_choices}."))
         elif u.device is not None and u.device.unknown and not state.slots.get("device_model"):
             notes.append(self._unknown_device(u.device.unknown))
         device = self.p.shop.catalog.by_name(str(updates.get("device_model", state.slots.get("device_model"))))
         if "storage_gb" in updates and device is not None and updates["storage_gb"] not in device.storage_gb:
-            notes.append(Reply(f"The {device.name} comes with {storage_choices(device)}."))
+            notes.append(Reply(f"The {device.name} comes with {device.storage_choices}."))
             updates.pop("storage_gb")
         state.slots.update(updates)
         return notes

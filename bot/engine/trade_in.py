@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from bot.catalog import storage_label
 from bot.domain import Button, Quote, Reply
 from bot.engine.turn import Turn
 from bot.errors import PricingError
 from bot.flows.executor import ActionResult
-from bot.pricing.quote import CARRIER_NAMES, format_usd, quote_trade_in, storage_label
+from bot.pricing.quote import CARRIER_NAMES, format_usd, quote_trade_in
 from bot.shop import Shop
 from bot.storage.repo import new_id
 

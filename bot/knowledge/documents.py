@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from bot.catalog import Catalog, Device
+from bot.catalog import Catalog, Device, storage_label
 from bot.errors import ConfigError, KnowledgeError
 
 KINDS = ("policy", "guide", "comparison", "impact", "faq", "device")
@@ -103,12 +103,11 @@ def load_documents(folder: Path, policy: dict[str, Any], catalog: Catalog) -> li
 
 def device_document(device: Device, catalog: Catalog) -> Document:
     """A short factual page for one catalog model, from the price table."""
-    sizes = ", ".join(f"{s // 1024} TB" if s >= 1024 else f"{s} GB" for s in device.storage_gb)
     base = device.base_storage
     lines = [f"## {device.name} at a glance",
              f"The {device.name} is {_article(device.brand)} {device.brand} {device.category} released in {device.year}. "
-             f"It comes with {sizes} of storage. Its launch price was ${device.new_price_usd[base]:,.0f}"
-             f" for {base if base < 1024 else base // 1024} {'GB' if base < 1024 else 'TB'}."]
+             f"It comes with {device.storage_choices} of storage. Its launch price was "
+             f"${device.new_price_usd[base]:,.0f} for {storage_label(base)}."]
     if device.base_storage in device.refurbished_usd:
         grades = device.refurbished_usd[base]
         lines.append(f"A refurbished {device.name} costs from ${grades['fair']:,.0f} (Fair) to "

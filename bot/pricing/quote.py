@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
-from bot.catalog import Device
+from bot.catalog import Device, storage_label
 from bot.domain import Quote, QuoteLine
 from bot.errors import PricingError
 from bot.pricing.rules import CARRIERS, CONDITIONS, PricingRules
@@ -28,7 +28,7 @@ def quote_trade_in(
     if carrier not in CARRIERS:
         raise PricingError(f"unknown carrier '{carrier}'")
     base = device.trade_in_base_usd[storage_gb]
-    lines = [QuoteLine(f"Base value ({device.name}, {_gb(storage_gb)}, flawless, unlocked)", base)]
+    lines = [QuoteLine(f"Base value ({device.name}, {storage_label(storage_gb)}, flawless, unlocked)", base)]
     after_condition = (base * rules.condition_multipliers[condition]).quantize(_CENT)
     if after_condition != base:
         pct = (_HUNDRED - rules.condition_multipliers[condition] * _HUNDRED).normalize()
@@ -59,15 +59,6 @@ def quote_trade_in(
 
 def _round_down(value: Decimal, step: Decimal) -> Decimal:
     return (value / step).to_integral_value(rounding=ROUND_FLOOR) * step
-
-
-def _gb(storage_gb: int) -> str:
-    return f"{storage_gb // 1024} TB" if storage_gb >= 1024 else f"{storage_gb} GB"
-
-
-def storage_label(storage_gb: int) -> str:
-    """'128 GB', '1 TB'."""
-    return _gb(storage_gb)
 
 
 def format_usd(amount: Decimal) -> str:
