@@ -94,3 +94,18 @@ demo:
 
 def test_shipped_flows_load(chat: Any) -> None:
     assert "trade_in" in chat.app.engine.dialogue.p.flows
+
+
+def test_an_action_clears_a_slot_with_none_so_it_is_asked_again(tmp_path: Path) -> None:
+    flows = _flows(tmp_path, """
+demo:
+  steps:
+    - id: price
+      action: make_quote
+    - collect: accept
+      ask: Deal?
+    - end
+""")
+    result = advance(flows, "demo", "price", {"accept": True, "storage_gb": 64},
+                     lambda name, slots: ActionResult(slots={"accept": None}), lambda s, v: ())
+    assert result.step == "collect_accept" and "accept" not in result.slots and result.slots["storage_gb"] == 64

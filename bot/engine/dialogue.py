@@ -93,7 +93,6 @@ class Dialogue:
             return self.on_text(turn, payload[2:])
         if payload.startswith("c:") and self.p.shop.catalog.by_name(payload[2:]):  # compare this device
             turn.intent = "compare"
-            turn.state.flow = None
             return self._start_flow(turn, "compare", Understanding("compare", 1.0, {"device_model": payload[2:]}))
         turn.intent = "fallback"
         return [replies.stale_button(), *self._current_prompt(turn)]
@@ -266,7 +265,7 @@ class Dialogue:
             return self.p.actions[name](turn, slots)
 
         result = advance(self.p.flows, flow_name, start, state.slots, run_action, self._buttons)
-        state.slots = {k: v for k, v in result.slots.items() if v is not None or k == "battery_health_pct"}
+        state.slots = result.slots
         state.flow, state.step = result.flow, result.step
         if result.flow is None:  # keep what we learnt about the shopper's own device for a next flow
             own = CARRY["trade_in"] if flow_name in ("trade_in", "upgrade") else ()

@@ -19,7 +19,7 @@ class ActionResult:
     """What a registered action produced: replies, slot updates, and optionally where to go."""
 
     replies: tuple[Reply, ...] = ()
-    slots: Mapping[str, Any] = field(default_factory=dict)
+    slots: Mapping[str, Any] = field(default_factory=dict)  # updates; None removes the slot
     goto: str | None = None  # a step id of the current flow, or "end"
 
 
@@ -102,7 +102,11 @@ def advance(
         elif isinstance(step, Action):
             result = run_action(step.name, current)
             replies.extend(result.replies)
-            current.update(result.slots)
+            for slot, value in result.slots.items():  # None clears a slot (e.g. a decision to ask again)
+                if value is None:
+                    current.pop(slot, None)
+                else:
+                    current[slot] = value
             step_id = None if result.goto == "end" else result.goto or step_after(flow, step)
         elif isinstance(step, Link):
             flow = flows[step.flow]
