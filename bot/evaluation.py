@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from bot.engine.dialogue import worth_asking_knowledge
 from bot.nlu.llm_fallback import understand
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -66,8 +67,9 @@ def evaluate_nlu(understander: Any, knowledge: Any, extractor: Any = None) -> Re
         for item in part:
             u = understand(understander, extractor, item["text"])
             intent = u.intent
-            if intent == "fallback" and knowledge.answer(item["text"]).confident:
-                intent = "faq"  # the engine answers such a message from the knowledge base
+            asked = worth_asking_knowledge(item["text"], intent, in_flow=False)
+            if intent == "fallback" and asked and knowledge.answer(item["text"]).confident:
+                intent = "faq"  # the engine answers such a message from the knowledge base (same rule)
             if intent == item["intent"]:
                 correct += 1
             else:

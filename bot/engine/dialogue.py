@@ -13,6 +13,7 @@ from bot.engine.answers import DECISION_SLOTS, from_payload, parse_answer
 from bot.engine.turn import Turn
 from bot.flows.executor import ActionResult, advance, ask_reply, slot_payload
 from bot.flows.model import Collect, Flow
+from bot.nlu.intents import looks_like_question
 from bot.nlu.llm_fallback import Extractor, understand
 from bot.nlu.slots import extract_storage
 from bot.nlu.understand import Understander, Understanding
@@ -117,8 +118,8 @@ class Dialogue:
         return self._answer_or_fallback(turn, text, u)
 
     def _answer_or_fallback(self, turn: Turn, text: str, u: Understanding) -> list[Reply]:
-        worth_asking = u.intent == "faq" or _question_like(text) or len(text.split()) >= 2
-        answer = self.p.answerer.answer(text) if text and worth_asking else None
+        asked = text and worth_asking_knowledge(text, u.intent, in_flow=False)
+        answer = self.p.answerer.answer(text) if asked else None
         if answer is not None and answer.confident:
             turn.intent = "faq"
             turn.state.fallbacks = 0
@@ -182,7 +183,7 @@ class Dialogue:
             return self._start_flow(turn, FLOW_INTENTS[u.intent], u)
         if u.intent in SMALL_TALK:
             return self._route(turn, text, u) + self._current_prompt(turn, resume=True)
-        answer = self.p.answerer.answer(text) if _question_like(text) else None
+        answer = self.p.answerer.answer(text) if worth_asking_knowledge(text, u.intent, in_flow=True) else None
         if answer is not None and answer.confident:  # a digression: answer it, then resume the flow
             turn.intent = "faq"
             turn.sources.extend(answer.sources)
@@ -346,11 +347,9 @@ class Dialogue:
         )
 
 
-_QUESTION_WORDS = frozenset("how what whats what's when where which who why is are do does did can could will would "
-                            "should any anything".split())
-
-
-def _question_like(text: str) -> bool:
-    """A digression worth answering looks like a question, not a one-word reply to the flow's question."""
-    words = text.casefold().split()
-    return "?" in text or (bool(words) and words[0] in _QUESTION_WORDS) or len(words) >= 4
+def worth_asking_knowledge(text: str, intent: str, *, in_flow: bool) -> bool:
+    """Whether a message should go to the knowledge base: it asks something, rather than answers the flow."""
+    words = len(text.split())
+    if in_flow:  # a one-word reply to the flow's question is not a digression
+        return looks_like_question(text) or words >= 4
+    return intent == "faq" or looks_like_question(text) or words >= 2
