@@ -41,7 +41,7 @@ class Thresholds:
     """
 
     min_similarity: float = 0.30
-    min_margin: float = 0.06
+    min_margin: float = 0.08
 
 
 class KnowledgeBase:
@@ -55,11 +55,11 @@ class KnowledgeBase:
 
     def answer(self, question: str) -> Answer:
         """The answer with its sources; `confident` is False when the question is out of scope."""
-        if not self.retriever.knows_any_word(question):  # keyboard mash, emoji, another language
+        prepared = self.retriever.prepare(question)  # once: the same text is embedded, searched and checked
+        if not self.retriever.knows_any_word(prepared):  # keyboard mash, emoji, another language
             return Answer("", (), -1.0, confident=False)
-        corrected = self.retriever.correct(question)
-        vector = self.retriever.embed(corrected)
-        hits = self.retriever.search(corrected, k=5, vector=vector)
+        vector = self.retriever.embed(prepared)
+        hits = self.retriever.search(prepared, k=5, vector=vector, prepared=True)
         best = self.scope_score(vector, hits)
         if not hits or best < 0:
             return Answer("", (), best, confident=False)

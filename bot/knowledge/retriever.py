@@ -92,13 +92,13 @@ class HybridRetriever:
         for word in self.vocabulary:
             self._by_initial.setdefault(word[0], []).append(word)
 
-    def knows_any_word(self, query: str) -> bool:
-        """Whether the query shares at least one meaningful word with the knowledge base."""
-        words = re.findall(r"[a-z]+", self.correct(query, expand=True).casefold())
+    def knows_any_word(self, prepared: str) -> bool:
+        """Whether a prepared query shares at least one meaningful word with the knowledge base."""
+        words = re.findall(r"[a-z]+", prepared.casefold())
         return any(w in self._vocab_set for w in words if w not in _STOP and len(w) > 2)
 
-    def correct(self, query: str, *, expand: bool = False) -> str:
-        """Fix typos against the corpus vocabulary ('warenty' -> 'warranty') and add our words for slang."""
+    def prepare(self, query: str) -> str:
+        """The query as it is searched: typos fixed against the corpus ('warenty' -> 'warranty'), slang glossed."""
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
             lower = word.casefold()
@@ -107,7 +107,7 @@ class HybridRetriever:
             close = difflib.get_close_matches(lower, self._by_initial.get(lower[0], []), n=1, cutoff=0.8)
             return close[0] if close else word
         fixed = re.sub(r"[A-Za-z]+", fix, query)
-        if not expand or self._synonym_pattern is None:
+        if self._synonym_pattern is None:
             return fixed
         return self._synonym_pattern.sub(lambda m: f"{m.group(0)} {self._synonyms[m.group(0).casefold()]}",
                                          fixed.casefold())
@@ -118,9 +118,10 @@ class HybridRetriever:
         return vector
 
     def search(self, query: str, *, k: int = 5, kind: str | None = None, device: str | None = None,
-               mode: str = "hybrid", vector: np.ndarray | None = None) -> list[Hit]:
-        """Top-k chunks for the query; mode is 'hybrid', 'bm25' or 'vector'."""
-        query = self.correct(query, expand=True)
+               mode: str = "hybrid", vector: np.ndarray | None = None, prepared: bool = False) -> list[Hit]:
+        """Top-k chunks for the query; mode is 'hybrid', 'bm25' or 'vector'; `prepared`: already through prepare()."""
+        if not prepared:
+            query = self.prepare(query)
         allowed = [i for i, c in enumerate(self.chunks)
                    if (kind is None or c.kind == kind) and (device is None or c.device == device)]
         bm25_ranked: list[int] = []
