@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.app import App
-from bot.domain import IncomingMessage
+from bot.domain import IncomingMessage, Outcome
 from bot.errors import DatabaseReadOnly
 from bot.storage.models import Message, QuoteRow, Ticket
 from tests.conftest import ChatHarness
@@ -68,17 +68,22 @@ def test_handoff_records_a_ticket_with_context(make_app: Callable[..., App], dat
 def test_concurrent_messages_of_one_chat_are_serialised(make_app: Callable[..., App], database_url: str) -> None:
     app = make_app(database_url)
 
-    async def burst() -> list[str | None]:
-        msgs = [IncomingMessage("test", "u9", "u9", f"m{i}", text=t) for i, t in
-                enumerate(["sell my iphone 12 64gb", "verizon", "mint", "find my is off", "skip"])]
-        outcomes = []
-        for msg in msgs:  # sent back to back, handled under the conversation lock
-            outcomes.append(asyncio.create_task(app.engine.handle(msg)))
-        return [o.flow for o in await asyncio.gather(*outcomes)]
+    texts = ["sell my iphone 12 64gb", "verizon", "mint", "find my is off", "skip"]
 
-    flows = asyncio.run(burst())
-    assert flows[0] == "trade_in"
-    assert _count(app, Message) >= 10  # five in, at least five out: none lost
+    async def burst() -> list[Outcome]:
+        msgs = [IncomingMessage("test", "u9", "u9", f"m{i}", text=t) for i, t in enumerate(texts)]
+        # all five in flight at once: the conversation lock must run them one by one, in order
+        return list(await asyncio.gather(*(app.engine.handle(msg) for msg in msgs)))
+
+    outcomes = asyncio.run(burst())
+    last = outcomes[-1]
+    assert last.quote is not None, "each answer saw the previous one's state"
+    assert last.slots == {"device_model": "iPhone 12", "storage_gb": 64, "carrier": "verizon",
+                          "condition": "flawless", "account_locked": False}
+    with app.sessions() as session:
+        incoming = session.execute(select(Message.text).where(Message.direction == "in")
+                                   .order_by(Message.id)).scalars().all()
+    assert incoming == texts
 
 
 @pytest.mark.parametrize("text", [

@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,18 @@ SUPPORT = -1009990001
 AGENT = 777
 
 
+@asynccontextmanager
+async def polling(app: App, fake: FakeTelegram, **overrides: Any) -> AsyncIterator[TelegramChannel]:
+    """A channel long-polling the fake server for the duration of the block; no handler may have failed."""
+    channel = _channel(app, fake, **overrides)
+    await channel.start_polling()
+    try:
+        yield channel
+    finally:
+        await channel.stop()
+    assert not channel.errors, channel.errors
+
+
 def _channel(app: App, fake: FakeTelegram, **overrides: Any) -> TelegramChannel:
     settings = load_settings(database_url=str(app.settings.database_url), index_dir=app.settings.index_dir,
                              telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
@@ -40,11 +53,8 @@ def _channel(app: App, fake: FakeTelegram, **overrides: Any) -> TelegramChannel:
 async def running(make_app: Callable[..., App], sqlite_url: str,
                   fake: FakeTelegram) -> AsyncIterator[tuple[TelegramChannel, FakeTelegram, App]]:
     app = make_app(sqlite_url)
-    channel = _channel(app, fake)
-    await channel.start_polling()
-    yield channel, fake, app
-    await channel.stop()
-    assert not channel.errors, channel.errors
+    async with polling(app, fake) as channel:
+        yield channel, fake, app
 
 
 async def test_greets_with_inline_keyboard_and_registers_commands(running: Any) -> None:
@@ -116,15 +126,11 @@ async def test_handoff_end_to_end(running: Any) -> None:
 async def test_only_configured_agents_may_claim(make_app: Callable[..., App], sqlite_url: str,
                                                 fake: FakeTelegram) -> None:
     app = make_app(sqlite_url)
-    channel = _channel(app, fake, support_agent_ids=[AGENT])
-    await channel.start_polling()
-    try:
+    async with polling(app, fake, support_agent_ids=[AGENT]):
         fake.user_says(SHOPPER, "talk to a human please")
         card = await fake.wait_for(SUPPORT, "Ticket T-")
         fake.user_presses(SUPPORT, f"t:claim:{card.split()[2]}", user_id=999, chat_type="supergroup")
         await fake.wait_for(SUPPORT, "Only support agents")
-    finally:
-        await channel.stop()
 
 
 async def test_flood_of_429s_loses_nothing_and_keeps_order(running: Any) -> None:
@@ -153,31 +159,29 @@ async def test_duplicate_update_has_no_second_effect(running: Any) -> None:
 
 async def test_restart_during_handoff_keeps_it(make_app: Callable[..., App], sqlite_url: str,
                                                fake: FakeTelegram) -> None:
-    app = make_app(sqlite_url)
-    first = _channel(app, fake)
-    await first.start_polling()
-    fake.user_says(SHOPPER, "i need a real person")
-    card = await fake.wait_for(SUPPORT, "Ticket T-")
-    await first.stop()
+    async with polling(make_app(sqlite_url), fake):
+        fake.user_says(SHOPPER, "i need a real person")
+        card = await fake.wait_for(SUPPORT, "Ticket T-")
+    topic = [s for s in fake.sent if s.chat_id == SUPPORT][-1].thread_id
 
-    second = _channel(make_app(sqlite_url), fake)  # a new process on the same database
-    await second.start_polling()
-    try:
-        topic = [s for s in fake.sent if s.chat_id == SUPPORT][-1].thread_id
+    app = make_app(sqlite_url)  # a new process on the same database
+    async with polling(app, fake):
         fake.user_says(SUPPORT, "Hi, I'm here", user_id=AGENT, first_name="Alex", thread_id=topic,
                        chat_type="supergroup")
         await fake.wait_for(SHOPPER, "Alex (support): Hi, I'm here")
-        assert card.split()[2] in [t.id for t in second.desk.sessions().execute(select(Ticket)).scalars()]
-    finally:
-        await second.stop()
+        replies = len(fake.texts_to(SHOPPER))
+        fake.user_says(SHOPPER, "thanks, so what now?")
+        await fake.wait_for(SUPPORT, "thanks, so what now?")  # still relayed to the same thread
+        assert len(fake.texts_to(SHOPPER)) == replies, "the bot stays silent: a person owns the chat"
+    with app.sessions() as session:
+        ticket = session.execute(select(Ticket)).scalar_one()
+    assert (ticket.id, ticket.status, ticket.claimed_by) == (card.split()[2], "claimed", "Alex")
 
 
 async def test_unclaimed_ticket_returns_to_the_bot(make_app: Callable[..., App], sqlite_url: str,
                                                    fake: FakeTelegram) -> None:
     app = make_app(sqlite_url)
-    channel = _channel(app, fake, handoff_unclaimed_minutes=1)
-    await channel.start_polling()
-    try:
+    async with polling(app, fake, handoff_unclaimed_minutes=1) as channel:
         fake.user_says(SHOPPER, "let me talk to an agent")
         await fake.wait_for(SUPPORT, "Ticket T-")
         with app.sessions() as session, session.begin():
@@ -189,8 +193,6 @@ async def test_unclaimed_ticket_returns_to_the_bot(make_app: Callable[..., App],
         await fake.wait_for(SHOPPER, "I'm the Loop Market assistant")  # the bot answers again
         with app.sessions() as session:
             assert session.execute(select(Ticket)).scalar_one().status == "open"
-    finally:
-        await channel.stop()
 
 
 async def test_webhook_refuses_a_wrong_secret(make_app: Callable[..., App], sqlite_url: str,
@@ -246,9 +248,7 @@ async def test_group_without_topics_uses_reply_threads(make_app: Callable[..., A
                                                        fake: FakeTelegram) -> None:
     fake.support_is_forum = False
     app = make_app(sqlite_url)
-    channel = _channel(app, fake)
-    await channel.start_polling()
-    try:
+    async with polling(app, fake):
         fake.user_says(SHOPPER, "my payout never arrived, its been 2 weeks")
         card = await fake.wait_for(SUPPORT, "Ticket T-")
         root = next(s for s in fake.sent if s.chat_id == SUPPORT and s.text == card)
@@ -260,5 +260,3 @@ async def test_group_without_topics_uses_reply_threads(make_app: Callable[..., A
         fake.user_says(SUPPORT, "Checking it now", user_id=AGENT, first_name="Alex", reply_to=relay.message_id,
                        chat_type="supergroup")
         await fake.wait_for(SHOPPER, "Alex (support): Checking it now")
-    finally:
-        await channel.stop()
