@@ -20,8 +20,9 @@ setup: install
 	@mkdir -p var
 	$(PY) run_bot.py setup
 
-run: setup
-	$(PY) run_bot.py chat
+run: install
+	@mkdir -p var
+	$(PY) run_bot.py chat   # migrates and builds the index itself when missing or stale
 
 test: setup
 	$(PY) -m pytest

@@ -12,8 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bot.catalog import Device
 from bot.errors import ConfigError, PricingError, RefurbotError
 from bot.settings import Settings, load_settings
+from bot.shop import Shop
 
 log = logging.getLogger("refurbot")
 
@@ -236,7 +238,7 @@ def cmd_quote(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _find_device(shop: Any, model: str) -> Any:
+def _find_device(shop: Shop, model: str) -> Device:
     from bot.nlu.devices import DeviceMatcher
 
     mention = DeviceMatcher(shop.catalog).find(model)
