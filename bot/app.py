@@ -19,10 +19,10 @@ from bot.engine.engine import Engine
 from bot.engine.trade_in import TradeInActions
 from bot.flows.loader import Vocabulary, load_flows
 from bot.knowledge.answer import KnowledgeBase, Thresholds
-from bot.knowledge.embeddings import MiniLMEmbeddings
+from bot.knowledge.embeddings import Embedder, MiniLMEmbeddings
 from bot.knowledge.index import IndexSummary, build_index, current_content, is_stale, terminal_progress
 from bot.knowledge.retriever import HybridRetriever
-from bot.llm import LLM, build_llm
+from bot.llm import LLM, build_embeddings, build_llm
 from bot.nlu.understand import Understander
 from bot.settings import Settings
 from bot.shop import Shop, load_shop, read_yaml
@@ -59,12 +59,21 @@ def open_database(settings: Settings) -> tuple[SqlEngine, sessionmaker[Session]]
     return db, make_session_factory(db)
 
 
+def make_embedder(settings: Settings, *, threads: int = 1) -> Embedder:
+    """The configured embedding model: local MiniLM (default) or OpenAI's (EMBEDDINGS=openai)."""
+    if settings.embeddings == "openai":
+        embedder: Embedder = build_embeddings(settings)
+        return embedder
+    return MiniLMEmbeddings(threads=threads)
+
+
 def ensure_index(settings: Settings, shop: Shop, *, rebuild: bool = False) -> IndexSummary | None:
     """Build the knowledge index when it is missing, stale, or a rebuild is asked for."""
     index_dir, knowledge_dir = settings.path(settings.index_dir), settings.path(settings.knowledge_dir)
-    if not rebuild and not is_stale(index_dir, current_content(shop, knowledge_dir)):
+    embedder = make_embedder(settings, threads=2)
+    if not rebuild and not is_stale(index_dir, current_content(shop, knowledge_dir, embedder.model_id)):
         return None
-    summary = build_index(shop, knowledge_dir, index_dir, MiniLMEmbeddings(threads=2), rebuild=rebuild,
+    summary = build_index(shop, knowledge_dir, index_dir, embedder, rebuild=rebuild,
                           progress=terminal_progress, chroma_url=settings.chroma_url)
     log.info("%s", summary.line())
     return summary
@@ -76,7 +85,7 @@ def open_knowledge(settings: Settings, shop: Shop, *, auto_index: bool = True, l
         ensure_index(settings, shop)
     index_dir = settings.path(settings.index_dir)
     synonyms = read_yaml(settings.path(settings.config_dir) / "synonyms.yaml")
-    retriever = HybridRetriever(index_dir, MiniLMEmbeddings(threads=1), {str(k): str(v) for k, v in synonyms.items()},
+    retriever = HybridRetriever(index_dir, make_embedder(settings), {str(k): str(v) for k, v in synonyms.items()},
                                 chroma_url=settings.chroma_url)
     retriever.embed("warm up")  # load the model now, not on a shopper's first question
     return KnowledgeBase(retriever, Thresholds(min_similarity=settings.retrieval_min_score), phraser=llm)

@@ -156,13 +156,13 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     """Build or update the index and print the one-line summary."""
-    from bot.knowledge.embeddings import MiniLMEmbeddings
+    from bot.app import make_embedder
     from bot.knowledge.index import build_index, terminal_progress
     from bot.shop import load_shop
 
     shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
     summary = build_index(shop, settings.path(settings.knowledge_dir), settings.path(settings.index_dir),
-                          MiniLMEmbeddings(threads=2), rebuild=args.rebuild, progress=terminal_progress,
+                          make_embedder(settings, threads=2), rebuild=args.rebuild, progress=terminal_progress,
                           chroma_url=settings.chroma_url)
     print(summary.line())
     return 0

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError
+from bot.knowledge.embeddings import ServiceEmbeddings
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -119,12 +120,29 @@ class LLM:
         return data if isinstance(data, dict) else None
 
 
+def build_embeddings(settings: Settings) -> ServiceEmbeddings:
+    """OpenAI embeddings (langchain-openai) as a ServiceEmbeddings, for EMBEDDINGS=openai."""
+    from langchain_openai import OpenAIEmbeddings
+
+    _check_endpoint(settings, "EMBEDDINGS=openai")
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+    # Raw text, not tiktoken ids: tiktoken downloads its encodings at first use, and local servers want text.
+    model = OpenAIEmbeddings(model=settings.openai_embedding_model, api_key=key,  # type: ignore[arg-type]
+                             base_url=settings.openai_base_url, timeout=settings.llm_timeout_s, max_retries=1,
+                             check_embedding_ctx_length=False)
+    return ServiceEmbeddings(model, f"openai:{settings.openai_embedding_model}")
+
+
+def _check_endpoint(settings: Settings, what: str) -> None:
+    if not settings.openai_api_key and not settings.openai_base_url:
+        raise ConfigError(f"{what} needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (a local server)")
+    if settings.openai_base_url and not settings.openai_base_url.startswith(("http://", "https://")):
+        raise ConfigError("OPENAI_BASE_URL must start with http:// or https://")
+
+
 def build_llm(settings: Settings, shop_name: str) -> LLM | None:
     """The LLM when configured (a key, or a local OpenAI-compatible server), else None."""
     if settings.llm_provider == "none" and not settings.openai_api_key and not settings.openai_base_url:
         return None
-    if not settings.openai_api_key and not settings.openai_base_url:
-        raise ConfigError("LLM_PROVIDER=openai needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (a local server)")
-    if settings.openai_base_url and not settings.openai_base_url.startswith(("http://", "https://")):
-        raise ConfigError("OPENAI_BASE_URL must start with http:// or https://")
+    _check_endpoint(settings, "LLM_PROVIDER=openai")
     return LLM(settings, load_prompts(settings.path(settings.config_dir) / "prompts"), shop_name)

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
     llm_timeout_s: float = Field(8.0, gt=0, le=120)
+    embeddings: Literal["minilm", "openai"] = "minilm"  # openai: OPENAI_EMBEDDING_MODEL via OPENAI_* (re-index)
+    openai_embedding_model: str = "text-embedding-3-small"
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"

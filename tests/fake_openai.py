@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -10,7 +13,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from aiohttp import web
+
+EMBEDDING_DIMENSION = 256
+
+
+def hashed_bag_of_words(text: str) -> np.ndarray:
+    """A deterministic stand-in for a semantic embedding: words (crudely stemmed) hashed into buckets."""
+    vector = np.zeros(EMBEDDING_DIMENSION, dtype=np.float32)
+    for word in re.findall(r"[a-z0-9]+", text.casefold()):
+        stem = word[:6]
+        vector[int(hashlib.md5(stem.encode()).hexdigest(), 16) % EMBEDDING_DIMENSION] += 1.0
+    return vector
 
 
 @dataclass
@@ -20,6 +35,8 @@ class FakeOpenAI:
     script: list[tuple[str, Any]] = field(default_factory=list)
     default: str = "I don't know"
     requests: list[dict[str, Any]] = field(default_factory=list)
+    embedding_requests: list[dict[str, Any]] = field(default_factory=list)
+    embeddings_fail: bool = False
     port: int = 0
 
     def reply(self, *items: tuple[str, Any]) -> None:
@@ -45,6 +62,23 @@ class FakeOpenAI:
             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
         })
 
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.embedding_requests.append(body)
+        if self.embeddings_fail:
+            return web.json_response({"error": {"message": "scripted failure", "type": "server_error"}}, status=500)
+        texts = [body["input"]] if isinstance(body["input"], str) else body["input"]
+        if not all(isinstance(t, str) for t in texts):
+            return web.json_response({"error": {"message": "send text, not token ids"}}, status=400)
+        data = []
+        for n, text in enumerate(texts):
+            vector = hashed_bag_of_words(text)
+            encoded: Any = (base64.b64encode(vector.astype("<f4").tobytes()).decode()
+                            if body.get("encoding_format") == "base64" else vector.tolist())
+            data.append({"object": "embedding", "index": n, "embedding": encoded})
+        return web.json_response({"object": "list", "data": data, "model": body["model"],
+                                  "usage": {"prompt_tokens": 10 * len(texts), "total_tokens": 10 * len(texts)}})
+
     @contextmanager
     def running(self) -> Iterator[FakeOpenAI]:
         """Serve on a background thread's event loop (the engine calls the LLM from worker threads)."""
@@ -55,6 +89,7 @@ class FakeOpenAI:
         async def start() -> None:
             app = web.Application()
             app.router.add_post("/v1/chat/completions", self._completions)
+            app.router.add_post("/v1/embeddings", self._embeddings)
             runner = web.AppRunner(app)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -9,6 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from bot.domain import Answer, Source
+from bot.errors import KnowledgeError
 from bot.knowledge.guard import says_unknown, ungrounded_figures
 from bot.knowledge.retriever import Hit, HybridRetriever
 
@@ -58,7 +59,10 @@ class KnowledgeBase:
         prepared = self.retriever.prepare(question)  # once: the same text is embedded, searched and checked
         if not self.retriever.knows_any_word(prepared):  # keyboard mash, emoji, another language
             return Answer("", (), -1.0, confident=False)
-        vector = self.retriever.embed(prepared)
+        try:
+            vector = self.retriever.embed(prepared)
+        except KnowledgeError:  # the embedding service is down: no answer beats an unchecked one
+            return Answer("", (), -1.0, confident=False)
         hits = self.retriever.search(prepared, k=5, vector=vector, prepared=True)
         best = self.scope_score(vector, hits)
         if not hits or best < 0:

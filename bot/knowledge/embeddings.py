@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -18,6 +20,17 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 MODEL_ID = "all-MiniLM-L6-v2-int8"
 MAX_TOKENS = 256
 BATCH = 32
+log = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    """What the index and the retriever need: a stable model id and unit vectors for texts."""
+
+    model_id: str
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed texts as an (n, dimension) float32 array of L2-normalised rows."""
+        ...
 
 
 def _package_file(package: str, *parts: str) -> Path:
@@ -36,6 +49,8 @@ def _verified(path: Path, sha256: str) -> Path:
 
 class MiniLMEmbeddings(Embeddings):
     """384-dimension L2-normalised sentence vectors (mean pooling over the attention mask)."""
+
+    model_id = MODEL_ID
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = threads  # 1 for queries (flat p95 on 2 cores), more for bulk indexing
@@ -92,3 +107,25 @@ class MiniLMEmbeddings(Embeddings):
         """LangChain interface: embed one query."""
         vector: list[float] = self.embed([text])[0].tolist()
         return vector
+
+
+class ServiceEmbeddings:
+    """Any LangChain `Embeddings` (e.g. OpenAI's, built in bot/llm.py) as an Embedder; failures become KnowledgeError."""
+
+    def __init__(self, embeddings: Embeddings, model_id: str) -> None:
+        self._embeddings = embeddings
+        self.model_id = model_id
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed texts through the service, normalised so cosine scores match the local model's scale."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        try:
+            rows = self._embeddings.embed_documents(texts)
+        except Exception as err:  # the SDK raises its own tree (timeouts, HTTP errors, bad JSON)
+            log.warning("embedding service failed: %s", type(err).__name__)
+            raise KnowledgeError(f"the embedding service ({self.model_id}) failed: {type(err).__name__}") from None
+        vectors = np.array(rows, dtype=np.float32)
+        norms: np.ndarray = np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
+        normalised: np.ndarray = (vectors / norms).astype(np.float32)
+        return normalised

@@ -16,7 +16,7 @@ import numpy as np
 
 from bot.errors import KnowledgeError
 from bot.knowledge.documents import Chunk, chunk_document, load_documents, split_sentences
-from bot.knowledge.embeddings import MODEL_ID, MiniLMEmbeddings
+from bot.knowledge.embeddings import MODEL_ID, Embedder
 from bot.shop import Shop, read_yaml
 
 log = logging.getLogger(__name__)
@@ -54,18 +54,19 @@ class Content:
     in_scope: list[str]
     out_of_scope: list[str]
     questions: list[tuple[str, str]]  # (document id, question)
+    model_id: str = MODEL_ID
 
     def fingerprint(self) -> str:
         """Identifies the content and embedding model of an index."""
-        digest = hashlib.sha256(MODEL_ID.encode())
+        digest = hashlib.sha256(self.model_id.encode())
         for chunk in sorted(self.chunks, key=lambda c: c.id):
             digest.update(chunk.id.encode())
         digest.update(json.dumps([self.in_scope, self.out_of_scope, self.questions]).encode())
         return digest.hexdigest()
 
 
-def current_content(shop: Shop, knowledge_dir: Path) -> Content:
-    """What the knowledge folder and catalog hold now."""
+def current_content(shop: Shop, knowledge_dir: Path, model_id: str = MODEL_ID) -> Content:
+    """What the knowledge folder and catalog hold now, to be embedded by the model `model_id`."""
     docs = load_documents(knowledge_dir / "docs", shop.policy, shop.catalog)
     scope = read_yaml(knowledge_dir / SCOPE_FILE)
     try:
@@ -73,7 +74,8 @@ def current_content(shop: Shop, knowledge_dir: Path) -> Content:
     except (KeyError, TypeError):
         raise KnowledgeError(f"{knowledge_dir / SCOPE_FILE}: needs 'in_scope' and 'out_of_scope' lists") from None
     questions = [(doc.id, q) for doc in docs for q in doc.questions]
-    return Content([chunk for doc in docs for chunk in chunk_document(doc)], in_scope, out_of_scope, questions)
+    return Content([chunk for doc in docs for chunk in chunk_document(doc)], in_scope, out_of_scope, questions,
+                   model_id)
 
 
 def is_stale(index_dir: Path, content: Content) -> bool:
@@ -87,7 +89,14 @@ def is_stale(index_dir: Path, content: Content) -> bool:
         return True
 
 
-def open_collection(index_dir: Path, chroma_url: str | None = None) -> Any:
+def collection_name(model_id: str) -> str:
+    """One collection per embedding model: vectors of two models (and their dimensions) never mix."""
+    if model_id == MODEL_ID:
+        return COLLECTION
+    return f"{COLLECTION}_{hashlib.sha256(model_id.encode()).hexdigest()[:12]}"
+
+
+def open_collection(index_dir: Path, chroma_url: str | None = None, model_id: str = MODEL_ID) -> Any:
     """The Chroma collection (cosine space): embedded in index_dir, or on a Chroma server when a URL is given."""
     from urllib.parse import urlparse
 
@@ -104,19 +113,19 @@ def open_collection(index_dir: Path, chroma_url: str | None = None) -> Any:
             raise KnowledgeError(f"CHROMA_URL {chroma_url} cannot be reached ({type(err).__name__})") from None
     else:
         client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
-    return client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"},
+    return client.get_or_create_collection(collection_name(model_id), metadata={"hnsw:space": "cosine"},
                                            embedding_function=None)
 
 
-def build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: MiniLMEmbeddings, *,
+def build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: Embedder, *,
                 rebuild: bool = False, progress: Callable[[int, int], None] | None = None,
                 chroma_url: str | None = None) -> IndexSummary:
     """Upsert new chunks, delete removed ones, keep unchanged ones; write the manifest last."""
     started = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
-    content = current_content(shop, knowledge_dir)
+    content = current_content(shop, knowledge_dir, embedder.model_id)
     chunks = content.chunks
-    collection = open_collection(index_dir, chroma_url)
+    collection = open_collection(index_dir, chroma_url, embedder.model_id)
     if rebuild and collection.count():
         collection.delete(ids=collection.get(include=[])["ids"])
     existing = set(collection.get(include=[])["ids"])
@@ -145,7 +154,7 @@ def _metadata(chunk: Chunk) -> dict[str, str]:
     return meta
 
 
-def _write_vectors(index_dir: Path, content: Content, embedder: MiniLMEmbeddings) -> None:
+def _write_vectors(index_dir: Path, content: Content, embedder: Embedder) -> None:
     """Sentence, heading and scope-exemplar vectors; texts embedded before reuse their stored vectors."""
     chunks = content.chunks
     old: dict[str, np.ndarray] = {}
@@ -155,7 +164,7 @@ def _write_vectors(index_dir: Path, content: Content, embedder: MiniLMEmbeddings
             previous = json.loads(manifest_path.read_text())
             stored = np.vstack([np.load(index_dir / name) for name in
                                 (SENTENCE_VECTORS, HEADING_VECTORS, SCOPE_VECTORS, QUESTION_VECTORS)])
-            keys = previous["cache_keys"]
+            keys = previous["cache_keys"] if previous.get("model") == embedder.model_id else []
             old = {s: stored[i] for i, s in enumerate(keys) if i < len(stored)}
         except (ValueError, KeyError, OSError):
             old = {}
@@ -170,14 +179,19 @@ def _write_vectors(index_dir: Path, content: Content, embedder: MiniLMEmbeddings
     questions = [q for _, q in content.questions]
     missing = [s for s in dict.fromkeys(sentences + headings + scope + questions) if s not in old]
     fresh = dict(zip(missing, embedder.embed(missing), strict=True)) if missing else {}
-    np.save(vectors_path, np.array([old.get(s, fresh.get(s)) for s in sentences], dtype=np.float32))
-    np.save(index_dir / HEADING_VECTORS, np.array([old.get(h, fresh.get(h)) for h in headings], dtype=np.float32))
-    np.save(index_dir / SCOPE_VECTORS, np.array([old.get(x, fresh.get(x)) for x in scope], dtype=np.float32))
-    question_vectors = np.array([old.get(q, fresh.get(q)) for q in questions], dtype=np.float32).reshape(-1, 384)
+    vectors = {**old, **fresh}
+    dimension = len(next(iter(vectors.values()))) if vectors else 0
+
+    def stacked(texts: list[str]) -> np.ndarray:
+        return np.array([vectors[t] for t in texts], dtype=np.float32).reshape(-1, dimension)
+
+    sentence_vectors, question_vectors = stacked(sentences), stacked(questions)
+    np.save(vectors_path, sentence_vectors)
+    np.save(index_dir / HEADING_VECTORS, stacked(headings))
+    np.save(index_dir / SCOPE_VECTORS, stacked(scope))
     np.save(index_dir / QUESTION_VECTORS, question_vectors)
-    sentence_vectors = np.array([old.get(s, fresh.get(s)) for s in sentences], dtype=np.float32)
     question_chunk = _nearest_chunk_of_document(content, question_vectors, sentence_vectors, owners)
-    manifest = {"fingerprint": content.fingerprint(), "model": MODEL_ID,
+    manifest = {"fingerprint": content.fingerprint(), "model": embedder.model_id,
                 "chunks": [asdict(c) for c in chunks], "sentences": sentences, "sentence_chunk": owners,
                 "in_scope": len(content.in_scope), "question_chunk": question_chunk,
                 "cache_keys": sentences + headings + scope + questions}

@@ -13,7 +13,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.errors import KnowledgeError
 from bot.knowledge.documents import Chunk
-from bot.knowledge.embeddings import MiniLMEmbeddings
+from bot.knowledge.embeddings import Embedder
 from bot.knowledge.index import (
     HEADING_VECTORS,
     MANIFEST,
@@ -63,12 +63,15 @@ class Hit:
 class HybridRetriever:
     """Opens an index built by `run_bot.py index` and searches it."""
 
-    def __init__(self, index_dir: Path, embedder: MiniLMEmbeddings, synonyms: dict[str, str] | None = None,
+    def __init__(self, index_dir: Path, embedder: Embedder, synonyms: dict[str, str] | None = None,
                  chroma_url: str | None = None) -> None:
         manifest_path = index_dir / MANIFEST
         if not manifest_path.exists():
             raise KnowledgeError(f"no knowledge index in {index_dir}: run `python run_bot.py index`")
         manifest = json.loads(manifest_path.read_text())
+        if manifest.get("model") != embedder.model_id:
+            raise KnowledgeError(f"the index in {index_dir} was built with {manifest.get('model')}, not "
+                                 f"{embedder.model_id}: run `python run_bot.py index`")
         self.chunks = [Chunk(**c) for c in manifest["chunks"]]
         self._by_id = {c.id: i for i, c in enumerate(self.chunks)}
         self.sentences: list[str] = manifest["sentences"]
@@ -80,7 +83,7 @@ class HybridRetriever:
         scope = np.load(index_dir / SCOPE_VECTORS)
         self.in_scope_vectors, self.out_of_scope_vectors = scope[: manifest["in_scope"]], scope[manifest["in_scope"]:]
         self.embedder = embedder
-        self.collection = open_collection(index_dir, chroma_url)
+        self.collection = open_collection(index_dir, chroma_url, embedder.model_id)
         self.bm25 = BM25Okapi([tokenize(c.indexed_text) for c in self.chunks])
         self.vocabulary = sorted({w for c in self.chunks for w in re.findall(r"[a-z]+", c.indexed_text.casefold())})
         self._vocab_set = frozenset(self.vocabulary)
