@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,9 @@ from bot.knowledge.embeddings import Embedder, MiniLMEmbeddings
 from bot.knowledge.index import IndexSummary, build_index, current_content, is_stale, terminal_progress
 from bot.knowledge.retriever import HybridRetriever
 from bot.llm import LLM, build_embeddings, build_llm
+from bot.nlu.intent_model import IntentModel, LearnedIntents, load_examples
+from bot.nlu.intent_model import fingerprint as intent_fingerprint
+from bot.nlu.intent_model import train as train_intents
 from bot.nlu.understand import Understander
 from bot.settings import Settings
 from bot.shop import Shop, load_shop, read_yaml
@@ -31,6 +35,8 @@ from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
+INTENT_EXAMPLES = "intent_examples.yaml"  # in KNOWLEDGE_DIR: operator-edited training data
+INTENT_MODEL = "intent_model.npz"  # in INDEX_DIR: derived, rebuilt when the examples change
 POPULAR = ("iPhone 13", "iPhone 14 Pro", "iPhone 15", "Galaxy S23", "Pixel 8", "MacBook Air (M1, 2020)")
 POPULAR_TARGETS = ("iPhone 15", "iPhone 16 Pro", "Galaxy S24", "Pixel 9")
 
@@ -68,8 +74,9 @@ def make_embedder(settings: Settings, *, threads: int = 1) -> Embedder:
 
 
 def ensure_index(settings: Settings, shop: Shop, *, rebuild: bool = False) -> IndexSummary | None:
-    """Build the knowledge index when it is missing, stale, or a rebuild is asked for."""
+    """Build the knowledge index (and the intent model) when missing, stale, or a rebuild is asked for."""
     index_dir, knowledge_dir = settings.path(settings.index_dir), settings.path(settings.knowledge_dir)
+    ensure_intent_model(settings, shop, rebuild=rebuild)
     embedder = make_embedder(settings, threads=2)
     if not rebuild and not is_stale(index_dir, current_content(shop, knowledge_dir, embedder.model_id)):
         return None
@@ -77,6 +84,38 @@ def ensure_index(settings: Settings, shop: Shop, *, rebuild: bool = False) -> In
                           progress=terminal_progress, chroma_url=settings.chroma_url)
     log.info("%s", summary.line())
     return summary
+
+
+def ensure_intent_model(settings: Settings, shop: Shop, *, rebuild: bool = False) -> IntentModel | None:
+    """Train the learned intent model when its examples (or the recipe) changed; None without examples."""
+    examples_path = settings.path(settings.knowledge_dir) / INTENT_EXAMPLES
+    if not examples_path.exists():
+        return None
+    examples = load_examples(examples_path)
+    embedder = MiniLMEmbeddings(threads=2)  # always local: one vector per unsure message must cost no API call
+    model_path = settings.path(settings.index_dir) / INTENT_MODEL
+    stored = None if rebuild else IntentModel.load(model_path)
+    if stored is not None and stored.fingerprint == intent_fingerprint(examples, embedder.model_id):
+        return stored
+    started = time.perf_counter()
+    understander = Understander(shop.catalog)
+    model = train_intents(examples, [understander.view(e.text) for e in examples], embedder)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(model_path)
+    log.info("trained the intent model on %d examples in %.1f s", len(examples), time.perf_counter() - started)
+    return model
+
+
+def make_understander(settings: Settings, shop: Shop, embedder: Embedder | None = None) -> Understander:
+    """Rules plus the learned intent model when one is trained (see ensure_intent_model)."""
+    examples_path = settings.path(settings.knowledge_dir) / INTENT_EXAMPLES
+    model = IntentModel.load(settings.path(settings.index_dir) / INTENT_MODEL) if examples_path.exists() else None
+    if model is None:
+        return Understander(shop.catalog)
+    local = embedder if isinstance(embedder, MiniLMEmbeddings) else MiniLMEmbeddings(threads=1)
+    if model.fingerprint != intent_fingerprint(load_examples(examples_path), local.model_id):
+        log.warning("the intent model is older than %s: run `python run_bot.py index`", INTENT_EXAMPLES)
+    return Understander(shop.catalog, LearnedIntents(model, local))
 
 
 def open_knowledge(settings: Settings, shop: Shop, *, auto_index: bool = True, llm: LLM | None = None) -> KnowledgeBase:
@@ -109,7 +148,8 @@ def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase, llm
     }
     vocabulary = Vocabulary(frozenset(SLOT_TYPES), frozenset(actions), frozenset(sources))
     flows = load_flows(settings.path(settings.flows_dir), vocabulary)
-    parts = DialogueParts(shop=shop, understander=Understander(shop.catalog), flows=flows, actions=actions,
+    understander = make_understander(settings, shop, knowledge.retriever.embedder)
+    parts = DialogueParts(shop=shop, understander=understander, flows=flows, actions=actions,
                           button_sources=sources, answerer=knowledge, extractor=llm)
     return Dialogue(parts)
 

@@ -156,7 +156,7 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     """Build or update the index and print the one-line summary."""
-    from bot.app import make_embedder
+    from bot.app import ensure_intent_model, make_embedder
     from bot.knowledge.index import build_index, terminal_progress
     from bot.shop import load_shop
 
@@ -164,6 +164,7 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     summary = build_index(shop, settings.path(settings.knowledge_dir), settings.path(settings.index_dir),
                           make_embedder(settings, threads=2), rebuild=args.rebuild, progress=terminal_progress,
                           chroma_url=settings.chroma_url)
+    ensure_intent_model(settings, shop, rebuild=args.rebuild)
     print(summary.line())
     return 0
 

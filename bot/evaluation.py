@@ -27,10 +27,9 @@ class Report:
 
 def run_eval(settings: Settings, what: str, *, with_llm: bool = False) -> Report:
     """Run one evaluation; with_llm adds a second run through the configured LLM, side by side."""
-    from bot.app import open_knowledge
+    from bot.app import make_understander, open_knowledge
     from bot.errors import ConfigError
     from bot.llm import build_llm
-    from bot.nlu.understand import Understander
     from bot.shop import load_shop
 
     shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
@@ -41,7 +40,8 @@ def run_eval(settings: Settings, what: str, *, with_llm: bool = False) -> Report
     reports = []
     for label, model in runs:
         knowledge = open_knowledge(settings, shop, llm=model)
-        report = (evaluate_nlu(Understander(shop.catalog), knowledge, model) if what == "nlu"
+        report = (evaluate_nlu(make_understander(settings, shop, knowledge.retriever.embedder), knowledge, model)
+                  if what == "nlu"
                   else evaluate_retrieval(knowledge))
         reports.append((label, report))
     if len(reports) == 1:
@@ -54,14 +54,25 @@ def _load(name: str) -> list[dict[str, Any]]:
     return list(yaml.safe_load((DATA / name).read_text(encoding="utf-8")))
 
 
+# Which labelled files make up each split. `tune` and `dev` taught the rules and are the learned model's
+# training examples (knowledge/intent_examples.yaml), so their figures are fit, not generalisation;
+# the held-out files were written later by people who never saw those, the rules or the examples.
+NLU_SPLITS = {
+    "tune": ("nlu_eval.yaml",),
+    "holdout": ("nlu_holdout_fresh.yaml",),
+    "holdout2": ("nlu_holdout_2.yaml",),
+    "dev": ("nlu_tune_extra.yaml", "nlu_dev2.yaml", "nlu_dev3.yaml", "nlu_train4.yaml"),
+}
+
+
 def evaluate_nlu(understander: Any, knowledge: Any, extractor: Any = None) -> Report:
     """Intent accuracy, per-slot accuracy and confusions, as the engine sees an opening message."""
-    items = (_load("nlu_eval.yaml") + [dict(i, split="holdout") for i in _load("nlu_holdout_fresh.yaml")]
-             + [dict(i, split="dev") for i in _load("nlu_tune_extra.yaml") + _load("nlu_dev2.yaml")])  # rule-writing data
     data: dict[str, Any] = {}
     lines = []
-    for split in ("tune", "holdout", "dev"):
-        part = [i for i in items if i["split"] == split]
+    for split, files in NLU_SPLITS.items():
+        part = [item for name in files if (DATA / name).exists() for item in _load(name)]
+        if not part:
+            continue
         correct, confusions = 0, Counter[tuple[str, str]]()
         slot_total, slot_ok = Counter[str](), Counter[str]()
         for item in part:
@@ -74,6 +85,8 @@ def evaluate_nlu(understander: Any, knowledge: Any, extractor: Any = None) -> Re
                 correct += 1
             else:
                 confusions[(item["intent"], intent)] += 1
+            if "slots" not in item:
+                continue  # an intent-only training set
             expected = item.get("slots") or {}
             for slot in SCORED_SLOTS:
                 want, got = expected.get(slot), u.slots.get(slot)

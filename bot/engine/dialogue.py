@@ -74,8 +74,8 @@ class Dialogue:
         return self._route(turn, text, understanding)
 
     def understand(self, text: str, *, in_flow: bool = False) -> Understanding:
-        """Deterministic understanding; the LLM is asked only when that is unsure, and only validated values count."""
-        return understand(self.p.understander, None if in_flow else self.p.extractor, text)
+        """Rules, then (outside a flow, where a message is not an answer to a question) the second opinions."""
+        return understand(self.p.understander, self.p.extractor, text, in_flow=in_flow)
 
     def on_button(self, turn: Turn, payload: str) -> list[Reply]:
         """Handle a pressed button (payloads 'i:<intent>' or 's:<slot>=<value>')."""

@@ -14,6 +14,10 @@ FUZZY_CUTOFF = 0.86
 _NOT_A_MODEL_START = frozenset(
     "my a an the for to of i is it and or me your ur our this that with want sell buy trade get".split())
 _VARIANT_SUFFIXES = frozenset({"fe", "lite", "edge", "xl", "neo"})
+_PLURALS = {"pros": "pro", "maxes": "max", "maxs": "max", "minis": "mini", "ultras": "ultra", "pluses": "plus",
+            "airs": "air", "ipads": "ipad", "iphones": "iphone", "macbooks": "macbook"}
+_PLURAL_MODEL = re.compile(r"^([sm]\d{1,2}|\d{2})s$")  # "s24s", "m3s", "14s" (but "6s" is a model of its own)
+_MODEL_NEXT = re.compile(r"\d|^(?:pro|air|mini|se|plus|max|ultra|fold|flip)$")
 _FAMILY_WORDS = {
     "iphone": "iPhone", "galaxy": "Galaxy", "samsung": "Galaxy", "pixel": "Pixel", "ipad": "iPad",
     "macbook": "MacBook", "mac": "MacBook",
@@ -51,7 +55,7 @@ class DeviceMatcher:
 
     def find_all(self, text: str) -> list[DeviceMention]:
         """Every device mention in the text, left to right."""
-        tokens = normalize(text).split()
+        tokens = device_tokens(text)
         found: list[DeviceMention] = []
         i = 0
         while i < len(tokens):
@@ -87,6 +91,7 @@ class DeviceMatcher:
         if tokens[start] in _FAMILY_WORDS:  # "ipad air", "macbook air": a prefix of one or more names
             for end in range(min(len(tokens), start + 3), start + 1, -1):
                 matches = self.family_candidates(" ".join(tokens[start:end]))
+                matches = _by_generation_or_year(matches, tokens) if len(matches) > 1 else matches
                 if len(matches) == 1:
                     return DeviceMention(device=matches[0], span=(start, end))
                 if 1 < len(matches) <= 8:
@@ -107,8 +112,8 @@ class DeviceMatcher:
         for token in tokens:
             family = _FAMILY_WORDS.get(token) or _fuzzy_family(token)
             if family:
-                members = tuple(d for d in self._catalog.devices if d.family == family)
-                return DeviceMention(candidates=members)
+                members = _by_generation_or_year(tuple(d for d in self._catalog.devices if d.family == family), tokens)
+                return DeviceMention(device=members[0]) if len(members) == 1 else DeviceMention(candidates=members)
         return None
 
     def resolve_in_family(self, family_of: DeviceMention, text: str) -> DeviceMention | None:
@@ -156,6 +161,36 @@ def _family_prefix(mention: DeviceMention) -> str | None:
 def _same_digits(a: str, b: str) -> bool:
     """Typos never change a model number: 'iphne13' may match 'iphone13', never 'iphone12'."""
     return re.findall(r"\d+", a) == re.findall(r"\d+", b)
+
+
+_ORDINALS = {"second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th", "sixth": "6th", "seventh": "7th",
+             "eighth": "8th", "ninth": "9th", "tenth": "10th"}
+
+
+def _by_generation_or_year(candidates: tuple[Device, ...], tokens: list[str]) -> tuple[Device, ...]:
+    """Narrow 'iphone se' by a generation or year said elsewhere ('a 2nd gen iphone se', 'my 2020 iphone se')."""
+    ordinals = {_ORDINALS.get(t, t) for t in tokens if re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)", _ORDINALS.get(t, t))}
+    years = {int(t) for t in tokens if re.fullmatch(r"20[12]\d", t)}
+    narrowed = tuple(d for d in candidates
+                     if any(f"({o} generation" in d.name.casefold() for o in ordinals) or d.year in years)
+    return narrowed or candidates
+
+
+def device_tokens(text: str) -> list[str]:
+    """Normalised tokens with plurals singular and a misspelt family word fixed when a model follows.
+
+    One token per token of normalize(text).split(), so positions (spans) stay comparable.
+    """
+    tokens = normalize(text).split()
+    out = []
+    for i, token in enumerate(tokens):
+        token = _PLURALS.get(token) or _PLURAL_MODEL.sub(r"\1", token)
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if len(token) >= 4 and token.isalpha() and token not in _FAMILY_WORDS and _MODEL_NEXT.search(following):
+            close = difflib.get_close_matches(token, list(_FAMILY_WORDS), n=1, cutoff=0.75)
+            token = close[0] if close else token  # "pixle 6", "iphne 13", "galxy s22"
+        out.append(token)
+    return out
 
 
 def _fuzzy_family(token: str) -> str | None:

@@ -48,11 +48,16 @@ def merge(deterministic: Understanding, extracted: Understanding) -> Understandi
     return Understanding(extracted.intent, extracted.confidence, slots, deterministic.device, deterministic.target)
 
 
-def understand(understander: Understander, extractor: Extractor | None, text: str) -> Understanding:
-    """Deterministic understanding; the LLM is asked only when that is unsure, and only validated values count."""
-    understanding = understander.understand(text)
+def understand(understander: Understander, extractor: Extractor | None, text: str, *,
+               in_flow: bool = False) -> Understanding:
+    """Rules first; outside a flow the learned model, then the LLM, when unsure (only validated values count).
+
+    In a flow a message usually answers the question asked ("my email is not valid" at the email step):
+    there the rules alone decide, since a second opinion would read it as an opening message.
+    """
+    understanding = understander.understand(text, learned=not in_flow)
     no_device = understanding.intent in FLOW_INTENTS and "device_model" not in understanding.slots
-    if extractor is None or (understanding.confidence >= CONFIDENT and not no_device):
+    if extractor is None or in_flow or (understanding.confidence >= CONFIDENT and not no_device):
         return understanding
     extracted = validated(extractor.extract(text, ALLOWED_INTENTS), understander.devices)
     if extracted is None or extracted.intent == "fallback":

@@ -12,19 +12,21 @@ STORAGE_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 
 _TB = re.compile(r"\b(\d(?:\.\d)?)\s?(?:tb|terabytes?|tera|t)\b")
 _GB = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?|gigabytes?|g|gbs)\b")
+_RAM_AFTER = re.compile(r"\s?(?:of\s)?(?:ram|memory|unified memory)\b")  # "16gb ram" is not storage
 _STORAGE_WORDS = re.compile(r"\b(\d{2,4}) ?(?:ssd|storage)\b|\b(?:its|it's|it is) (\d{2,4})\b(?! ?%)")
 _BATTERY = [
-    re.compile(r"\b(?:batt(?:ery)?|bh|battery health|health)\s?(?:health\s?)?(?:is|at|of|=|:|shows|says|)"
-               r"\s?(?:like|around|about|~)?\s?(\d{2,3})\s?(?:%|percent|pct)?"),
+    re.compile(r"\b(?:batt(?:ery)?|bh|battery health|health|max capacity)\s?(?:health\s?)?"
+               r"(?:(?:is|at|of|=|:|shows|says|like|around|about|~|still|now|only)\s?){0,3}(\d{2,3})\s?(?:%|percent|pct)?"),
     re.compile(r"\b(\d{2,3})\s?(?:%|percent|pct)\s?(?:battery|batt|bh|health|max capacity)"),
+    re.compile(r"\b(\d{2,3})\s?(?:bh|battery health)\b"),
 ]
 _NEGATED = re.compile(
-    r"\b(?:no|not|never|without|zero|0|nothing)\s(?:any\s|a\s|single\s|visible\s|real\s)?"
+    r"\b(?:no|not|never|without|zero|0|nothing)\s(?:(?:any|a|single|one|visible|real)\s){0,2}"
     r"(?:cracks?|cracked|dents?|dented|damage|damaged|issues?|problems?|broken|chips?|scratch(?:es|ed)?|marks?)\b"
 )
 _PROTECTOR = re.compile(r"(?:cracked|broken|shattered) (?:screen )?protector|(?:screen )?protector (?:is |was )?"
                         r"(?:cracked|broken|shattered)")
-_NO_SCRATCHES = re.compile(r"\b(?:no|not a|zero|without|0) (?:single |visible )?(?:scratch|marks?)")
+_NO_SCRATCHES = re.compile(r"\b(?:no|not a|not one|zero|without|0) (?:single |visible )?(?:scratch|marks?)")
 _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("broken", re.compile(
         r"crack|crak|cracek|crakc|shatter|smash|\bbroke|busted|won'?t (?:turn|power|boot|charge|hold)|"
@@ -38,7 +40,8 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"spider ?web|blurry|won'?t focus|(?:dropped|fell|went) (?:it )?in(?:to)? (?:the )?(?:pool|water|toilet|sink|lake)|"
         r"(?:port|button|buttons)\s(?:is |are )?(?:loose|stuck|broken)|stopped (?:working|charging|responding)|"
         r"(?:speaker|mic|microphone)\b.{0,25}(?:blown|crackl|died|dead|distort)|(?:only shows|stuck on) the (?:apple )?logo|"
-        r"boot ?loop|(?:doesn'?t|does not|dont|won'?t) respond")),
+        r"boot ?loop|(?:doesn'?t|does not|dont|won'?t) respond|\bsnapped\b|"
+        r"hinge (?:is |got )?(?:broken|busted|snapped|cracked|loose|dead)|(?:green|pink|purple|white) lines?\b")),
     ("fair", re.compile(
         r"\bdent|heav(?:y|ily) (?:scratch|use|wear|scuff)|deep scratch|lots? of scratch|many scratch|"
         r"tons of scratch|beat ?up|beaten|\brough\b|well ?used|worn out|chipped|scuffed up|heavily scuffed|"
@@ -56,23 +59,27 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"always (?:had|in) a case|mint condition|barely used")),
 ]
 _NAMED_CONDITION = re.compile(
-    r"\b(flawless|good|fair|broken) (?:condition|shape)\b|\bcondition(?: is|:)? (flawless|good|fair|broken)\b")
+    r"\b(flawless|good|fair|broken) (?:condition|shape)\b|\bcondition(?: is|:)? (flawless|good|fair|broken)\b|"
+    r"\b(?:unlocked|\d{2,4} ?(?:gb|tb)?) (flawless|good|fair|broken)\b(?! (?:morning|deal|price|grade))")
 _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("tmobile", re.compile(r"\bt[- ]?mobile\b|\btmo\b|\btmobil\b")),
     ("verizon", re.compile(r"\bverizon\b|\bvzw\b|\bverison\b|\bverzion\b")),
     ("att", re.compile(r"\bat ?and ?t\b|\batt\b|\batnt\b|\bat&t\b|\bat t\b")),
     ("other", re.compile(r"\bcricket\b|\bmetro(?: ?pcs)?\b|\bus cellular\b|\bboost\b|\bmint mobile\b|"
-                         r"\bvisible\b|\bstraight ?talk\b|\bsprint\b|\bxfinity\b|\bspectrum\b|\btracfone\b")),
-    ("unlocked", re.compile(r"\bunlocked\b|\bfactory unlocked\b|\bno carrier\b|\bsim ?free\b|\bunlock\b")),
+                         r"(?:\b(?:on|with|from|through|carrier is|network is) visible\b|\bvisible (?:wireless|mobile)\b)|\bstraight ?talk\b|\bsprint\b|\bxfinity\b|\bspectrum\b|\btracfone\b")),
+    ("unlocked", re.compile(r"\bunlocked\b|\bunlockd\b|\bfactory unlocked\b|\bno carrier\b|\bsim ?free\b|"
+                            r"(?<!carrier )(?<!to )\bunlock\b(?! (?:my|it|the|a|an|this)\b)")),
 ]
 _LOCKED = re.compile(
-    r"icloud (?:is )?still on|still (?:linked|signed in|logged in) to .{0,15}(?:icloud|apple ?id|account)|icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:still )?(?:on|enabled)|"
+    r"icloud (?:is )?still on|still (?:linked|signed in|logged in|signed|logged) ?(?:in)?to .{0,15}(?:icloud|apple ?id|account)|"
+    r"still on (?:my |the |his |her )?(?:icloud|apple ?id)|icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:still )?(?:on|enabled)|"
     r"google ?lock|frp|samsung account lock|locked to (?:my |an |a |someone'?s |the )?(?:icloud|apple|account|"
     r"google|samsung)|can'?t (?:sign|log) out|forgot (?:my )?(?:apple ?id|password|icloud)|\blocked icloud")
 _UNLOCKED_ACCOUNT = re.compile(
     r"(?:signed|logged) out|find ?my (?:iphone |phone )?(?:is )?(?:already )?(?:off|disabled)|turned off find ?my|"
     r"removed (?:my |the )?(?:icloud|account|google|apple ?id|samsung)|not (?:icloud |account )?locked|"
-    r"no activation lock|no icloud lock|(?:icloud|account|find ?my) (?:is )?removed|already (?:erased|reset)")
+    r"no activation lock|no icloud lock|(?:icloud|account|find ?my|apple ?id) (?:is |has been |was )?(?:already )?"
+    r"(?:removed|signed out|turned off)|already (?:erased|reset)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|k|accept|accepted|deal|sounds good|"
                   r"lets do it|let's do it|do it|go ahead|i accept|absolutely|of course|please do|yes please)\b")
@@ -88,7 +95,7 @@ def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
         return size if size in STORAGE_SIZES else None
     for match in _GB.finditer(norm):
         size = int(match.group(1))
-        if size in STORAGE_SIZES:
+        if size in STORAGE_SIZES and not _RAM_AFTER.match(norm, match.end()):
             return size
     for match in _STORAGE_WORDS.finditer(norm):  # "256ssd", "its 256"
         size = int(match.group(1) or match.group(2))
@@ -107,7 +114,7 @@ def extract_condition(text: str, *, bare_word: bool = False) -> str | None:
     described = [value for value, pattern in _CONDITION_PATTERNS if pattern.search(stripped)]
     named = _NAMED_CONDITION.search(norm)
     if named:
-        described.append(named.group(1) or named.group(2))
+        described.append(next(g for g in named.groups() if g))
     if not described and _NO_SCRATCHES.search(norm):
         described.append("flawless")
     if described:  # the worst condition described wins: "like new but the screen is cracked" is broken

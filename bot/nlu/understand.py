@@ -8,6 +8,7 @@ from typing import Any
 from bot.catalog import Catalog
 from bot.nlu import slots as extract
 from bot.nlu.devices import DeviceMatcher, DeviceMention
+from bot.nlu.intent_model import LearnedIntents
 from bot.nlu.intents import classify
 from bot.nlu.slots import STORAGE_SIZES
 from bot.nlu.text import normalize
@@ -24,15 +25,36 @@ class Understanding:
     target: DeviceMention | None = None
 
 
-class Understander:
-    """Deterministic NLU over the catalog."""
+# How much the rules' vote weighs against the learned model's probabilities (x the rule's confidence).
+# Chosen on development data (set 3, then set 4 written to be hard): rules alone 0.89 / 0.73 intent
+# accuracy there, rules + model 0.94 / 0.87.
+RULE_WEIGHT = 0.5
+# Intents the rules decide alone (anchored, precise patterns): a request for a person, cancel, start over,
+# hello, help, thanks.
+_RULES_ONLY = frozenset({"handoff", "cancel", "restart", "greet", "help", "thanks"})
+_DESCRIBES_OWN_DEVICE = frozenset({"trade_in", "upgrade", "handoff"})
 
-    def __init__(self, catalog: Catalog) -> None:
+
+class Understander:
+    """NLU over the catalog: rules first, a learned model as second opinion when the rules are unsure."""
+
+    def __init__(self, catalog: Catalog, learned: LearnedIntents | None = None) -> None:
         self.catalog = catalog
         self.devices = DeviceMatcher(catalog)
+        self.learned = learned
 
-    def understand(self, text: str) -> Understanding:
-        """Intent and slots of a free-text message."""
+    def view(self, text: str, mentions: list[DeviceMention] | None = None) -> tuple[str, str]:
+        """The text as the learned model reads it: normalised, and with each device mention masked."""
+        tokens = normalize(text).split()
+        masked = list(tokens)
+        for mention in reversed(mentions if mentions is not None else self.devices.find_all(text)):
+            start, end = mention.span
+            if end > start:
+                masked[start:end] = ["phone"]
+        return " ".join(tokens), " ".join(masked)
+
+    def understand(self, text: str, *, learned: bool = True) -> Understanding:
+        """Intent and slots of a free-text message; `learned`: let the learned model overrule unsure rules."""
         mentions = self.devices.find_all(text)
         slots = self.slots_in(text)
         known = [m for m in mentions if m.device is not None]
@@ -52,6 +74,8 @@ class Understander:
             target = self._target_after(text, mentions[0])
         count = (len(known) or (1 if mentions else 0)) + (1 if target is not None and len(known) < 2 else 0)
         intent, confidence = classify(text, devices=count, has_trade_slots=trade_slots)
+        if learned and self.learned is not None and intent not in _RULES_ONLY:
+            intent, confidence = _combined(intent, confidence, self.learned.probabilities(self.view(text, mentions)))
         if intent == "upgrade" and target is not None and target.device is not None:
             slots["target_model"] = target.device.name
         elif intent == "upgrade" and len(known) == 1 and not _is_owned(text, known[0]):
@@ -59,9 +83,14 @@ class Understander:
             target = known[0]
         else:
             target = None
-        if intent == "faq":  # "does it cover a cracked screen" describes no device of theirs
-            for name in ("condition", "storage_gb", "carrier", "battery_health_pct", "account_locked"):
+        # Only a trade-in (or an upgrade, or a problem for a person) describes the shopper's own device:
+        # "does it cover a cracked screen" or "where's the nearest t-mobile store" state nothing about it.
+        if intent not in _DESCRIBES_OWN_DEVICE:
+            for name in ("condition", "battery_health_pct", "account_locked"):
                 slots.pop(name, None)
+            if intent != "compare":  # a shopper buying "an unlocked 256 GB iphone 13" still wants those
+                slots.pop("storage_gb", None)
+                slots.pop("carrier", None)
         return Understanding(intent, confidence, slots, mentions[0] if mentions else None, target)
 
     def _target_after(self, text: str, first: DeviceMention) -> DeviceMention | None:
@@ -83,6 +112,15 @@ class Understander:
             if value is not None:
                 found[name] = value
         return found
+
+
+def _combined(rule_intent: str, rule_confidence: float, learned: dict[str, float]) -> tuple[str, float]:
+    """The rules' vote added to the model's probabilities; the confidence is the winner's share of the total."""
+    vote = RULE_WEIGHT * rule_confidence
+    scores = {intent: p + (vote if intent == rule_intent else 0.0) for intent, p in learned.items()}
+    scores.setdefault(rule_intent, vote)
+    best = max(scores, key=lambda intent: scores[intent])
+    return best, scores[best] / (1.0 + vote)
 
 
 def _bare_storage(text: str, mention: DeviceMention) -> int | None:

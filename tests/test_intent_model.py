@@ -1,0 +1,95 @@
+"""The learned intent model: trained from operator examples, consulted only when the rules are unsure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.app import INTENT_EXAMPLES, INTENT_MODEL, ensure_intent_model, make_understander
+from bot.errors import ConfigError
+from bot.knowledge.embeddings import MiniLMEmbeddings
+from bot.nlu.intent_model import IntentExample, LearnedIntents, load_examples, train
+from bot.nlu.text import normalize
+from bot.nlu.understand import Understander
+from bot.settings import PROJECT_ROOT, load_settings
+from bot.shop import load_shop
+
+SETTINGS = load_settings()
+SHOP = load_shop(SETTINGS.path(SETTINGS.config_dir), SETTINGS.path(SETTINGS.knowledge_dir))
+DRAWER = "got an old phone collecting dust"  # the rules find no intent in it
+
+# A tiny operator-written lesson: idle old devices are trade-ins; the rest keeps the model honest.
+LESSON = [
+    ("my old phone is just collecting dust", "trade_in"), ("got a drawer full of old phones", "trade_in"),
+    ("old tablet sitting around doing nothing", "trade_in"), ("an old laptop gathering dust in the closet",
+                                                              "trade_in"),
+    ("is the warranty 12 months", "faq"), ("how do returns work", "faq"), ("what grades do you have", "faq"),
+    ("whats the weather today", "fallback"), ("tell me a joke", "fallback"), ("best pizza near me", "fallback"),
+    ("how much is a refurbished iphone 14", "compare"), ("price of a pixel 8 new vs refurb", "compare"),
+]
+
+
+def _examples() -> tuple[IntentExample, ...]:
+    return tuple(IntentExample(text, intent) for text, intent in LESSON)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> MiniLMEmbeddings:
+    return MiniLMEmbeddings(threads=2)
+
+
+def test_an_unsure_rule_is_overruled_by_what_the_examples_teach(embedder: MiniLMEmbeddings) -> None:
+    rules_only = Understander(SHOP.catalog)
+    before = rules_only.understand(DRAWER)
+    assert before.intent != "trade_in"
+    model = train(_examples(), [rules_only.view(e.text) for e in _examples()], embedder)
+    taught = Understander(SHOP.catalog, LearnedIntents(model, embedder))
+    assert taught.understand(DRAWER).intent == "trade_in"
+    assert taught.understand(DRAWER, learned=False).intent == before.intent, "answers inside a flow stay rule-only"
+    assert taught.understand("cancel").intent == "cancel", "a confident rule is never second-guessed"
+    handoff = taught.understand("i want to talk to a real person about my old phone collecting dust")
+    assert handoff.intent == "handoff", "a request for a person is never talked away"
+
+
+def test_training_is_deterministic_and_masks_device_names(embedder: MiniLMEmbeddings) -> None:
+    understander = Understander(SHOP.catalog)
+    assert understander.view("How much for my iPhone 12 Pro?") == ("how much for my iphone 12 pro", "how much for my phone")
+    views = [understander.view(e.text) for e in _examples()]
+    first, second = train(_examples(), views, embedder), train(_examples(), views, embedder)
+    assert (first.weights == second.weights).all() and first.fingerprint == second.fingerprint
+
+
+def test_the_model_is_retrained_only_when_the_examples_change(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    examples = knowledge / INTENT_EXAMPLES
+    examples.write_text(yaml.safe_dump([{"text": t, "intent": i} for t, i in LESSON]))
+    settings = load_settings(knowledge_dir=knowledge, index_dir=tmp_path / "index")
+    trained = ensure_intent_model(settings, SHOP)
+    stored = tmp_path / "index" / INTENT_MODEL
+    assert trained is not None and stored.exists()
+    written = stored.stat().st_mtime_ns
+    assert ensure_intent_model(settings, SHOP) is not None and stored.stat().st_mtime_ns == written
+    examples.write_text(yaml.safe_dump([{"text": t, "intent": i} for t, i in LESSON[:-1]]))
+    retrained = ensure_intent_model(settings, SHOP)
+    assert retrained is not None and retrained.fingerprint != trained.fingerprint
+    assert make_understander(settings, SHOP).learned is not None
+
+
+def test_bad_examples_are_named(tmp_path: Path) -> None:
+    path = tmp_path / INTENT_EXAMPLES
+    path.write_text(yaml.safe_dump([{"text": "sell my s21", "intent": "trade_in"}, {"text": "hi", "intent": "hello"}]))
+    with pytest.raises(ConfigError, match="item 2 has intent 'hello'"):
+        load_examples(path)
+    path.write_text("text: not a list")
+    with pytest.raises(ConfigError, match="expected a list"):
+        load_examples(path)
+
+
+def test_no_held_out_message_is_ever_trained_on() -> None:
+    shipped = {normalize(e.text) for e in load_examples(PROJECT_ROOT / "knowledge" / INTENT_EXAMPLES)}
+    for name in ("nlu_holdout_fresh.yaml", "nlu_holdout_2.yaml"):
+        held_out = {normalize(item["text"]) for item in yaml.safe_load((PROJECT_ROOT / "tests" / "data" / name).read_text())}
+        assert not shipped & held_out, f"{name} leaked into {INTENT_EXAMPLES}"
