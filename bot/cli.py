@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("what", choices=["nlu", "retrieval"])
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--llm", action="store_true", help="also run with the configured LLM, side by side")
+    evaluate.add_argument("--split", action="append", help="only this split (nlu: tune, holdout, holdout2, dev); repeatable")
     evaluate.set_defaults(func=cmd_eval)
 
     telegram = sub.add_parser("telegram", help="run the Telegram bot (polling, or webhook with --webhook-url)")
@@ -269,7 +270,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     """Evaluate NLU or retrieval on tests/data, tune and held-out parts side by side."""
     from bot.evaluation import run_eval
 
-    report = run_eval(settings, args.what, with_llm=args.llm)
+    report = run_eval(settings, args.what, with_llm=args.llm, splits=tuple(args.split or ()))
     if args.json:
         _print_json(report.data)
     else:

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from bot.engine.dialogue import worth_asking_knowledge
+from bot.errors import ConfigError
 from bot.nlu.llm_fallback import understand
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -25,10 +26,9 @@ class Report:
     data: dict[str, Any]
 
 
-def run_eval(settings: Settings, what: str, *, with_llm: bool = False) -> Report:
-    """Run one evaluation; with_llm adds a second run through the configured LLM, side by side."""
+def run_eval(settings: Settings, what: str, *, with_llm: bool = False, splits: tuple[str, ...] = ()) -> Report:
+    """Run one evaluation; with_llm adds a second run through the configured LLM; `splits` narrows NLU to some."""
     from bot.app import make_understander, open_knowledge
-    from bot.errors import ConfigError
     from bot.llm import build_llm
     from bot.shop import load_shop
 
@@ -40,8 +40,8 @@ def run_eval(settings: Settings, what: str, *, with_llm: bool = False) -> Report
     reports = []
     for label, model in runs:
         knowledge = open_knowledge(settings, shop, llm=model)
-        report = (evaluate_nlu(make_understander(settings, shop, knowledge.retriever.embedder), knowledge, model)
-                  if what == "nlu"
+        report = (evaluate_nlu(make_understander(settings, shop, knowledge.retriever.embedder), knowledge, model,
+                               splits=splits) if what == "nlu"
                   else evaluate_retrieval(knowledge))
         reports.append((label, report))
     if len(reports) == 1:
@@ -65,11 +65,16 @@ NLU_SPLITS = {
 }
 
 
-def evaluate_nlu(understander: Any, knowledge: Any, extractor: Any = None) -> Report:
+def evaluate_nlu(understander: Any, knowledge: Any, extractor: Any = None, splits: tuple[str, ...] = ()) -> Report:
     """Intent accuracy, per-slot accuracy and confusions, as the engine sees an opening message."""
+    unknown = set(splits) - set(NLU_SPLITS)
+    if unknown:
+        raise ConfigError(f"unknown split {', '.join(sorted(unknown))}: choose from {', '.join(NLU_SPLITS)}")
     data: dict[str, Any] = {}
     lines = []
     for split, files in NLU_SPLITS.items():
+        if splits and split not in splits:
+            continue
         part = [item for name in files if (DATA / name).exists() for item in _load(name)]
         if not part:
             continue
@@ -78,7 +83,7 @@ def evaluate_nlu(understander: Any, knowledge: Any, extractor: Any = None) -> Re
         for item in part:
             u = understand(understander, extractor, item["text"])
             intent = u.intent
-            asked = worth_asking_knowledge(item["text"], intent, in_flow=False)
+            asked = worth_asking_knowledge(item["text"], intent, in_flow=False, confidence=u.confidence)
             if intent == "fallback" and asked and knowledge.answer(item["text"]).confident:
                 intent = "faq"  # the engine answers such a message from the knowledge base (same rule)
             if intent == item["intent"]:

@@ -109,7 +109,8 @@ def test_eval_reports_llm_off_and_on_side_by_side(stub: FakeOpenAI) -> None:
     stub.default = '{"intent": "fallback"}'
     env = {"PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": stub.base_url, "LOG_LEVEL": "WARNING",
            "INDEX_DIR": str(PROJECT_ROOT / "var" / "test-index")}
-    result = subprocess.run([sys.executable, "run_bot.py", "eval", "nlu", "--llm", "--json"], cwd=PROJECT_ROOT,
+    result = subprocess.run([sys.executable, "run_bot.py", "eval", "nlu", "--llm", "--json", "--split", "holdout"],
+                            cwd=PROJECT_ROOT,
                             env=env, capture_output=True, text=True, timeout=300, check=True)
     report = json.loads(result.stdout)
     assert set(report) == {"LLM off", "LLM on"}

@@ -26,6 +26,8 @@ CARRY = {"trade_in": ("device_model", "device_family", "storage_choice", "storag
          "upgrade": ("device_model", "device_family", "storage_choice", "storage_gb", "condition", "carrier"),
          "compare": ()}
 SMALL_TALK = frozenset({"greet", "help", "thanks"})
+# Rules alone never say "fallback" above 0.5; above it the learned model agrees the message is off topic.
+SURELY_OFF_TOPIC = 0.5
 
 
 class Answerer(Protocol):
@@ -118,7 +120,7 @@ class Dialogue:
         return self._answer_or_fallback(turn, text, u)
 
     def _answer_or_fallback(self, turn: Turn, text: str, u: Understanding) -> list[Reply]:
-        asked = text and worth_asking_knowledge(text, u.intent, in_flow=False)
+        asked = text and worth_asking_knowledge(text, u.intent, in_flow=False, confidence=u.confidence)
         answer = self.p.answerer.answer(text) if asked else None
         if answer is not None and answer.confident:
             turn.intent = "faq"
@@ -183,7 +185,8 @@ class Dialogue:
             return self._start_flow(turn, FLOW_INTENTS[u.intent], u)
         if u.intent in SMALL_TALK:
             return self._route(turn, text, u) + self._current_prompt(turn, resume=True)
-        answer = self.p.answerer.answer(text) if worth_asking_knowledge(text, u.intent, in_flow=True) else None
+        answer = (self.p.answerer.answer(text)
+                  if worth_asking_knowledge(text, u.intent, in_flow=True, confidence=u.confidence) else None)
         if answer is not None and answer.confident:  # a digression: answer it, then resume the flow
             turn.intent = "faq"
             turn.sources.extend(answer.sources)
@@ -347,8 +350,14 @@ class Dialogue:
         )
 
 
-def worth_asking_knowledge(text: str, intent: str, *, in_flow: bool) -> bool:
-    """Whether a message should go to the knowledge base: it asks something, rather than answers the flow."""
+def worth_asking_knowledge(text: str, intent: str, *, in_flow: bool, confidence: float = 0.0) -> bool:
+    """Whether a message should go to the knowledge base: it asks something, rather than answers the flow.
+
+    Not when the understanding is fairly sure it is off topic ("play some music"): the knowledge base's
+    scope check would sometimes find a passage near enough anyway.
+    """
+    if intent == "fallback" and confidence > SURELY_OFF_TOPIC:
+        return False
     words = len(text.split())
     if in_flow:  # a one-word reply to the flow's question is not a digression
         return looks_like_question(text) or words >= 4
