@@ -15,6 +15,7 @@ from bot.nlu.text import normalize
 from bot.nlu.understand import Understander
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.shop import load_shop
+from tests.conftest import ChatHarness
 
 SETTINGS = load_settings()
 SHOP = load_shop(SETTINGS.path(SETTINGS.config_dir), SETTINGS.path(SETTINGS.knowledge_dir))
@@ -93,3 +94,22 @@ def test_no_held_out_message_is_ever_trained_on() -> None:
     for name in ("nlu_holdout_fresh.yaml", "nlu_holdout_2.yaml"):
         held_out = {normalize(item["text"]) for item in yaml.safe_load((PROJECT_ROOT / "tests" / "data" / name).read_text())}
         assert not shipped & held_out, f"{name} leaked into {INTENT_EXAMPLES}"
+
+
+@pytest.mark.parametrize("text", ["play some music", "what time is it in london", "can you order me an uber"])
+def test_a_clearly_off_topic_message_gets_no_knowledge_answer(chat: ChatHarness, text: str) -> None:
+    outcome = chat.say(text)
+    assert outcome.sources == () and outcome.intent == "fallback"
+    assert "I can quote a trade-in" in ChatHarness.text_of(outcome), "it says what the bot can do instead"
+
+
+@pytest.mark.parametrize(("text", "flow_or_intent"), [
+    ("anything for an old pixel 6 collecting dust?", "trade_in"),  # the rules read a shopper buying
+    ("is there money in an old galaxy s22 for me", "trade_in"),
+    ("my payout is 2 weeks late, what is going on", "handoff"),  # the rules read a payout question
+])
+def test_the_shipped_examples_route_what_the_rules_misread(chat: ChatHarness, text: str, flow_or_intent: str) -> None:
+    rules_only = Understander(SHOP.catalog).understand(text)
+    assert rules_only.intent != flow_or_intent, "the rules alone get this one wrong"
+    outcome = chat.say(text)
+    assert flow_or_intent in (outcome.flow, outcome.intent)
