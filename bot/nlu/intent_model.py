@@ -22,7 +22,7 @@ import yaml
 from bot.errors import ConfigError
 from bot.nlu.intents import INTENTS
 
-FEATURES_VERSION = "minilm-text+masked+ngrams4096-v2"  # change with the features: old weights become stale
+FEATURES_VERSION = "minilm-text+ngrams4096-v3"  # change with the features: old weights become stale
 ITERATIONS, LEARNING_RATE, L2 = 800, 6.0, 1e-4
 HASHED_NGRAMS = 4096
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: start-up reads every example
@@ -72,7 +72,7 @@ def fingerprint(examples: tuple[IntentExample, ...], model_id: str) -> str:
 
 @dataclass(frozen=True, eq=False)
 class IntentModel:
-    """Multinomial logistic regression weights over [vector(text), vector(text with devices masked)]."""
+    """Multinomial logistic regression weights over [vector(text), hashed n-grams(text with devices masked)]."""
 
     labels: tuple[str, ...]
     weights: np.ndarray
@@ -119,10 +119,10 @@ def ngrams(masked: str) -> np.ndarray:
 
 
 def features(embedder: Embeds, texts: list[str], masked: list[str]) -> np.ndarray:
-    """Each message as meaning (vectors of the text and of the text without model names) and as wording."""
-    vectors = embedder.embed([*texts, *masked])  # one call: a single model run for a single message
+    """Each message as meaning (a sentence vector) and as wording (n-grams of the text without model names)."""
+    vectors = embedder.embed(list(texts))  # a second vector of the masked text measured no better (CV)
     wording = np.array([ngrams(m) for m in masked], dtype=np.float32).reshape(len(masked), HASHED_NGRAMS)
-    return np.hstack([vectors[:len(texts)], vectors[len(texts):], wording]).astype(np.float32)
+    return np.hstack([vectors, wording]).astype(np.float32)
 
 
 def train(examples: tuple[IntentExample, ...], views: list[tuple[str, str]], embedder: Embeds) -> IntentModel:
