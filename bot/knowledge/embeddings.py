@@ -53,7 +53,7 @@ class MiniLMEmbeddings(Embeddings):
     model_id = MODEL_ID
 
     def __init__(self, threads: int = 1) -> None:
-        self.threads = threads  # 1 for queries (flat p95 on 2 cores), more for bulk indexing
+        self.threads = threads  # onnxruntime intra-op threads (see bot.app.make_embedder)
 
     @cached_property
     def _session(self) -> object:
