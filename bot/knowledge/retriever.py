@@ -107,7 +107,9 @@ class HybridRetriever:
             lower = word.casefold()
             if len(lower) < 4 or lower in self._vocab_set or lower in _STOP:
                 return word
-            close = difflib.get_close_matches(lower, self._by_initial.get(lower[0], []), n=1, cutoff=0.8)
+            # A typo keeps its length give or take a letter: "warenty" -> "warranty", never "planet" -> "plan".
+            near = [w for w in self._by_initial.get(lower[0], []) if abs(len(w) - len(lower)) <= 1]
+            close = difflib.get_close_matches(lower, near, n=1, cutoff=0.8)
             return close[0] if close else word
         fixed = re.sub(r"[A-Za-z]+", fix, query)
         if self._synonym_pattern is None:
