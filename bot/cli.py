@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     comparing.set_defaults(func=cmd_compare)
 
     evaluate = sub.add_parser("eval", help="evaluate understanding or retrieval on the labelled sets")
-    evaluate.add_argument("what", choices=["nlu", "retrieval"])
+    evaluate.add_argument("what", choices=["nlu", "retrieval", "answers"])
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--llm", action="store_true", help="also run with the configured LLM, side by side")
     evaluate.add_argument("--split", action="append", help="only this split (nlu: tune, holdout, holdout2, dev); repeatable")

@@ -42,6 +42,7 @@ def run_eval(settings: Settings, what: str, *, with_llm: bool = False, splits: t
         knowledge = open_knowledge(settings, shop, llm=model)
         report = (evaluate_nlu(make_understander(settings, shop, knowledge.retriever.embedder), knowledge, model,
                                splits=splits) if what == "nlu"
+                  else evaluate_answers(knowledge) if what == "answers"
                   else evaluate_retrieval(knowledge))
         reports.append((label, report))
     if len(reports) == 1:
@@ -143,4 +144,34 @@ def evaluate_retrieval(knowledge: Any) -> Report:
             lines.append(f"  {mode:7} recall@1={f['recall@1']:.3f} recall@3={f['recall@3']:.3f} mrr={f['mrr']:.3f}")
         lines.append(f"  out-of-domain rejection={figures['ood_rejection']:.3f}  "
                      f"in-domain false rejection={figures['false_rejection']:.3f}")
+    return Report("\n".join(lines), data)
+
+
+def evaluate_answers(knowledge: Any) -> Report:
+    """Whether the answer's first sentence (lead) or any of its sentences states the fact asked for."""
+    from bot.knowledge.documents import split_sentences
+
+    items = _load("answer_eval.yaml")
+    data: dict[str, Any] = {}
+    lines = []
+    for split in ("tune", "holdout"):
+        part = [i for i in items if i["split"] == split]
+        if not part:
+            continue
+        lead = anywhere = right_doc = answered = 0
+        for item in part:
+            answer = knowledge.answer(item["q"])
+            sentences = [s.casefold() for s in split_sentences(answer.text.split("\n\nSource:")[0])]
+            states = [any(p in s for p in item["lead_any"]) for s in sentences]
+            answered += answer.confident
+            lead += bool(states) and states[0]
+            anywhere += any(states)
+            right_doc += bool(answer.sources) and answer.sources[0].id == item["doc"]
+        n = len(part)
+        figures = {"n": n, "lead_states_fact": round(lead / n, 4), "answer_states_fact": round(anywhere / n, 4),
+                   "first_source_right": round(right_doc / n, 4), "answered": round(answered / n, 4)}
+        data[split] = figures
+        lines.append(f"{split:8} n={n:3}  lead states the fact={figures['lead_states_fact']:.3f}  "
+                     f"answer states it={figures['answer_states_fact']:.3f}  "
+                     f"first source right={figures['first_source_right']:.3f}  answered={figures['answered']:.3f}")
     return Report("\n".join(lines), data)

@@ -117,3 +117,15 @@ def test_retriever_works_against_a_chroma_server(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_answer_quality_is_measured_per_split(kb) -> None:  # type: ignore[no-untyped-def]
+    from bot.evaluation import evaluate_answers
+
+    report = evaluate_answers(kb)
+    assert set(report.data) == {"tune", "holdout"}
+    for figures in report.data.values():
+        assert figures["n"] >= 30
+        assert figures["lead_states_fact"] <= figures["answer_states_fact"] <= 1.0
+        assert figures["answered"] >= 0.9, "in-domain questions are answered, not declined"
+        assert figures["first_source_right"] >= 0.6
