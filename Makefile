@@ -37,6 +37,7 @@ bench: setup
 	$(PY) benchmarks/load.py --concurrency 32 --backend sqlite
 	$(PY) benchmarks/telegram_stack.py
 	$(PY) benchmarks/retrieval.py
+	$(PY) benchmarks/understanding.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
