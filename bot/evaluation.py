@@ -63,7 +63,7 @@ NLU_SPLITS = {
     "holdout": ("nlu_holdout_fresh.yaml",),
     "holdout2": ("nlu_holdout_2.yaml",),
     "held-out": ("nlu_holdout_fresh.yaml", "nlu_holdout_2.yaml"),  # both held-out sets pooled
-    "dev": ("nlu_tune_extra.yaml", "nlu_dev2.yaml", "nlu_dev3.yaml", "nlu_train4.yaml", "nlu_train5.yaml"),
+    "dev": ("nlu_tune_extra.yaml", "nlu_dev2.yaml", "nlu_dev3.yaml", "nlu_dev4.yaml", "nlu_train4.yaml", "nlu_train5.yaml"),
 }
 
 

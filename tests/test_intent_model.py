@@ -113,3 +113,9 @@ def test_the_shipped_examples_route_what_the_rules_misread(chat: ChatHarness, te
     assert rules_only.intent != flow_or_intent, "the rules alone get this one wrong"
     outcome = chat.say(text)
     assert flow_or_intent in (outcome.flow, outcome.intent)
+
+
+def test_a_spelled_out_upgrade_is_not_second_guessed(chat: ChatHarness) -> None:
+    outcome = chat.say("14pm 512 unlocked -> 16pm, bh 83, small dent")
+    assert outcome.intent == "upgrade" and "Upgrade math" in ChatHarness.text_of(outcome)
+    assert "iPhone 14 Pro Max → iPhone 16 Pro Max" in ChatHarness.text_of(outcome)

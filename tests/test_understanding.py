@@ -37,6 +37,18 @@ UNDERSTANDER = Understander(load_shop(SETTINGS.path(SETTINGS.config_dir), SETTIN
     ("I have a Pixel 7 (128GB, unlocked, no visible scratches). How much can I get?",
      {"carrier": "unlocked", "condition": "flawless"}),
     ("sell my s22 128gb, it's on visible", {"carrier": "other"}),
+    ("apple iphone 15 pro max titanium 256gb, bought at verizon but its unlocked now, 10/10",
+     {"device_model": "iPhone 15 Pro Max", "carrier": "unlocked", "condition": "flawless"}),
+    ("pixl 7 pro 256 hazel unlocked 9/10", {"device_model": "Pixel 7 Pro", "condition": "good"}),
+    ("s22 ultra 256 unlocked no burn in, no cracks, light scuffs", {"condition": "good"}),
+    ("galaxy s21 ultra 512 sprint, burn in on the screen from the keyboard", {"condition": "broken", "carrier": "other"}),
+    ("13 pro 128, my case is cracked but the phone is perfect, tmobile", {"condition": "flawless"}),
+    ("13pm 512 sierra blue tmobile bh 84 some dings on the corners", {"condition": "fair", "battery_health_pct": 84}),
+    ("Pixel 8 256GB obsidian, T-Mobile, FRP is off, tiny scuff on the camera bar", {"account_locked": False}),
+    ("fold5 256 verizon, samsung account still signed in", {"account_locked": True}),
+    ("pixle 8 128gb google fi, still has my google account on it", {"carrier": "other", "account_locked": True}),
+    ("galaxy s20 128 unlocked, heavy wear", {"storage_gb": 128, "condition": "fair"}),
+    ("iphone 15 pro max, I think it's the 256 one, unlocked", {"storage_gb": 256}),
 ])
 def test_slots_stated_are_picked_up(text: str, expected: dict[str, Any]) -> None:
     slots = UNDERSTANDER.understand(text, learned=False).slots
@@ -53,6 +65,16 @@ def test_slots_stated_are_picked_up(text: str, expected: dict[str, Any]) -> None
 ])
 def test_nothing_is_read_into_a_message_that_does_not_say_it(text: str, absent: str) -> None:
     assert absent not in UNDERSTANDER.understand(text, learned=False).slots
+
+
+@pytest.mark.parametrize(("text", "named_back"), [
+    ("galaxy z fold 4 512 verizon, inner screen cracked", "Galaxy Z Fold 4"),  # not the Fold5 we carry
+    ("ipad pro 12.9 2021 1tb wifi, flawless", "iPad Pro"),  # not the 2021 iPad we carry
+])
+def test_a_model_we_do_not_carry_is_named_back_not_swapped(text: str, named_back: str) -> None:
+    understanding = UNDERSTANDER.understand(text, learned=False)
+    assert "device_model" not in understanding.slots
+    assert understanding.device is not None and understanding.device.unknown == named_back
 
 
 def test_a_year_or_generation_narrows_a_vague_family() -> None:

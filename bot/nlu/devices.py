@@ -16,6 +16,8 @@ _NOT_A_MODEL_START = frozenset(
 _VARIANT_SUFFIXES = frozenset({"fe", "lite", "edge", "xl", "neo"})
 _PLURALS = {"pros": "pro", "maxes": "max", "maxs": "max", "minis": "mini", "ultras": "ultra", "pluses": "plus",
             "airs": "air", "ipads": "ipad", "iphones": "iphone", "macbooks": "macbook"}
+_BRANDS = frozenset({"apple", "google", "samsung"})
+_VARIANT_WORDS = frozenset({"pro", "mini", "air", "max", "plus", "ultra"})
 _PLURAL_MODEL = re.compile(r"^([sm]\d{1,2}|\d{2})s$")  # "s24s", "m3s", "14s" (but "6s" is a model of its own)
 _MODEL_NEXT = re.compile(r"\d|^(?:pro|air|mini|se|plus|max|ultra|fold|flip)$")
 _FAMILY_WORDS = {
@@ -59,6 +61,9 @@ class DeviceMatcher:
         found: list[DeviceMention] = []
         i = 0
         while i < len(tokens):
+            if tokens[i] in _BRANDS and i + 1 < len(tokens) and tokens[i + 1] in _FAMILY_WORDS:
+                i += 1  # "apple iphone 15 pro max": read the model from the family word on
+                continue
             mention = self._match_at(tokens, i)
             if mention is None:
                 i += 1
@@ -92,6 +97,9 @@ class DeviceMatcher:
             for end in range(min(len(tokens), start + 3), start + 1, -1):
                 matches = self.family_candidates(" ".join(tokens[start:end]))
                 matches = _by_generation_or_year(matches, tokens) if len(matches) > 1 else matches
+                if len(matches) == 1 and end < len(tokens) and re.fullmatch(r"\d{1,2}", tokens[end]) \
+                        and tokens[end] not in matches[0].name:  # "galaxy z fold 4" is not the Fold5
+                    return DeviceMention(unknown=_title(" ".join(tokens[start:end + 1])), span=(start, end + 1))
                 if len(matches) == 1:
                     return DeviceMention(device=matches[0], span=(start, end))
                 if 1 < len(matches) <= 8:
@@ -109,8 +117,11 @@ class DeviceMatcher:
         unknown = _UNKNOWN_MODEL.search(text)
         if unknown:
             return DeviceMention(unknown=_title(unknown.group(0)))
-        for token in tokens:
+        for n, token in enumerate(tokens):
             family = _FAMILY_WORDS.get(token) or _fuzzy_family(token)
+            following = tokens[n + 1] if n + 1 < len(tokens) else ""
+            if family and following in _VARIANT_WORDS and not self.family_candidates(f"{token} {following}"):
+                return DeviceMention(unknown=_title(f"{token} {following}"))  # "ipad pro": a line we don't carry
             if family:
                 members = _by_generation_or_year(tuple(d for d in self._catalog.devices if d.family == family), tokens)
                 return DeviceMention(device=members[0]) if len(members) == 1 else DeviceMention(candidates=members)

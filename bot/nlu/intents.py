@@ -175,7 +175,8 @@ def classify(text: str, *, devices: int, has_trade_slots: bool) -> tuple[str, fl
         return "compare", 0.8
     if devices >= 2:
         return "upgrade", 0.85
-    if re.search(r"\btrade (?:in )?(?:my|it)\b.{0,40}\bfor (?:a|an|the)\b|worth upgrading", norm) or (
+    if re.search(r"\btrade (?:in )?(?:my|it)\b.{0,40}\bfor (?:a|an|the)\b|worth upgrading|"
+                 r"\b(?:trade|trading|put|putting)\b.{0,60}\btowards? (?:a|an|the)\b", norm) or (
             re.search(r"upgrad\w* (?:my|from|to)|thinking (?:about|of) upgrading", norm) and not _TRADE.search(norm)):
         return "upgrade", 0.7
     refurb_shopping = (re.search(r"refurb", norm) and not re.search(r"\btrade|\bbuy my|\boffer me|\bgive me", norm)

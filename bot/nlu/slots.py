@@ -12,6 +12,8 @@ STORAGE_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 
 _TB = re.compile(r"\b(\d(?:\.\d)?)\s?(?:tb|terabytes?|tera|t)\b")
 _GB = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?|gigabytes?|g|gbs)\b")
+_SIZE_PHRASE = re.compile(r"\bthe (64|128|256|512) (?:one|model|version|variant)\b|"
+                          r"\b(?:mine|it)(?:'s| is) (?:the )?(64|128|256|512)\b(?! ?%)")
 _RAM_AFTER = re.compile(r"\s?(?:of\s)?(?:ram|memory|unified memory)\b")  # "16gb ram" is not storage
 _STORAGE_WORDS = re.compile(r"\b(\d{2,4}) ?(?:ssd|storage)\b|\b(?:its|it's|it is) (\d{2,4})\b(?! ?%)")
 _BATTERY = [
@@ -22,10 +24,11 @@ _BATTERY = [
 ]
 _NEGATED = re.compile(
     r"\b(?:no|not|never|without|zero|0|nothing)\s(?:(?:any|a|single|one|visible|real)\s){0,2}"
-    r"(?:cracks?|cracked|dents?|dented|damage|damaged|issues?|problems?|broken|chips?|scratch(?:es|ed)?|marks?)\b"
+    r"(?:cracks?|cracked|dents?|dented|damage|damaged|issues?|problems?|broken|chips?|scratch(?:es|ed)?|marks?|"
+    r"burn ?-?in)\b"
 )
-_PROTECTOR = re.compile(r"(?:cracked|broken|shattered) (?:screen )?protector|(?:screen )?protector (?:is |was )?"
-                        r"(?:cracked|broken|shattered)")
+_PROTECTOR = re.compile(r"(?:cracked|broken|shattered) (?:screen )?(?:protector|case)|(?:screen )?(?:protector|case) "
+                        r"(?:is |was |has |got )?(?:a )?(?:crack(?:ed|s)?|broken|shattered)")
 _NO_SCRATCHES = re.compile(r"\b(?:no|not a|not one|zero|without|0) (?:single |visible )?(?:scratch|marks?)")
 _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("broken", re.compile(
@@ -41,12 +44,14 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?:port|button|buttons)\s(?:is |are )?(?:loose|stuck|broken)|stopped (?:working|charging|responding)|"
         r"(?:speaker|mic|microphone)\b.{0,25}(?:blown|crackl|died|dead|distort)|(?:only shows|stuck on) the (?:apple )?logo|"
         r"boot ?loop|(?:doesn'?t|does not|dont|won'?t) respond|\bsnapped\b|"
-        r"hinge (?:is |got )?(?:broken|busted|snapped|cracked|loose|dead)|(?:green|pink|purple|white) lines?\b")),
+        r"hinge (?:is |got )?(?:broken|busted|snapped|cracked|loose|dead)|(?:green|pink|purple|white) lines?\b|"
+        r"burn ?-?in\b|(?:doesn'?t|does not|dont|won'?t|can'?t|cant) (?:focus|click|press|vibrate)|"
+        r"\b(?:motor|camera|speaker|mic|port|button|face ?id|touch ?id)s? (?:died|is dead|sticks|is sticky)\b")),
     ("fair", re.compile(
         r"\bdent|heav(?:y|ily) (?:scratch|use|wear|scuff)|deep scratch|lots? of scratch|many scratch|"
         r"tons of scratch|beat ?up|beaten|\brough\b|well ?used|worn out|chipped|scuffed up|heavily scuffed|"
         r"pretty scratched|very scratched|scratched up|banged up|heavy wear|looks rough|scratches everywhere|"
-        r"scratched everywhere|big dent|chipped paint")),
+        r"scratched everywhere|big dent|chipped paint|\bdings?\b|\bdinged\b|(?:bad|big|major) scratch")),
     ("good", re.compile(
         r"light (?:scratch|scuff|wear|marks?)|minor (?:scratch|scuff|wear|marks?)|small scratch|few scratch|"
         r"some scratch|little scratch|normal (?:wear|use)|some wear|signs? of (?:use|wear)|gently used|"
@@ -56,8 +61,10 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("flawless", re.compile(
         r"like new|\bmint\b|perfect|pristine|flawless|brand new|new condition|never used|immaculate|"
         r"10/10|no marks|excellent condition|no scratch|not a scratch|spotless|like brand new|basically new|"
-        r"always (?:had|in) a case|mint condition|barely used")),
+        r"always (?:had|in) a case|mint condition|barely used|still sealed|\bsealed\b|unopened|never opened|"
+        r"(?:still )?in the box")),
 ]
+_RATING = re.compile(r"\b(\d{1,2}) ?(?:/|out of) ?10\b")
 _NAMED_CONDITION = re.compile(
     r"\b(flawless|good|fair|broken) (?:condition|shape)\b|\bcondition(?: is|:)? (flawless|good|fair|broken)\b|"
     r"\b(?:unlocked|\d{2,4} ?(?:gb|tb)?) (flawless|good|fair|broken)\b(?! (?:morning|deal|price|grade))")
@@ -65,20 +72,28 @@ _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("tmobile", re.compile(r"\bt[- ]?mobile\b|\btmo\b|\btmobil\b")),
     ("verizon", re.compile(r"\bverizon\b|\bvzw\b|\bverison\b|\bverzion\b")),
     ("att", re.compile(r"\bat ?and ?t\b|\batt\b|\batnt\b|\bat&t\b|\bat t\b")),
-    ("other", re.compile(r"\bcricket\b|\bmetro(?: ?pcs)?\b|\bus cellular\b|\bboost\b|\bmint mobile\b|"
+    ("other", re.compile(r"\bcricket\b|\bgoogle fi\b|\bfi\b|\bmetro(?: ?pcs)?\b|\bus cellular\b|\bboost\b|\bmint mobile\b|"
                          r"(?:\b(?:on|with|from|through|carrier is|network is) visible\b|\bvisible (?:wireless|mobile)\b)|\bstraight ?talk\b|\bsprint\b|\bxfinity\b|\bspectrum\b|\btracfone\b")),
     ("unlocked", re.compile(r"\bunlocked\b|\bunlockd\b|\bfactory unlocked\b|\bno carrier\b|\bsim ?free\b|"
                             r"(?<!carrier )(?<!to )\bunlock\b(?! (?:my|it|the|a|an|this)\b)")),
 ]
+_UNLOCKED_NOW = re.compile(r"(?<!not )(?<!isn't )(?<!isnt )(?<!never )\bunlocked\b")
+_LOCKED_TO = re.compile(r"\b(?:locked to|locked with|locked on|carrier locked|still locked)\b")
 _LOCKED = re.compile(
     r"icloud (?:is )?still on|still (?:linked|signed in|logged in|signed|logged) ?(?:in)?to .{0,15}(?:icloud|apple ?id|account)|"
-    r"still on (?:my |the |his |her )?(?:icloud|apple ?id)|icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:still )?(?:on|enabled)|"
+    r"still on (?:my |the |his |her )?(?:icloud|apple ?id)|"
+    r"still (?:has|have|got) (?:my |his |her |the |a |their )?(?:\w+ )?(?:icloud|apple ?id|google|samsung)\b|"
+    r"(?:icloud|apple ?id|google|samsung)(?: account)? (?:is )?still (?:on|signed in|logged in|active|there)|"
+    r"(?:signed|logged) ?in(?:to| to)? (?:my |the |his |her )?(?:icloud|apple ?id|google|samsung)(?: account)? still|icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:still )?(?:on|enabled)|"
     r"google ?lock|frp|samsung account lock|locked to (?:my |an |a |someone'?s |the )?(?:icloud|apple|account|"
     r"google|samsung)|can'?t (?:sign|log) out|forgot (?:my )?(?:apple ?id|password|icloud)|\blocked icloud")
 _UNLOCKED_ACCOUNT = re.compile(
     r"(?:signed|logged) out|find ?my (?:iphone |phone )?(?:is )?(?:already )?(?:off|disabled)|turned off find ?my|"
     r"removed (?:my |the )?(?:icloud|account|google|apple ?id|samsung)|not (?:icloud |account )?locked|"
-    r"no activation lock|no icloud lock|(?:icloud|account|find ?my|apple ?id) (?:is |has been |was )?(?:already )?"
+    r"no activation lock|no icloud lock|(?:signed|logged) out of (?:my |the |all |every|google|icloud|samsung)|"
+    r"(?:icloud|apple ?id|google|samsung|find ?my(?: iphone| mobile| device)?|frp|activation lock|accounts?)"
+    r"(?: account| accounts)? (?:is |are |was |were |has been |have been )?(?:already |all )?"
+    r"(?:off|removed|disabled|turned off|signed out|logged out)\b|(?:icloud|account|find ?my|apple ?id) (?:is |has been |was )?(?:already )?"
     r"(?:removed|signed out|turned off)|already (?:erased|reset)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|k|accept|accepted|deal|sounds good|"
@@ -101,6 +116,9 @@ def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
         size = int(match.group(1) or match.group(2))
         if size in STORAGE_SIZES and size >= 32:
             return size
+    match = _SIZE_PHRASE.search(norm)  # "the 256 one", "mine is 128"
+    if match:
+        return int(match.group(1) or match.group(2))
     if bare_number:
         numbers = [int(n) for n in re.findall(r"\b(\d{2,4})\b", norm) if int(n) in STORAGE_SIZES]
         return numbers[0] if len(numbers) == 1 else None
@@ -112,6 +130,10 @@ def extract_condition(text: str, *, bare_word: bool = False) -> str | None:
     norm = normalize(text)
     stripped = _NEGATED.sub(" ", _PROTECTOR.sub(" ", norm))
     described = [value for value, pattern in _CONDITION_PATTERNS if pattern.search(stripped)]
+    rating = _RATING.search(text.casefold())  # "9/10" (normalize() would split the slash)
+    if rating and 1 <= int(rating.group(1)) <= 10:
+        score = int(rating.group(1))
+        described.append("flawless" if score == 10 else "good" if score >= 8 else "fair")
     named = _NAMED_CONDITION.search(norm)
     if named:
         described.append(next(g for g in named.groups() if g))
@@ -133,8 +155,10 @@ def extract_condition(text: str, *, bare_word: bool = False) -> str | None:
 
 
 def extract_carrier(text: str) -> str | None:
-    """The carrier the phone is tied to, or 'unlocked'."""
+    """The carrier the phone is tied to, or 'unlocked' ("bought at verizon but it's unlocked now")."""
     norm = normalize(text.replace("&", " and "))
+    if _UNLOCKED_NOW.search(norm) and not _LOCKED_TO.search(norm):
+        return "unlocked"
     for value, pattern in _CARRIER_PATTERNS:
         if pattern.search(norm):
             return value
