@@ -12,7 +12,8 @@ from bot.nlu.text import normalize, squash
 MAX_WINDOW = 6
 FUZZY_CUTOFF = 0.86
 _NOT_A_MODEL_START = frozenset(
-    "my a an the for to of i is it and or me your ur our this that with want sell buy trade get".split())
+    "my a an the for to of i is it and or me your ur our this that with want sell buy trade get in on at from by "
+    "into".split())
 _VARIANT_SUFFIXES = frozenset({"fe", "lite", "edge", "xl", "neo"})
 _PLURALS = {"pros": "pro", "maxes": "max", "maxs": "max", "minis": "mini", "ultras": "ultra", "pluses": "plus",
             "airs": "air", "ipads": "ipad", "iphones": "iphone", "macbooks": "macbook"}

@@ -22,7 +22,7 @@ import yaml
 from bot.errors import ConfigError
 from bot.nlu.intents import INTENTS
 
-FEATURES_VERSION = "minilm-text+ngrams4096-v3"  # change with the features: old weights become stale
+FEATURES_VERSION = "minilm-text+ngrams4096-v4"  # bump when features or device masking change: retrains
 ITERATIONS, LEARNING_RATE, L2 = 800, 6.0, 1e-4
 HASHED_NGRAMS = 4096
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: start-up reads every example
