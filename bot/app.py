@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -99,15 +101,22 @@ def ensure_intent_model(settings: Settings, shop: Shop, *, rebuild: bool = False
     embedder = MiniLMEmbeddings(threads=2)  # always local: one vector per unsure message must cost no API call
     model_path = settings.path(settings.index_dir) / INTENT_MODEL
     stored = None if rebuild else IntentModel.load(model_path)
-    if stored is not None and stored.fingerprint == intent_fingerprint(examples, embedder.model_id):
+    context = _intent_context(embedder, shop)
+    if stored is not None and stored.fingerprint == intent_fingerprint(examples, context):
         return stored
     started = time.perf_counter()
     understander = Understander(shop.catalog)
-    model = train_intents(examples, [understander.view(e.text) for e in examples], embedder)
+    model = train_intents(examples, [understander.view(e.text) for e in examples], embedder, context)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     model.save(model_path)
     log.info("trained the intent model on %d examples in %.1f s", len(examples), time.perf_counter() - started)
     return model
+
+
+def _intent_context(embedder: Embedder, shop: Shop) -> str:
+    """What the intent features depend on besides the examples: the vectors, and the device names masked out."""
+    names = sorted(alias for d in shop.catalog.devices for alias in (d.name, *d.aliases))
+    return f"{embedder.model_id}|{hashlib.sha256(json.dumps(names).encode()).hexdigest()[:16]}"
 
 
 def make_understander(settings: Settings, shop: Shop, embedder: Embedder | None = None) -> Understander:
@@ -117,7 +126,7 @@ def make_understander(settings: Settings, shop: Shop, embedder: Embedder | None 
     if model is None:
         return Understander(shop.catalog)
     local = embedder if isinstance(embedder, MiniLMEmbeddings) else MiniLMEmbeddings(threads=2)
-    if model.fingerprint != intent_fingerprint(load_examples(examples_path), local.model_id):
+    if model.fingerprint != intent_fingerprint(load_examples(examples_path), _intent_context(local, shop)):
         log.warning("the intent model is older than %s: run `python run_bot.py index`", INTENT_EXAMPLES)
     return Understander(shop.catalog, LearnedIntents(model, local))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,11 @@ def test_the_model_is_retrained_only_when_the_examples_change(tmp_path: Path) ->
     examples.write_text(yaml.safe_dump([{"text": t, "intent": i} for t, i in LESSON[:-1]]))
     retrained = ensure_intent_model(settings, SHOP)
     assert retrained is not None and retrained.fingerprint != trained.fingerprint
+    first = SHOP.catalog.devices[0]  # a new alias changes what is masked as a device name: retrain too
+    aliased = replace(first, aliases=(*first.aliases, "my trusty brick"))
+    shop = replace(SHOP, catalog=replace(SHOP.catalog, devices=(aliased, *SHOP.catalog.devices[1:])))
+    again = ensure_intent_model(settings, shop)
+    assert again is not None and again.fingerprint != retrained.fingerprint
     assert make_understander(settings, SHOP).learned is not None
 
 

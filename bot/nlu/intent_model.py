@@ -64,9 +64,9 @@ def load_examples(path: Path) -> tuple[IntentExample, ...]:
     return tuple(examples)
 
 
-def fingerprint(examples: tuple[IntentExample, ...], model_id: str) -> str:
-    """Identifies the training data, the embedding model and the feature recipe."""
-    payload = json.dumps([FEATURES_VERSION, model_id, [(e.text, e.intent) for e in examples]])
+def fingerprint(examples: tuple[IntentExample, ...], context: str) -> str:
+    """Identifies the training data, the feature recipe and `context` (embedding model, catalog names, ...)."""
+    payload = json.dumps([FEATURES_VERSION, context, [(e.text, e.intent) for e in examples]])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -125,14 +125,15 @@ def features(embedder: Embeds, texts: list[str], masked: list[str]) -> np.ndarra
     return np.hstack([vectors, wording]).astype(np.float32)
 
 
-def train(examples: tuple[IntentExample, ...], views: list[tuple[str, str]], embedder: Embeds) -> IntentModel:
+def train(examples: tuple[IntentExample, ...], views: list[tuple[str, str]], embedder: Embeds,
+          context: str | None = None) -> IntentModel:
     """Fit on each example's (text, masked text) views by full-batch gradient descent (deterministic)."""
     labels = tuple(sorted({e.intent for e in examples}))
     x = features(embedder, [text for text, _ in views], [masked for _, masked in views])
     y = np.eye(len(labels), dtype=np.float32)[[labels.index(e.intent) for e in examples]]
     weights = np.zeros((x.shape[1], len(labels)), dtype=np.float32)
     bias = np.zeros(len(labels), dtype=np.float32)
-    model = IntentModel(labels, weights, bias, fingerprint(examples, embedder.model_id))
+    model = IntentModel(labels, weights, bias, fingerprint(examples, context or embedder.model_id))
     for _ in range(ITERATIONS):
         gradient = (model.probabilities(x) - y) / len(examples)
         weights -= LEARNING_RATE * (x.T @ gradient + L2 * weights)
