@@ -38,7 +38,7 @@ from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 INTENT_EXAMPLES = "intent_examples.yaml"  # in KNOWLEDGE_DIR: operator-edited training data
-INTENT_MODEL = "intent_model.npz"  # in INDEX_DIR: derived, rebuilt when the examples change
+INTENT_MODEL = "intent_model.npz"  # in INDEX_DIR: derived; retrained when examples, device names or recipe change
 POPULAR = ("iPhone 13", "iPhone 14 Pro", "iPhone 15", "Galaxy S23", "Pixel 8", "MacBook Air (M1, 2020)")
 POPULAR_TARGETS = ("iPhone 15", "iPhone 16 Pro", "Galaxy S24", "Pixel 9")
 
@@ -98,7 +98,7 @@ def ensure_intent_model(settings: Settings, shop: Shop, *, rebuild: bool = False
     if not examples_path.exists():
         return None
     examples = load_examples(examples_path)
-    embedder = MiniLMEmbeddings(threads=2)  # always local: one vector per unsure message must cost no API call
+    embedder = MiniLMEmbeddings(threads=2)  # always local: a vector per opening message must cost no API call
     model_path = settings.path(settings.index_dir) / INTENT_MODEL
     stored = None if rebuild else IntentModel.load(model_path)
     context = _intent_context(embedder, shop)

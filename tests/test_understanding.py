@@ -62,6 +62,8 @@ def test_slots_stated_are_picked_up(text: str, expected: dict[str, Any]) -> None
     ("how much is an iphone 14 pro 256 in good condition to buy", "condition"),
     ("small scratch on the back barely visible, sell my iphone 13", "carrier"),
     ("does the warranty cover a cracked screen", "condition"),
+    ("sell my ipad 9th gen wi fi 64gb", "carrier"),  # Wi-Fi is not Google Fi
+    ("sell my iphone 13 with everything in the box", "condition"),  # a full box says nothing about wear
 ])
 def test_nothing_is_read_into_a_message_that_does_not_say_it(text: str, absent: str) -> None:
     assert absent not in UNDERSTANDER.understand(text, learned=False).slots

@@ -62,7 +62,7 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"like new|\bmint\b|perfect|pristine|flawless|brand new|new condition|never used|immaculate|"
         r"10/10|no marks|excellent condition|no scratch|not a scratch|spotless|like brand new|basically new|"
         r"always (?:had|in) a case|mint condition|barely used|still sealed|\bsealed\b|unopened|never opened|"
-        r"(?:still )?in the box")),
+        r"still in (?:the |its |it's )?box|never (?:taken )?out of (?:the )?box")),
 ]
 _RATING = re.compile(r"\b(\d{1,2}) ?(?:/|out of) ?10\b")
 _NAMED_CONDITION = re.compile(
@@ -72,7 +72,7 @@ _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("tmobile", re.compile(r"\bt[- ]?mobile\b|\btmo\b|\btmobil\b")),
     ("verizon", re.compile(r"\bverizon\b|\bvzw\b|\bverison\b|\bverzion\b")),
     ("att", re.compile(r"\bat ?and ?t\b|\batt\b|\batnt\b|\bat&t\b|\bat t\b")),
-    ("other", re.compile(r"\bcricket\b|\bgoogle fi\b|\bfi\b|\bmetro(?: ?pcs)?\b|\bus cellular\b|\bboost\b|\bmint mobile\b|"
+    ("other", re.compile(r"\bcricket\b|\b(?:google|project) fi\b|\bmetro(?: ?pcs)?\b|\bus cellular\b|\bboost\b|\bmint mobile\b|"
                          r"(?:\b(?:on|with|from|through|carrier is|network is) visible\b|\bvisible (?:wireless|mobile)\b)|\bstraight ?talk\b|\bsprint\b|\bxfinity\b|\bspectrum\b|\btracfone\b")),
     ("unlocked", re.compile(r"\bunlocked\b|\bunlockd\b|\bfactory unlocked\b|\bno carrier\b|\bsim ?free\b|"
                             r"(?<!carrier )(?<!to )\bunlock\b(?! (?:my|it|the|a|an|this)\b)")),
@@ -93,8 +93,7 @@ _UNLOCKED_ACCOUNT = re.compile(
     r"no activation lock|no icloud lock|(?:signed|logged) out of (?:my |the |all |every|google|icloud|samsung)|"
     r"(?:icloud|apple ?id|google|samsung|find ?my(?: iphone| mobile| device)?|frp|activation lock|accounts?)"
     r"(?: account| accounts)? (?:is |are |was |were |has been |have been )?(?:already |all )?"
-    r"(?:off|removed|disabled|turned off|signed out|logged out)\b|(?:icloud|account|find ?my|apple ?id) (?:is |has been |was )?(?:already )?"
-    r"(?:removed|signed out|turned off)|already (?:erased|reset)")
+    r"(?:off|removed|disabled|turned off|signed out|logged out)\b|already (?:erased|reset)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|k|accept|accepted|deal|sounds good|"
                   r"lets do it|let's do it|do it|go ahead|i accept|absolutely|of course|please do|yes please)\b")
