@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true")
     ask.set_defaults(func=cmd_ask)
 
+    understand = sub.add_parser("understand", help="how the bot reads an opening message: intent, slots, why")
+    understand.add_argument("text")
+    understand.add_argument("--json", action="store_true")
+    understand.set_defaults(func=cmd_understand)
+
     quote = sub.add_parser("quote", help="price a trade-in")
     quote.add_argument("model")
     quote.add_argument("--storage", type=int, required=True)
@@ -217,6 +222,30 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
                      "sources": [{"id": s.id, "title": s.title, "kind": s.kind} for s in answer.sources]})
     else:
         print(text)
+    return 0
+
+
+def cmd_understand(settings: Settings, args: argparse.Namespace) -> int:
+    """Intent and slots of an opening message, with the rules' reading and the learned model's probabilities."""
+    from bot.app import ensure_intent_model, make_understander
+    from bot.shop import load_shop
+
+    shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+    ensure_intent_model(settings, shop)
+    understander = make_understander(settings, shop)
+    final = understander.understand(args.text)
+    rules = understander.understand(args.text, learned=False)
+    learned = understander.learned.probabilities(understander.view(args.text)) if understander.learned else {}
+    top = dict(sorted(learned.items(), key=lambda item: -item[1])[:3])
+    if args.json:
+        _print_json({"intent": final.intent, "confidence": round(final.confidence, 4), "slots": final.slots,
+                     "rules": {"intent": rules.intent, "confidence": round(rules.confidence, 4)},
+                     "model": {k: round(v, 4) for k, v in top.items()}})
+        return 0
+    print(f"intent: {final.intent} ({final.confidence:.2f})")
+    print(f"slots: {json.dumps(final.slots)}")
+    print(f"rules: {rules.intent} ({rules.confidence:.2f})")
+    print("model: " + (", ".join(f"{k} {v:.2f}" for k, v in top.items()) or "not trained (run `run_bot.py index`)"))
     return 0
 
 

@@ -125,3 +125,21 @@ def test_a_spelled_out_upgrade_is_not_second_guessed(chat: ChatHarness) -> None:
     outcome = chat.say("14pm 512 unlocked -> 16pm, bh 83, small dent")
     assert outcome.intent == "upgrade" and "Upgrade math" in ChatHarness.text_of(outcome)
     assert "iPhone 14 Pro Max → iPhone 16 Pro Max" in ChatHarness.text_of(outcome)
+
+
+def test_the_understand_command_reads_a_message_as_the_chat_does(chat: ChatHarness) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import TEST_INDEX
+
+    text = "anything for an old pixel 6 collecting dust?"
+    outcome = chat.say(text)
+    cli = subprocess.run([sys.executable, "run_bot.py", "understand", text, "--json"], cwd=PROJECT_ROOT,
+                         capture_output=True, text=True, check=True, timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "INDEX_DIR": str(TEST_INDEX), "LOG_LEVEL": "WARNING"})
+    reading = json.loads(cli.stdout)
+    assert reading["intent"] == outcome.flow == "trade_in"
+    assert reading["slots"]["device_model"] == "Pixel 6"
+    assert reading["rules"]["intent"] != "trade_in" and max(reading["model"], key=reading["model"].get) == "trade_in"
