@@ -120,14 +120,12 @@ def _intent_context(embedder: Embedder, shop: Shop) -> str:
 
 
 def make_understander(settings: Settings, shop: Shop, embedder: Embedder | None = None) -> Understander:
-    """Rules plus the learned intent model when one is trained (see ensure_intent_model)."""
+    """Rules plus the stored learned intent model, if any (ensure_index keeps it current; not re-checked here)."""
     examples_path = settings.path(settings.knowledge_dir) / INTENT_EXAMPLES
     model = IntentModel.load(settings.path(settings.index_dir) / INTENT_MODEL) if examples_path.exists() else None
     if model is None:
         return Understander(shop.catalog)
     local = embedder if isinstance(embedder, MiniLMEmbeddings) else MiniLMEmbeddings(threads=2)
-    if model.fingerprint != intent_fingerprint(load_examples(examples_path), _intent_context(local, shop)):
-        log.warning("the intent model is older than %s: run `python run_bot.py index`", INTENT_EXAMPLES)
     return Understander(shop.catalog, LearnedIntents(model, local))
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from bot.engine.dialogue import worth_asking_knowledge
 from bot.errors import ConfigError
+from bot.knowledge.documents import split_sentences
 from bot.nlu.llm_fallback import understand
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -67,45 +68,72 @@ NLU_SPLITS = {
 }
 
 
+@dataclass
+class _Tally:
+    """Counts behind the NLU figures of one labelled file; a split adds up the tallies of its files."""
+
+    n: int = 0
+    correct: int = 0
+    confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    slot_total: Counter[str] = field(default_factory=Counter)
+    slot_ok: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: _Tally) -> None:
+        """Add another file's counts to these."""
+        self.n, self.correct = self.n + other.n, self.correct + other.correct
+        self.confusions.update(other.confusions)
+        self.slot_total.update(other.slot_total)
+        self.slot_ok.update(other.slot_ok)
+
+
+def _tally(items: list[dict[str, Any]], understander: Any, knowledge: Any, extractor: Any) -> _Tally:
+    tally = _Tally(n=len(items))
+    for item in items:
+        u = understand(understander, extractor, item["text"])
+        intent = u.intent
+        asked = worth_asking_knowledge(item["text"], intent, in_flow=False, confidence=u.confidence)
+        if intent == "fallback" and asked and knowledge.answer(item["text"]).confident:
+            intent = "faq"  # the engine answers such a message from the knowledge base (same rule)
+        if intent == item["intent"]:
+            tally.correct += 1
+        else:
+            tally.confusions[(item["intent"], intent)] += 1
+        if "slots" not in item:
+            continue  # an intent-only training set
+        expected = item.get("slots") or {}
+        for slot in SCORED_SLOTS:
+            want, got = expected.get(slot), u.slots.get(slot)
+            if want is None and got is None:
+                continue
+            tally.slot_total[slot] += 1
+            tally.slot_ok[slot] += want == got
+    return tally
+
+
 def evaluate_nlu(understander: Any, knowledge: Any, extractor: Any = None, splits: tuple[str, ...] = ()) -> Report:
     """Intent accuracy, per-slot accuracy and confusions, as the engine sees an opening message."""
     unknown = set(splits) - set(NLU_SPLITS)
     if unknown:
         raise ConfigError(f"unknown split {', '.join(sorted(unknown))}: choose from {', '.join(NLU_SPLITS)}")
+    per_file: dict[str, _Tally] = {}  # each file is scored once, even when two splits (pooled) share it
     data: dict[str, Any] = {}
     lines = []
     for split, files in NLU_SPLITS.items():
         if splits and split not in splits:
             continue
-        part = [item for name in files if (DATA / name).exists() for item in _load(name)]
-        if not part:
+        t = _Tally()
+        for name in files:
+            if (DATA / name).exists():
+                if name not in per_file:
+                    per_file[name] = _tally(_load(name), understander, knowledge, extractor)
+                t.merge(per_file[name])
+        if not t.n:
             continue
-        correct, confusions = 0, Counter[tuple[str, str]]()
-        slot_total, slot_ok = Counter[str](), Counter[str]()
-        for item in part:
-            u = understand(understander, extractor, item["text"])
-            intent = u.intent
-            asked = worth_asking_knowledge(item["text"], intent, in_flow=False, confidence=u.confidence)
-            if intent == "fallback" and asked and knowledge.answer(item["text"]).confident:
-                intent = "faq"  # the engine answers such a message from the knowledge base (same rule)
-            if intent == item["intent"]:
-                correct += 1
-            else:
-                confusions[(item["intent"], intent)] += 1
-            if "slots" not in item:
-                continue  # an intent-only training set
-            expected = item.get("slots") or {}
-            for slot in SCORED_SLOTS:
-                want, got = expected.get(slot), u.slots.get(slot)
-                if want is None and got is None:
-                    continue
-                slot_total[slot] += 1
-                slot_ok[slot] += want == got
-        figures: dict[str, Any] = {"n": len(part), "intent_accuracy": round(correct / len(part), 4),
-                   "slot_accuracy": {s: round(slot_ok[s] / slot_total[s], 4) for s in slot_total},
-                   "confusions": [{"expected": e, "got": g, "count": c} for (e, g), c in confusions.most_common()]}
+        figures: dict[str, Any] = {"n": t.n, "intent_accuracy": round(t.correct / t.n, 4),
+                   "slot_accuracy": {s: round(t.slot_ok[s] / t.slot_total[s], 4) for s in t.slot_total},
+                   "confusions": [{"expected": e, "got": g, "count": c} for (e, g), c in t.confusions.most_common()]}
         data[split] = figures
-        lines.append(f"{split:8} n={len(part):4}  intent={figures['intent_accuracy']:.3f}  " + "  ".join(
+        lines.append(f"{split:8} n={t.n:4}  intent={figures['intent_accuracy']:.3f}  " + "  ".join(
             f"{s}={v:.3f}" for s, v in figures["slot_accuracy"].items()))
         lines += [f"         confusion {c['expected']} -> {c['got']}: {c['count']}" for c in figures["confusions"]]
     return Report("\n".join(lines), data)
@@ -150,8 +178,6 @@ def evaluate_retrieval(knowledge: Any) -> Report:
 
 def evaluate_answers(knowledge: Any) -> Report:
     """Whether the answer's first sentence (lead) or any of its sentences states the fact asked for."""
-    from bot.knowledge.documents import split_sentences
-
     items = _load("answer_eval.yaml")
     data: dict[str, Any] = {}
     lines = []

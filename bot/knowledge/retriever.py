@@ -91,9 +91,9 @@ class HybridRetriever:
         self._synonym_pattern = re.compile(
             r"\b(" + "|".join(re.escape(k) for k in sorted(self._synonyms, key=len, reverse=True)) + r")\b"
         ) if self._synonyms else None
-        self._by_initial: dict[str, list[str]] = {}
+        self._by_shape: dict[tuple[str, int], list[str]] = {}  # (first letter, length): typo candidates
         for word in self.vocabulary:
-            self._by_initial.setdefault(word[0], []).append(word)
+            self._by_shape.setdefault((word[0], len(word)), []).append(word)
 
     def knows_any_word(self, prepared: str) -> bool:
         """Whether a prepared query shares at least one meaningful word with the knowledge base."""
@@ -108,7 +108,7 @@ class HybridRetriever:
             if len(lower) < 4 or lower in self._vocab_set or lower in _STOP:
                 return word
             # A typo keeps its length give or take a letter: "warenty" -> "warranty", never "planet" -> "plan".
-            near = [w for w in self._by_initial.get(lower[0], []) if abs(len(w) - len(lower)) <= 1]
+            near = [w for n in (-1, 0, 1) for w in self._by_shape.get((lower[0], len(lower) + n), [])]
             close = difflib.get_close_matches(lower, near, n=1, cutoff=0.8)
             return close[0] if close else word
         fixed = re.sub(r"[A-Za-z]+", fix, query)

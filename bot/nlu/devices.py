@@ -199,17 +199,23 @@ def device_tokens(text: str) -> list[str]:
         token = _PLURALS.get(token) or _PLURAL_MODEL.sub(r"\1", token)
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         if len(token) >= 4 and token.isalpha() and token not in _FAMILY_WORDS and _MODEL_NEXT.search(following):
-            close = difflib.get_close_matches(token, list(_FAMILY_WORDS), n=1, cutoff=0.75)
-            token = close[0] if close else token  # "pixle 6", "iphne 13", "galxy s22"
+            token = _closest_family_word(token, cutoff=0.75) or token  # "pixle 6", "iphne 13", "galxy s22"
         out.append(token)
     return out
 
 
+def _closest_family_word(token: str, cutoff: float) -> str | None:
+    """The family word a misspelt token stands for ("iphne" -> "iphone"), if any is this close."""
+    close = difflib.get_close_matches(token, list(_FAMILY_WORDS), n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 def _fuzzy_family(token: str) -> str | None:
+    """The family a lone misspelt family word names (stricter: no model number follows to back it up)."""
     if len(token) < 5 or token in ("phone", "phones", "macs", "pixels", "laptop", "tablet"):
         return None
-    close = difflib.get_close_matches(token, list(_FAMILY_WORDS), n=1, cutoff=0.8)
-    return _FAMILY_WORDS[close[0]] if close else None
+    word = _closest_family_word(token, cutoff=0.8)
+    return _FAMILY_WORDS[word] if word else None
 
 
 def _title(text: str) -> str:

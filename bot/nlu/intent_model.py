@@ -29,7 +29,10 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present:
 
 
 class Embeds(Protocol):
-    """Turns texts into L2-normalised sentence vectors (the local MiniLM model)."""
+    """Turns texts into L2-normalised sentence vectors (the local MiniLM model).
+
+    The shape of knowledge.embeddings.Embedder, restated so that nlu does not import its sibling knowledge.
+    """
 
     model_id: str
 

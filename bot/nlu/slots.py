@@ -79,21 +79,22 @@ _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _UNLOCKED_NOW = re.compile(r"(?<!not )(?<!isn't )(?<!isnt )(?<!never )\bunlocked\b")
 _LOCKED_TO = re.compile(r"\b(?:locked to|locked with|locked on|carrier locked|still locked)\b")
+_ACCOUNT = r"(?:icloud|apple ?id|google|samsung)(?: account)?"
 _LOCKED = re.compile(
-    r"icloud (?:is )?still on|still (?:linked|signed in|logged in|signed|logged) ?(?:in)?to .{0,15}(?:icloud|apple ?id|account)|"
-    r"still on (?:my |the |his |her )?(?:icloud|apple ?id)|"
-    r"still (?:has|have|got) (?:my |his |her |the |a |their )?(?:\w+ )?(?:icloud|apple ?id|google|samsung)\b|"
-    r"(?:icloud|apple ?id|google|samsung)(?: account)? (?:is )?still (?:on|signed in|logged in|active|there)|"
-    r"(?:signed|logged) ?in(?:to| to)? (?:my |the |his |her )?(?:icloud|apple ?id|google|samsung)(?: account)? still|icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:still )?(?:on|enabled)|"
+    rf"icloud (?:is )?still on|still on (?:my |the |his |her )?(?:icloud|apple ?id)|"
+    rf"still (?:linked|signed|logged)(?: in)? ?to .{{0,15}}(?:icloud|apple ?id|account)|"
+    rf"still (?:has|have|got) (?:my |his |her |the |a |their )?(?:\w+ )?{_ACCOUNT}\b|"
+    rf"{_ACCOUNT} (?:is )?still (?:on|signed in|logged in|active|there)|"
+    rf"(?:signed|logged) ?in(?:to| to)? (?:my |the |his |her )?{_ACCOUNT} still|"
+    r"icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:still )?(?:on|enabled)|"
     r"google ?lock|frp|samsung account lock|locked to (?:my |an |a |someone'?s |the )?(?:icloud|apple|account|"
     r"google|samsung)|can'?t (?:sign|log) out|forgot (?:my )?(?:apple ?id|password|icloud)|\blocked icloud")
 _UNLOCKED_ACCOUNT = re.compile(
-    r"(?:signed|logged) out|find ?my (?:iphone |phone )?(?:is )?(?:already )?(?:off|disabled)|turned off find ?my|"
-    r"removed (?:my |the )?(?:icloud|account|google|apple ?id|samsung)|not (?:icloud |account )?locked|"
-    r"no activation lock|no icloud lock|(?:signed|logged) out of (?:my |the |all |every|google|icloud|samsung)|"
-    r"(?:icloud|apple ?id|google|samsung|find ?my(?: iphone| mobile| device)?|frp|activation lock|accounts?)"
+    r"(?:signed|logged) out|turned off find ?my|removed (?:my |the )?(?:icloud|account|google|apple ?id|samsung)|"
+    r"not (?:icloud |account )?locked|no activation lock|no icloud lock|already (?:erased|reset)|"
+    r"(?:icloud|apple ?id|google|samsung|find ?my(?: iphone| phone| mobile| device)?|frp|activation lock|accounts?)"
     r"(?: account| accounts)? (?:is |are |was |were |has been |have been )?(?:already |all )?"
-    r"(?:off|removed|disabled|turned off|signed out|logged out)\b|already (?:erased|reset)")
+    r"(?:off|removed|disabled|turned off)\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|k|accept|accepted|deal|sounds good|"
                   r"lets do it|let's do it|do it|go ahead|i accept|absolutely|of course|please do|yes please)\b")
