@@ -310,19 +310,20 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
     """Run the Telegram bot until interrupted."""
     from bot.app import build_app
-    from bot.channels.telegram.channel import TelegramChannel, validated_token
+    from bot.channels.telegram.channel import TelegramChannel, validated_token, validated_webhook_secret
     from bot.support.desk import SupportDesk
 
     validated_token(settings)  # fail fast, before loading anything
-    if args.webhook_url and settings.telegram_webhook_secret is None:
-        raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be set for webhook mode (a long random string)")
+    secret = settings.telegram_webhook_secret
+    if args.webhook_url:
+        validated_webhook_secret(secret.get_secret_value() if secret is not None else None)
     app = build_app(settings)
     channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions))
     try:
         if args.webhook_url:
-            secret = settings.telegram_webhook_secret.get_secret_value()  # type: ignore[union-attr]
             path = args.webhook_url.rstrip("/").rsplit("/", 1)[-1]
-            asyncio.run(_serve_webhook(channel, args.listen, args.port, path, args.webhook_url, secret))
+            asyncio.run(_serve_webhook(channel, args.listen, args.port, path, args.webhook_url,
+                                       secret.get_secret_value()))  # type: ignore[union-attr]
         else:
             channel.app.run_polling()
     finally:

@@ -52,7 +52,7 @@ class FakeTelegram:
     # controls ----------------------------------------------------------------------------------
 
     def fail(self, method: str, kind: str, times: int = 1, value: float = 1) -> None:
-        """Make the next `times` calls of `method` fail: kind is '429', '500' or 'hang'."""
+        """Make the next `times` calls of `method` fail: kind is '429', '400', '500' or 'hang'."""
         self.faults[method] += [(kind, value)] * times
 
     def user_says(self, chat_id: int, text: str, *, user_id: int | None = None, first_name: str = "Sam",
@@ -148,6 +148,9 @@ class FakeTelegram:
             if kind == "429":
                 return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests",
                                           "parameters": {"retry_after": int(value)}}, status=429)
+            if kind == "400":
+                return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: refused"},
+                                         status=400)
             if kind == "500":
                 return web.json_response({"ok": False, "error_code": 500, "description": "Internal"}, status=500)
             await asyncio.sleep(value)  # a hang: the client's timeout fires first

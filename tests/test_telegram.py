@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable
@@ -220,11 +223,56 @@ async def test_webhook_refuses_a_wrong_secret(make_app: Callable[..., App], sqli
 
         assert await asyncio.to_thread(post, "wrong") == 403
         assert await asyncio.to_thread(post, None) == 403
+        assert await asyncio.to_thread(post, "s3cret-tökén") == 403  # non-ASCII: refused, not a 500
         assert fake.texts_to(SHOPPER) == []
         assert await asyncio.to_thread(post, "s3cret-token") == 200
         await fake.wait_for(SHOPPER, "assistant")
     finally:
         await channel.stop()
+
+
+@pytest.mark.parametrize("secret", [None, "", " ", "has space", "s3cret-tökén", "x" * 257, "semi;colon"])
+def test_webhook_secret_telegram_would_refuse_stops_start_up(secret: str | None) -> None:
+    from bot.channels.telegram.channel import validated_webhook_secret
+
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET must be 1-256 characters"):
+        validated_webhook_secret(secret)
+
+
+def test_webhook_secret_in_telegram_alphabet_is_accepted() -> None:
+    from bot.channels.telegram.channel import validated_webhook_secret
+
+    assert validated_webhook_secret("Ab9_-" * 51) == "Ab9_-" * 51
+
+
+async def test_empty_secret_never_opens_the_webhook(make_app: Callable[..., App], sqlite_url: str,
+                                                    fake: FakeTelegram, unused_tcp_port: int) -> None:
+    channel = _channel(make_app(sqlite_url), fake)
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
+        await channel.start_webhook(listen="127.0.0.1", port=unused_tcp_port, url_path="hook",
+                                    webhook_url="https://example.invalid/hook", secret="")
+    assert fake.webhook == {}
+
+
+async def test_webhook_refused_by_telegram_stops_start_up(make_app: Callable[..., App], sqlite_url: str,
+                                                          fake: FakeTelegram, unused_tcp_port: int) -> None:
+    channel = _channel(make_app(sqlite_url), fake)
+    fake.fail("setWebhook", "400")
+    with pytest.raises(ConfigError, match="Telegram refused the webhook"):
+        await channel.start_webhook(listen="127.0.0.1", port=unused_tcp_port, url_path="hook",
+                                    webhook_url="https://example.invalid/hook", secret="good-secret")
+    with pytest.raises(OSError):  # and nothing is left listening
+        await asyncio.open_connection("127.0.0.1", unused_tcp_port)
+
+
+def test_cli_refuses_webhook_mode_with_an_empty_secret(tmp_path: Path) -> None:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "123456789:" + "A" * 35, "TELEGRAM_WEBHOOK_SECRET": "",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
+    done = subprocess.run([sys.executable, "run_bot.py", "telegram", "--webhook-url", "https://example.invalid/h"],
+                          cwd=Path(__file__).parent.parent, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters" in done.stderr
+    assert "Traceback" not in done.stderr and "webhook ready" not in done.stdout
 
 
 def test_missing_or_malformed_token_is_one_line(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -33,6 +34,7 @@ from bot.support.desk import SupportDesk, TicketView
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 COMMANDS = {  # command -> what the engine receives
     "start": ("text", "/start"), "help": ("text", "help"), "quote": ("button", "i:trade_in"),
     "compare": ("button", "i:compare"), "human": ("button", "i:handoff"), "cancel": ("text", "cancel"),
@@ -50,6 +52,18 @@ def validated_token(settings: Settings) -> str:
     if not TOKEN_PATTERN.match(token):
         raise ConfigError("TELEGRAM_BOT_TOKEN looks malformed: it should look like 123456789:AAE... (from @BotFather)")
     return token
+
+
+def validated_webhook_secret(secret: str | None) -> str:
+    """The webhook secret, or one clear ConfigError line: Telegram accepts only 1-256 of A-Z a-z 0-9 _ -.
+
+    An empty secret would switch authentication off (every request would match it), and one Telegram
+    rejects would fail setWebhook after start-up looked fine.
+    """
+    if secret is None or not WEBHOOK_SECRET.fullmatch(secret):
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                          "(Telegram's rule), for example the output of: openssl rand -hex 32")
+    return secret
 
 
 class TelegramChannel:
@@ -116,13 +130,17 @@ class TelegramChannel:
 
     async def start_webhook(self, *, listen: str, port: int, url_path: str, webhook_url: str, secret: str) -> None:
         """Start our webhook server without blocking (see webhook.py: updates are acknowledged after commit)."""
+        secret = validated_webhook_secret(secret)
         await self.app.initialize()
         await self._post_init(self.app)
         await self.app.start()
         self._webhook = WebhookServer(self, secret)
         await self._webhook.start(listen, port, url_path)
-        await self.outbox.call("webhook", lambda: self.app.bot.set_webhook(url=webhook_url, secret_token=secret,
-                                                                            max_connections=40))
+        try:
+            await self.app.bot.set_webhook(url=webhook_url, secret_token=secret, max_connections=40)
+        except TelegramError as err:  # a refused webhook must stop start-up, not leave a deaf bot running
+            await self.stop()
+            raise ConfigError(f"Telegram refused the webhook {webhook_url}: {err}") from err
 
     async def stop(self) -> None:
         """Stop in the order python-telegram-bot requires: updater, application, shutdown."""
