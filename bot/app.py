@@ -15,10 +15,12 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalog import storage_label
-from bot.engine.answers import SLOT_TYPES
+from bot.nlu.answers import SLOT_TYPES
 from bot.engine.compare import CompareActions
 from bot.engine.dialogue import Dialogue, DialogueParts
 from bot.engine.engine import Engine
+from bot.engine.repairs import RepairActions
+from bot.engine.responses import Responses, load_responses
 from bot.engine.trade_in import TradeInActions
 from bot.flows.loader import Vocabulary, load_flows
 from bot.knowledge.answer import KnowledgeBase, Thresholds
@@ -37,6 +39,7 @@ from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
+RESPONSES = "responses.yaml"  # in CONFIG_DIR: every reply, by name
 INTENT_EXAMPLES = "intent_examples.yaml"  # in KNOWLEDGE_DIR: operator-edited training data
 INTENT_MODEL = "intent_model.npz"  # in INDEX_DIR: derived; retrained when examples, device names or recipe change
 POPULAR = ("iPhone 13", "iPhone 14 Pro", "iPhone 15", "Galaxy S23", "Pixel 8", "MacBook Air (M1, 2020)")
@@ -141,27 +144,42 @@ def open_knowledge(settings: Settings, shop: Shop, *, auto_index: bool = True, l
     return KnowledgeBase(retriever, Thresholds(min_similarity=settings.retrieval_min_score), phraser=llm)
 
 
-def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase, llm: LLM | None = None) -> Dialogue:
-    """Flows, actions, button sources and NLU wired into the dialogue manager."""
-    trade_in = TradeInActions(shop)
-    comparing = CompareActions(shop, trade_in)
+def load_shop_responses(settings: Settings, shop: Shop) -> Responses:
+    """config/responses.yaml, with the policy values filled in."""
+    return load_responses(settings.path(settings.config_dir) / RESPONSES, shop.policy)
+
+
+def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase, llm: LLM | None = None,
+                   responses: Responses | None = None) -> Dialogue:
+    """Flows, actions, button sources, responses and NLU wired into the dialogue manager."""
+    responses = responses or load_shop_responses(settings, shop)
+    trade_in = TradeInActions(shop, responses)
+    comparing = CompareActions(shop, trade_in, responses)
+    repairs = RepairActions(shop)
     actions = {
         "make_quote": trade_in.make_quote,
         "accept_quote": trade_in.accept_quote,
         "decline_quote": trade_in.decline_quote,
+        "reopen_quote": trade_in.reopen_quote,
         "show_comparison": comparing.show_comparison,
+        "show_side_by_side": comparing.show_side_by_side,
+        "show_budget_options": comparing.show_budget_options,
+        "show_upgrade_estimate": comparing.show_upgrade_estimate,
         "show_upgrade": comparing.show_upgrade,
+        "drop_interrupted": repairs.drop_interrupted,
+        "restart_interrupted": repairs.restart_interrupted,
+        "open_ticket": repairs.open_ticket,
     }
     sources: dict[str, Callable[[Mapping[str, Any]], tuple[tuple[str, str], ...]]] = {
         "popular_devices": lambda slots: tuple((name, name) for name in POPULAR),
         "popular_targets": lambda slots: tuple((name, name) for name in POPULAR_TARGETS),
         "storage_options": lambda slots: _storage_buttons(shop, slots),
     }
-    vocabulary = Vocabulary(frozenset(SLOT_TYPES), frozenset(actions), frozenset(sources))
+    vocabulary = Vocabulary(frozenset(SLOT_TYPES), frozenset(actions), frozenset(sources), responses.names)
     flows = load_flows(settings.path(settings.flows_dir), vocabulary)
     understander = make_understander(settings, shop, knowledge.retriever.embedder)
     parts = DialogueParts(shop=shop, understander=understander, flows=flows, actions=actions,
-                          button_sources=sources, answerer=knowledge, extractor=llm)
+                          button_sources=sources, answerer=knowledge, responses=responses, extractor=llm)
     return Dialogue(parts)
 
 
@@ -178,6 +196,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, aut
     db, sessions = open_database(settings)
     llm = build_llm(settings, shop.name)
     knowledge = open_knowledge(settings, shop, auto_index=auto_index, llm=llm)
-    engine = Engine(sessions, build_dialogue(shop, settings, knowledge, llm), clock=clock,
+    responses = load_shop_responses(settings, shop)
+    engine = Engine(sessions, build_dialogue(shop, settings, knowledge, llm, responses), responses, clock=clock,
                     redelivery_grace_s=settings.redelivery_grace_s)
     return App(settings, db, sessions, shop, knowledge, engine, llm)

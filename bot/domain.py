@@ -41,6 +41,7 @@ class Reply:
 
     text: str
     buttons: tuple[Button, ...] = ()
+    response: str | None = None  # its name in config/responses.yaml, when it came from there
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class Outcome:
     quote: Quote | None = None
     sources: tuple[Source, ...] = ()
     handoff: HandoffInfo | None = None
+    commands: tuple[str, ...] = ()  # what the message was understood as, e.g. ("SetSlots", "Answer")
     duplicate: bool = False
     owner: str = "bot"  # who owns the conversation after this turn: bot | pending_human | human
     stored: bool = True  # False: the database failed, nothing was recorded (the channel may retry later)
@@ -125,3 +127,6 @@ class Answer:
     sources: tuple[Source, ...]
     score: float
     confident: bool
+    card_id: str | None = None  # the answer card it came from
+    buttons: tuple[Button, ...] = ()  # the card's follow-ups
+    known_words: bool = True  # False: keyboard mash or another language, nothing to look up

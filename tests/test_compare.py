@@ -7,13 +7,15 @@ import subprocess
 import sys
 
 from bot.engine.compare import CompareActions
+from bot.engine.responses import load_responses
 from bot.engine.trade_in import TradeInActions
 from bot.settings import PROJECT_ROOT
 from bot.shop import load_shop
 from tests.conftest import ChatHarness
 
 SHOP = load_shop(PROJECT_ROOT / "config", PROJECT_ROOT / "knowledge")
-ACTIONS = CompareActions(SHOP, TradeInActions(SHOP))
+RESPONSES = load_responses(PROJECT_ROOT / "config" / "responses.yaml", SHOP.policy)
+ACTIONS = CompareActions(SHOP, TradeInActions(SHOP, RESPONSES), RESPONSES)
 
 
 def test_every_device_compares_consistently_with_the_catalog() -> None:

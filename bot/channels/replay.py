@@ -13,7 +13,8 @@ from bot.engine.engine import Engine
 from bot.engine.serialize import outcome_to_json
 
 CHANNEL = "replay"
-EMPTY: dict[str, Any] = {"intent": None, "flow": None, "slots": {}, "replies": [], "quote": None, "sources": [], "handoff": None}
+EMPTY: dict[str, Any] = {"intent": None, "flow": None, "slots": {}, "replies": [], "quote": None, "sources": [], "handoff": None,
+                         "commands": []}
 
 
 def parse_line(line: str, number: int) -> tuple[dict[str, Any] | None, str | None]:

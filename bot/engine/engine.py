@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import IncomingMessage, Outcome, Reply
-from bot.engine import replies
+from bot.engine.responses import Responses
 from bot.engine.dialogue import Dialogue
 from bot.engine.serialize import outcome_from_json, outcome_to_json
 from bot.engine.state import ConversationState
@@ -31,10 +31,11 @@ RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0)
 class Engine:
     """Loads state, runs the dialogue, saves everything in one transaction per message."""
 
-    def __init__(self, sessions: sessionmaker[Session], dialogue: Dialogue,
+    def __init__(self, sessions: sessionmaker[Session], dialogue: Dialogue, responses: Responses,
                  clock: Callable[[], datetime] = utcnow, redelivery_grace_s: float = 10.0) -> None:
         self.sessions = sessions
         self.dialogue = dialogue
+        self.say = responses
         self.clock = clock
         self.redelivery_grace_s = redelivery_grace_s
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -57,14 +58,14 @@ class Engine:
             except DatabaseUnavailable:
                 if delay is None:
                     log.error("database unavailable; message %s not processed", msg.message_id)
-                    return Outcome(replies=(replies.storage_unavailable(),), stored=False)
+                    return Outcome(replies=(self.say.reply("storage_unavailable"),), stored=False)
                 time.sleep(delay)
             except DatabaseReadOnly:
                 log.error("database is read-only; message %s not processed", msg.message_id)
-                return Outcome(replies=(replies.storage_unavailable(),), stored=False)
+                return Outcome(replies=(self.say.reply("storage_unavailable"),), stored=False)
             except StorageError:
                 log.exception("storage error on message %s", msg.message_id)
-                return Outcome(replies=(replies.storage_unavailable(),), stored=False)
+                return Outcome(replies=(self.say.reply("storage_unavailable"),), stored=False)
         raise AssertionError("unreachable")
 
     def _turn(self, msg: IncomingMessage) -> Outcome:
@@ -93,7 +94,7 @@ class Engine:
             outcome = Outcome(
                 replies=tuple(out), intent=turn.intent, flow=state.flow, slots=state.visible_slots(),
                 quote=turn.quote, sources=tuple(dict.fromkeys(turn.sources)), handoff=turn.handoff,
-                owner=turn.owner,
+                owner=turn.owner, commands=turn.commands,
             )
             for reply in out:
                 repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text)
@@ -124,7 +125,7 @@ class Engine:
                                                   chat_id=conversation.chat_id)
             state = ConversationState.from_json(conversation.state)
             turn = Turn(store=TurnStore(session, conversation.id), now=self.clock(), state=state)
-            out = [Reply(note, () if state.flow else replies.MENU), *self.dialogue.resume_prompt(turn)]
+            out = [Reply(note, () if state.flow else self.say.buttons("greet")), *self.dialogue.resume_prompt(turn)]
             conversation.owner = "bot"
             for reply in out:
                 repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text)
@@ -137,7 +138,7 @@ class Engine:
             return self.dialogue.on_button(turn, msg.button_payload[:200])
         if not text or not any(ch.isalnum() for ch in text):
             turn.intent = "fallback"
-            return [replies.empty_input()]
+            return [self.say.reply("empty_input")]
         try:
             return self.dialogue.on_text(turn, text)
         except StorageError:
@@ -145,14 +146,14 @@ class Engine:
         except Exception:  # one bad message must never break the conversation
             log.exception("dialogue failed on message %s", msg.message_id)
             turn.intent = "fallback"
-            return [replies.internal_error()]
+            return [self.say.reply("internal_error")]
 
     def _while_human(self, turn: Turn, msg: IncomingMessage, text: str) -> list[Reply]:
         """A person owns the conversation: the bot stays quiet except to confirm or withdraw."""
         turn.intent = "handoff"
         if text.strip().casefold() in ("/cancel", "cancel", "/bot"):
             turn.owner = "bot"
-            return [Reply("OK, you're back with the bot. How can I help?", replies.MENU)]
+            return [self.say.reply("back_with_bot")]
         if turn.owner == "pending_human":
-            return [Reply("Thanks, I've added that to your request. A person will reply here soon.")]
+            return [self.say.reply("added_to_request")]
         return []

@@ -15,8 +15,9 @@ def outcome_to_json(outcome: Outcome) -> dict[str, Any]:
         "intent": outcome.intent,
         "flow": outcome.flow,
         "slots": dict(outcome.slots),
-        "replies": [{"text": r.text, "buttons": [{"label": b.label, "payload": b.payload} for b in r.buttons]}
-                    for r in outcome.replies],
+        "replies": [{"text": r.text, "buttons": [{"label": b.label, "payload": b.payload} for b in r.buttons],
+                     "response": r.response} for r in outcome.replies],
+        "commands": list(outcome.commands),
         "quote": outcome.quote.to_json() if outcome.quote else None,
         "sources": [{"id": s.id, "title": s.title, "kind": s.kind} for s in outcome.sources],
         "handoff": {"ticket_id": outcome.handoff.ticket_id, "status": outcome.handoff.status}
@@ -29,8 +30,9 @@ def outcome_from_json(raw: dict[str, Any], *, duplicate: bool = False) -> Outcom
     quote = raw.get("quote")
     handoff = raw.get("handoff")
     return Outcome(
-        replies=tuple(Reply(r["text"], tuple(Button(b["label"], b["payload"]) for b in r["buttons"]))
+        replies=tuple(Reply(r["text"], tuple(Button(b["label"], b["payload"]) for b in r["buttons"]), r.get("response"))
                       for r in raw.get("replies", [])),
+        commands=tuple(raw.get("commands") or ()),
         intent=raw.get("intent"), flow=raw.get("flow"), slots=dict(raw.get("slots") or {}),
         quote=_quote_from_json(quote) if quote else None,
         sources=tuple(Source(s["id"], s["title"], s["kind"]) for s in raw.get("sources", [])),

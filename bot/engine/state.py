@@ -5,18 +5,35 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-INTERNAL_SLOTS = frozenset({"device_family", "storage_choice", "accept"})
+INTERNAL_SLOTS = frozenset({"device_family", "device_kind", "storage_choice", "accept", "quote_id", "reconsider",
+                            "interrupted", "misses", "reason", "rule", "kind", "ticket_id", "opening"})
+
+
+@dataclass
+class Frame:
+    """A flow waiting underneath the active one (or, with no flow, what the conversation remembers)."""
+
+    flow: str | None
+    step: str | None
+    slots: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Frame:
+        """Rebuild a stored frame."""
+        return cls(raw.get("flow"), raw.get("step"), dict(raw.get("slots") or {}))
 
 
 @dataclass
 class ConversationState:
-    """Where a conversation is: active flow and step, slots, recent fallbacks, last quote."""
+    """The dialogue stack: the active frame (flow, step, slots), the frames it interrupted, and counters."""
 
     flow: str | None = None
     step: str | None = None
     slots: dict[str, Any] = field(default_factory=dict)
-    fallbacks: int = 0
+    fallbacks: int = 0  # messages not understood in a row
     last_quote_id: str | None = None
+    stack: list[Frame] = field(default_factory=list)  # interrupted frames, the most recent last
+    last_card: str | None = None  # the last knowledge card answered: context for a follow-up question
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -25,11 +42,28 @@ class ConversationState:
         return cls(
             flow=raw.get("flow"), step=raw.get("step"), slots=dict(raw.get("slots") or {}),
             fallbacks=int(raw.get("fallbacks") or 0), last_quote_id=raw.get("last_quote_id"),
+            stack=[Frame.from_json(f) for f in raw.get("stack") or () if isinstance(f, dict)],
+            last_card=raw.get("last_card"),
         )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON stored in conversations.state."""
         return asdict(self)
+
+    def push(self) -> None:
+        """Suspend the active frame under a new one."""
+        self.stack.append(Frame(self.flow, self.step, dict(self.slots)))
+        self.flow, self.step, self.slots = None, None, {}
+
+    def pop(self) -> None:
+        """Resume the most recently interrupted frame (or forget everything when there is none)."""
+        frame = self.stack.pop() if self.stack else Frame(None, None, {})
+        self.flow, self.step, self.slots = frame.flow, frame.step, frame.slots
+
+    @property
+    def interrupted(self) -> Frame | None:
+        """The frame right under the active one."""
+        return self.stack[-1] if self.stack else None
 
     def visible_slots(self) -> dict[str, Any]:
         """Slots as the replay contract shows them (internal helpers left out)."""

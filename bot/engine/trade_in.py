@@ -1,4 +1,5 @@
-"""Trade-in actions: make the quote, accept it (re-quoting if expired), decline it."""
+"""Trade-in actions: make the quote (superseding the last), accept it (re-quoting if expired), decline it,
+take a decline back."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.catalog import storage_label
-from bot.domain import Button, Quote, Reply
+from bot.domain import Quote, Reply
+from bot.engine.responses import Responses
 from bot.engine.turn import Turn
 from bot.errors import PricingError
 from bot.flows.executor import ActionResult
@@ -15,64 +17,77 @@ from bot.pricing.quote import CARRIER_NAMES, format_usd, quote_trade_in
 from bot.shop import Shop
 from bot.storage.repo import new_id
 
+OFFERED, SUPERSEDED, ACCEPTED, DECLINED, EXPIRED = "offered", "superseded", "accepted", "declined", "expired"
+DATE = "%b %d, %Y"
+
 
 class TradeInActions:
     """The trade-in flow's registered actions."""
 
-    def __init__(self, shop: Shop) -> None:
+    def __init__(self, shop: Shop, responses: Responses) -> None:
         self.shop = shop
+        self.say = responses
 
     def make_quote(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
         """Price the device (reusing the current quote when nothing changed) and show the offer."""
         try:
             quote = self._current_or_new(turn, slots)
         except PricingError as err:
-            return ActionResult((Reply(f"Sorry, I can't price that: {err}."),), goto="end")
+            return ActionResult((self.say.reply("cannot_price", problem=str(err)),), outcome="failed")
         turn.quote = quote
         turn.state.last_quote_id = quote.quote_id
-        return ActionResult((self.offer_reply(quote, locked=bool(slots.get("account_locked"))),))
+        return ActionResult((self.offer_reply(quote, locked=bool(slots.get("account_locked"))),),
+                            slots={"quote_id": quote.quote_id})
 
     def accept_quote(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
         """Book the trade-in, unless the quote expired (then re-quote and ask again)."""
-        stored = turn.store.load_quote(turn.state.last_quote_id or "")
+        stored = turn.store.load_quote(str(slots.get("quote_id") or turn.state.last_quote_id or ""))
         if stored is None:
-            return self.make_quote(turn, slots)
+            return ActionResult(outcome="missing")
         quote, _status = stored
         if turn.now > quote.valid_until:
-            turn.store.decide_quote(quote.quote_id, "expired")
+            turn.store.decide_quote(quote.quote_id, EXPIRED)
             fresh = self._new_quote(turn, slots)
             turn.quote, turn.state.last_quote_id = fresh, fresh.quote_id
-            note = Reply(f"Your quote {quote.quote_id} expired on {quote.valid_until:%b %d, %Y}, so I've priced "
-                         "your device again at today's prices.")
+            note = self.say.reply("quote_expired", quote_id=quote.quote_id, expired_on=f"{quote.valid_until:{DATE}}")
             return ActionResult((note, self.offer_reply(fresh, locked=False)),
-                                slots={"email": None, "payout_method": None}, goto="decide")
-        turn.store.decide_quote(quote.quote_id, "accepted", email=str(slots.get("email")),
+                                slots={"email": None, "payout_method": None, "quote_id": fresh.quote_id},
+                                outcome="expired")
+        turn.store.decide_quote(quote.quote_id, ACCEPTED, email=str(slots.get("email")),
                                 payout_method=str(slots.get("payout_method")))
         turn.quote = quote
-        return ActionResult((self._confirmation(quote, slots, turn),),
-                            slots={"accept": None})
+        return ActionResult((self._confirmation(quote, slots, turn),), slots={"accept": None}, outcome="booked")
 
     def decline_quote(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
-        """Record the decline and offer the other paths."""
-        if turn.state.last_quote_id:
-            turn.store.decide_quote(turn.state.last_quote_id, "declined")
-        reply = Reply(
-            "No problem, I've noted that you declined. Your quote stays on file until it expires if you change "
-            "your mind. Want to see what a refurbished upgrade would cost instead, or talk to a person?",
-            (Button("Compare refurbished vs new", "i:compare"), Button("Talk to a person", "i:handoff")),
-        )
-        return ActionResult((reply,), slots={"accept": None})
+        """Record the decline (the flow then offers to take it back)."""
+        if slots.get("quote_id"):
+            turn.store.decide_quote(str(slots["quote_id"]), DECLINED)
+        return ActionResult(slots={"accept": None})
+
+    def reopen_quote(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
+        """A decline taken back: the same quote is on offer again while it is valid."""
+        stored = turn.store.load_quote(str(slots.get("quote_id") or ""))
+        if stored is None or turn.now > stored[0].valid_until:
+            return ActionResult(slots={"reconsider": None}, outcome="expired")
+        quote = stored[0]
+        turn.store.decide_quote(quote.quote_id, OFFERED)
+        turn.quote = quote
+        return ActionResult((self.say.reply("decline_taken_back"), self.offer_reply(quote, locked=False)),
+                            slots={"reconsider": None})
 
     def offer_reply(self, quote: Quote, *, locked: bool) -> Reply:
         """The offer with its breakdown, validity and id."""
-        lines = [f"Our offer for your {quote.device_model} ({storage_label(quote.storage_gb)}, "
-                 f"{_carrier_text(quote.carrier)}, {quote.condition}): {format_usd(quote.offer_usd)}"]
-        lines += [f"• {b.label}: {format_usd(b.amount_usd)}" for b in quote.breakdown]
-        lines.append(f"Quote {quote.quote_id}, valid if you ship by {quote.valid_until:%b %d, %Y} "
-                     f"(price table {quote.price_table_version}). The final amount is confirmed when we inspect it.")
+        carrier = (self.say.text("carrier_unlocked") if quote.carrier == "unlocked"
+                   else self.say.text("carrier_on", carrier_name=CARRIER_NAMES[quote.carrier]))
+        breakdown = "\n".join(self.say.text("offer_line", label=b.label, amount=format_usd(b.amount_usd))
+                              for b in quote.breakdown)
+        text = self.say.text("offer", device_model=quote.device_model, storage=storage_label(quote.storage_gb),
+                             carrier=carrier, condition=quote.condition, offer=format_usd(quote.offer_usd),
+                             breakdown=breakdown, quote_id=quote.quote_id, valid_until=f"{quote.valid_until:{DATE}}",
+                             price_table_version=quote.price_table_version)
         if locked:
-            lines.append("⚠️ The device is still locked to an account, so this offer can't be accepted yet.")
-        return Reply("\n".join(lines))
+            text += "\n" + self.say.text("offer_locked_note")
+        return Reply(text, response="offer")
 
     def quote_for(self, turn: Turn, slots: Mapping[str, Any]) -> Quote:
         """A stored quote for these slots: the current one when nothing changed, else a new one."""
@@ -84,10 +99,12 @@ class TradeInActions:
             quote, status = stored
             same = (quote.device_model, quote.storage_gb, quote.condition, quote.carrier,
                     quote.battery_health_pct) == (slots.get("device_model"), slots.get("storage_gb"),
-                                                  slots.get("condition"), slots.get("carrier"),
+                                                  slots.get("condition"), slots.get("carrier") or "unlocked",
                                                   slots.get("battery_health_pct"))
-            if same and status == "offered" and turn.now <= quote.valid_until:
+            if same and status == OFFERED and turn.now <= quote.valid_until:
                 return quote
+            if status == OFFERED:  # a new fact about the device: the old offer no longer stands
+                turn.store.decide_quote(quote.quote_id, SUPERSEDED)
         return self._new_quote(turn, slots)
 
     def _new_quote(self, turn: Turn, slots: Mapping[str, Any]) -> Quote:
@@ -103,27 +120,8 @@ class TradeInActions:
         return quote
 
     def _confirmation(self, quote: Quote, slots: Mapping[str, Any], turn: Turn) -> Reply:
-        t = self.shop.policy["trade_in"]
-        payout = ("PayPal, within {d} business days of passing inspection".format(d=t["payout_paypal_business_days"])
-                  if slots.get("payout_method") == "paypal" else
-                  "bank transfer (ACH), within {d} business days of passing inspection".format(
-                      d=t["payout_ach_business_days"]))
-        ship_by = min(quote.valid_until, turn.now + timedelta(days=int(t["quote_valid_days"])))
-        return Reply(
-            f"Done! Trade-in {quote.quote_id} is booked for {format_usd(quote.offer_usd)}.\n"
-            f"Next steps:\n"
-            f"1. We'll email a free prepaid shipping label to {slots.get('email')}.\n"
-            f"2. Back up and erase the device (iPhone: {t['erase_iphone']}; Android: {t['erase_android']}) "
-            f"and remove any account lock.\n"
-            f"3. Ship it by {ship_by:%b %d, %Y}.\n"
-            f"4. We inspect it within {t['inspection_business_days']} business days of arrival. If it's in a "
-            f"different condition, we send a counteroffer: accept it, or decline and get the device back free "
-            f"within {t['counteroffer_return_business_days']} business days.\n"
-            f"5. Payout: {payout}.",
-            (Button("Talk to a person", "i:handoff"),),
-        )
-
-
-def _carrier_text(carrier: str) -> str:
-    """'unlocked', or the carrier's own name ('AT&T', 'T-Mobile')."""
-    return "unlocked" if carrier == "unlocked" else f"on {CARRIER_NAMES[carrier]}"
+        valid_days = int(self.shop.policy["trade_in"]["quote_valid_days"])
+        ship_by = min(quote.valid_until, turn.now + timedelta(days=valid_days))
+        payout = self.say.text("payout_paypal" if slots.get("payout_method") == "paypal" else "payout_ach")
+        return self.say.reply("booked", quote_id=quote.quote_id, offer=format_usd(quote.offer_usd),
+                              email=slots.get("email"), ship_by=f"{ship_by:{DATE}}", payout=payout)

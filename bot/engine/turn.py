@@ -78,3 +78,6 @@ class Turn:
     quote: Quote | None = None
     sources: list[Source] = field(default_factory=list)
     handoff: HandoffInfo | None = None
+    commands: tuple[str, ...] = ()
+    asked: str | None = None  # the step whose question this turn's replies already ask
+    unanswered: str | None = None  # a question the knowledge base had no reliable answer to

@@ -16,11 +16,11 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 @dataclass(frozen=True)
 class ActionResult:
-    """What a registered action produced: replies, slot updates, and optionally where to go."""
+    """What a registered action produced: replies, slot updates, and an outcome the flow may branch on."""
 
     replies: tuple[Reply, ...] = ()
     slots: Mapping[str, Any] = field(default_factory=dict)  # updates; None removes the slot
-    goto: str | None = None  # a step id of the current flow, or "end"
+    outcome: str = "ok"  # looked up in the action step's `next` mapping; unmapped outcomes fall through
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,18 @@ class Advance:
 
 ActionRunner = Callable[[str, Mapping[str, Any]], ActionResult]
 ButtonSource = Callable[[str, Mapping[str, Any]], tuple[tuple[str, str], ...]]
+Speaker = Callable[[str, Mapping[str, Any], tuple[Button, ...] | None], Reply]  # a say/ask value -> Reply
+BIND_MARK = "@"  # "s:accept=true@Q-123": the press counts only while the bound slot still holds Q-123
 
 
-def slot_payload(slot: str, value: object) -> str:
-    """The button payload that sets a slot."""
-    return f"s:{slot}={value}"
+def slot_payload(slot: str, value: object, bound: object = None) -> str:
+    """The button payload that sets a slot (optionally bound to the value of another slot)."""
+    return f"s:{slot}={value}" + (f"{BIND_MARK}{bound}" if bound is not None else "")
+
+
+def literal(text: str, slots: Mapping[str, Any], buttons: tuple[Button, ...] | None) -> Reply:
+    """A speaker for flows without named responses: the text with its {slot} placeholders filled."""
+    return Reply(render(text, slots), buttons or ())
 
 
 def render(template: str, slots: Mapping[str, Any]) -> str:
@@ -60,13 +67,20 @@ def step_after(flow: Flow, step: Step) -> str | None:
     return step.next or flow.following(step.id)
 
 
-def ask_reply(step: Collect, slots: Mapping[str, Any], buttons_from: ButtonSource) -> Reply:
+def applies(step: Collect, slots: Mapping[str, Any]) -> bool:
+    """Whether a collect step is asked at all with these slots."""
+    return step.only_if is None or step.only_if.holds(slots)
+
+
+def ask_reply(step: Collect, slots: Mapping[str, Any], buttons_from: ButtonSource,
+              speak: Speaker = literal) -> Reply:
     """The question of a collect step, with its buttons."""
     pairs = buttons_from(step.button_source, slots) if step.button_source else step.buttons
-    buttons = [Button(label, slot_payload(step.slot, value)) for label, value in pairs]
+    bound = slots.get(step.bind) if step.bind else None
+    buttons = [Button(label, slot_payload(step.slot, value, bound)) for label, value in pairs]
     if step.optional:
         buttons.append(Button("Skip", slot_payload(step.slot, "skip")))
-    return Reply(render(step.ask, slots), tuple(buttons))
+    return speak(step.ask, slots, tuple(buttons))
 
 
 def advance(
@@ -76,6 +90,7 @@ def advance(
     slots: Mapping[str, Any],
     run_action: ActionRunner,
     buttons_from: ButtonSource,
+    speak: Speaker = literal,
 ) -> Advance:
     """Run from step_id until a collect step needs an answer or the flow ends."""
     current = dict(slots)
@@ -86,14 +101,14 @@ def advance(
             return Advance(tuple(replies), current, None, None)
         step = flow.step(step_id)
         if isinstance(step, Collect):
-            if step.slot in current and not step.always_ask:
+            if (step.slot in current and not step.always_ask) or not applies(step, current):
                 step_id = step_after(flow, step)
                 continue
-            replies.append(ask_reply(step, current, buttons_from))
+            replies.append(ask_reply(step, current, buttons_from, speak))
             return Advance(tuple(replies), current, flow.name, step.id)
         if isinstance(step, Say):
             buttons = tuple(Button(label, payload) for label, payload in step.buttons)
-            replies.append(Reply(render(step.text, current), buttons))
+            replies.append(speak(step.text, current, buttons or None))
             step_id = step_after(flow, step)
         elif isinstance(step, Branch):
             step_id = next((target for cond, target in step.cases if cond.holds(current)), None)
@@ -107,7 +122,8 @@ def advance(
                     current.pop(slot, None)
                 else:
                     current[slot] = value
-            step_id = None if result.goto == "end" else result.goto or step_after(flow, step)
+            target = step.outcomes.get(result.outcome)
+            step_id = None if target == "end" else target or step_after(flow, step)
         elif isinstance(step, Link):
             flow = flows[step.flow]
             step_id = flow.steps[0].id

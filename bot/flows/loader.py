@@ -14,7 +14,10 @@ from bot.errors import FlowValidationError
 from bot.flows.model import Action, Branch, Collect, Condition, End, Flow, Link, Say, Step
 
 STEP_KINDS = ("collect", "say", "branch", "action", "link", "end")
-_CONDITION = re.compile(r"^\s*(not\s+)?(\w+)\s*(?:(==|!=|in)\s*(.+?))?\s*$")
+_CONDITION = re.compile(r"^\s*(not\s+)?(\w+)\s*(?:(==|!=|>=|in)\s*(.+?))?\s*$")
+RESPONSE_NAME = re.compile(r"^[a-z{][a-z0-9_{}]*$")  # a say/ask value like this names a response
+_FLOW_KEYS = ("description", "steps", "intent", "triggers", "persisted_slots", "derived_slots", "extra_slots")
+_DERIVED = re.compile(r"^device_model\.(family|kind|brand|storage_choice)$")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Vocabulary:
     slots: frozenset[str]
     actions: frozenset[str]
     button_sources: frozenset[str]
+    responses: frozenset[str] = frozenset()
 
 
 def load_flows(folder: Path, vocabulary: Vocabulary) -> dict[str, Flow]:
@@ -53,6 +57,18 @@ def parse_file(path: Path, vocabulary: Vocabulary) -> list[Flow]:
 def _parse_flow(file: str, name: str, body: Any, vocab: Vocabulary) -> Flow:
     if not isinstance(body, dict) or not isinstance(body.get("steps"), list) or not body["steps"]:
         raise FlowValidationError(file, name, None, "needs a non-empty 'steps' list")
+    unknown = [k for k in body if k not in _FLOW_KEYS]
+    if unknown:
+        raise FlowValidationError(file, name, None, f"unknown key '{unknown[0]}' (known: {', '.join(_FLOW_KEYS)})")
+    for key in ("persisted_slots", "extra_slots"):
+        for slot in body.get(key) or ():
+            if slot not in vocab.slots:
+                raise FlowValidationError(file, name, None, f"{key} names unknown slot '{slot}'")
+    derived = {str(k): str(v) for k, v in (body.get("derived_slots") or {}).items()}
+    for slot, source in derived.items():
+        if slot not in vocab.slots or not _DERIVED.match(source):
+            raise FlowValidationError(file, name, None, f"derived slot '{slot}: {source}' must be a known slot "
+                                      "computed as device_model.family, .kind, .brand or .storage_choice")
     steps: list[Step] = []
     for index, raw_step in enumerate(body["steps"]):
         steps.append(_parse_step(file, name, index, raw_step, vocab))
@@ -60,7 +76,10 @@ def _parse_flow(file: str, name: str, body: Any, vocab: Vocabulary) -> Flow:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise FlowValidationError(file, name, duplicates[0], "duplicate step id: give each step its own 'id'")
-    flow = Flow(name=name, description=str(body.get("description", "")), steps=tuple(steps), file=file)
+    flow = Flow(name=name, description=str(body.get("description", "")), steps=tuple(steps), file=file,
+                intent=str(body.get("intent") or name), triggers=tuple(str(t) for t in body.get("triggers") or ()),
+                persisted_slots=tuple(body.get("persisted_slots") or ()), derived_slots=derived,
+                extra_slots=tuple(body.get("extra_slots") or ()))
     _check_targets(flow)
     _check_reachable(flow)
     return flow
@@ -82,8 +101,11 @@ def _parse_step(file: str, flow: str, index: int, raw: Any, vocab: Vocabulary) -
     kind = kinds[0]
     value = raw[kind]
     step_id = str(raw.get("id") or _default_id(kind, value, index))
-    nxt = raw.get("next")
-    nxt = None if nxt is None else str(nxt)
+    raw_next = raw.get("next")
+    outcomes = {str(k): str(v) for k, v in raw_next.items()} if isinstance(raw_next, dict) else {}
+    nxt = None if raw_next is None or outcomes else str(raw_next)
+    if outcomes and kind != "action":
+        raise FlowValidationError(file, flow, step_id, "only an action's 'next' may map outcomes to steps")
     if kind == "collect":
         if value not in vocab.slots:
             raise FlowValidationError(file, flow, step_id, f"unknown slot '{value}' (known: {sorted(vocab.slots)})")
@@ -92,15 +114,28 @@ def _parse_step(file: str, flow: str, index: int, raw: Any, vocab: Vocabulary) -
             if buttons not in vocab.button_sources:
                 raise FlowValidationError(file, flow, step_id, f"unknown button source '{buttons}'")
             source, buttons = buttons, ()
-        return Collect(id=step_id, next=nxt, slot=value, ask=str(raw.get("ask", "")),
+        for key in ("bind",):
+            if raw.get(key) is not None and raw[key] not in vocab.slots:
+                raise FlowValidationError(file, flow, step_id, f"{key} names unknown slot '{raw[key]}'")
+        only_if = raw.get("only_if")
+        return Collect(id=step_id, next=nxt, slot=value, ask=_text(file, flow, step_id, raw.get("ask", ""), vocab),
                        buttons=_buttons(file, flow, step_id, buttons or ()), button_source=source,
-                       optional=bool(raw.get("optional", False)), always_ask=bool(raw.get("always_ask", False)))
+                       optional=bool(raw.get("optional", False)), always_ask=bool(raw.get("always_ask", False)),
+                       only_if=_parse_condition(file, flow, step_id, str(only_if), vocab) if only_if else None,
+                       resume=bool(raw.get("resume", True)), bind=raw.get("bind"),
+                       on_affirm=raw.get("on_affirm", True), on_deny=raw.get("on_deny", False))
     if kind == "say":
-        return Say(id=step_id, next=nxt, text=str(value), buttons=_buttons(file, flow, step_id, raw.get("buttons") or ()))
+        return Say(id=step_id, next=nxt, text=_text(file, flow, step_id, value, vocab),
+                   buttons=_buttons(file, flow, step_id, raw.get("buttons") or ()))
     if kind == "action":
         if value not in vocab.actions:
             raise FlowValidationError(file, flow, step_id, f"unknown action '{value}' (known: {sorted(vocab.actions)})")
-        return Action(id=step_id, next=nxt, name=str(value))
+        for key in ("uses", "sets"):
+            for slot in raw.get(key) or ():
+                if slot not in vocab.slots:
+                    raise FlowValidationError(file, flow, step_id, f"{key} names unknown slot '{slot}'")
+        return Action(id=step_id, next=nxt, name=str(value), outcomes=outcomes,
+                      uses=tuple(raw.get("uses") or ()), sets=tuple(raw.get("sets") or ()))
     if kind == "link":
         return Link(id=step_id, next=None, flow=str(value))
     if kind == "end":
@@ -121,7 +156,16 @@ def _buttons(file: str, flow: str, step_id: str, raw: Any) -> tuple[tuple[str, s
     return tuple(pairs)
 
 
-_OPTIONS = ("id", "next", "ask", "buttons", "optional", "always_ask")
+_OPTIONS = ("id", "next", "ask", "buttons", "optional", "always_ask", "only_if", "resume", "bind", "on_affirm",
+            "on_deny", "uses", "sets")
+
+
+def _text(file: str, flow: str, step_id: str, value: Any, vocab: Vocabulary) -> str:
+    """A response name (checked, unless it is built from a slot such as {kind}) or literal text."""
+    text = str(value)
+    if vocab.responses and RESPONSE_NAME.match(text) and "{" not in text and text not in vocab.responses:
+        raise FlowValidationError(file, flow, step_id, f"unknown response '{text}' (see config/responses.yaml)")
+    return text
 
 
 def _default_id(kind: str, value: Any, index: int) -> str:
@@ -155,6 +199,10 @@ def _parse_condition(file: str, flow: str, step_id: str, text: str, vocab: Vocab
     if op is None:
         return Condition(slot, "falsy" if negated else "truthy")
     parsed = yaml.safe_load(raw_value)
+    if op == ">=":
+        if not isinstance(parsed, int | float) or isinstance(parsed, bool):
+            raise FlowValidationError(file, flow, step_id, f"'>=' needs a number: {text}")
+        return Condition(slot, "ge", (parsed,))
     if op == "in":
         if not isinstance(parsed, list):
             raise FlowValidationError(file, flow, step_id, f"'in' needs a list: {text}")
@@ -165,6 +213,8 @@ def _parse_condition(file: str, flow: str, step_id: str, text: str, vocab: Vocab
 def _targets(step: Step) -> Iterable[str]:
     if step.next:
         yield step.next
+    if isinstance(step, Action):
+        yield from (t for t in step.outcomes.values() if t != "end")
     if isinstance(step, Branch):
         yield from (target for _, target in step.cases)
         if step.otherwise:

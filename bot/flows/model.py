@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Condition:
-    """`slot`, `not slot`, `slot == value`, `slot != value` or `slot in [a, b]`."""
+    """`slot`, `not slot`, `slot == value`, `slot != value`, `slot >= number` or `slot in [a, b]`."""
 
     slot: str
-    op: str  # truthy | falsy | eq | ne | in
+    op: str  # truthy | falsy | eq | ne | ge | in
     values: tuple[Any, ...] = ()
 
-    def holds(self, slots: dict[str, Any]) -> bool:
+    def holds(self, slots: Mapping[str, Any]) -> bool:
         """Evaluate against the current slots."""
         value = slots.get(self.slot)
         if self.op == "truthy":
@@ -25,6 +26,8 @@ class Condition:
             return bool(value == self.values[0])
         if self.op == "ne":
             return bool(value != self.values[0])
+        if self.op == "ge":
+            return isinstance(value, int | float) and value >= self.values[0]
         return value in self.values
 
 
@@ -46,13 +49,18 @@ class Collect(Step):
     button_source: str | None = None  # a registered provider of buttons
     optional: bool = False  # offers a Skip button; skipping stores None and moves on
     always_ask: bool = False  # ask even when the slot is already filled (decisions)
+    only_if: Condition | None = None  # skipped unless it holds (no carrier question for a laptop)
+    resume: bool = True  # re-asked after an interruption; False for a question one may just walk away from
+    bind: str | None = None  # buttons carry this slot's value; a press is honoured only while it is unchanged
+    on_affirm: Any = True  # the value an unambiguous yes gives ("have you removed it?" yes -> not locked)
+    on_deny: Any = False
 
 
 @dataclass(frozen=True)
 class Say(Step):
     """Send a message (slot values fill {placeholders})."""
 
-    text: str
+    text: str  # a response name (config/responses.yaml; may contain {slot}) or literal text
     buttons: tuple[tuple[str, str], ...] = ()  # (label, payload) pairs, e.g. ("Compare", "i:compare")
 
 
@@ -66,9 +74,12 @@ class Branch(Step):
 
 @dataclass(frozen=True)
 class Action(Step):
-    """Run a registered Python function."""
+    """Run a registered Python function; the outcome it returns picks the next step."""
 
     name: str
+    outcomes: Mapping[str, str] = field(default_factory=dict)  # outcome -> step id (or "end")
+    uses: tuple[str, ...] = ()  # slots it reads: correcting one re-runs it
+    sets: tuple[str, ...] = ()  # slots it produces (a quote id)
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,11 @@ class Flow:
     description: str
     steps: tuple[Step, ...]
     file: str
+    intent: str = ""  # the replay contract's intent while this flow leads (trade_in, compare, ...)
+    triggers: tuple[str, ...] = ()  # the purposes (or, for patterns, the command types) that start it
+    persisted_slots: tuple[str, ...] = ()  # what it reuses from earlier in the conversation, and keeps after
+    derived_slots: Mapping[str, str] = field(default_factory=dict)  # slot -> "device_model.<attribute>"
+    extra_slots: tuple[str, ...] = ()  # slots it accepts without a question (e.g. budget_usd)
 
     def step(self, step_id: str) -> Step:
         """The step with this id."""
@@ -109,7 +125,34 @@ class Flow:
         """The first step that collects this slot."""
         return next((s for s in self.steps if isinstance(s, Collect) and s.slot == slot), None)
 
+    def first_dependent(self, slots: set[str]) -> Step | None:
+        """The earliest step that collects or uses one of these slots: where a correction re-runs from."""
+        for step in self.steps:
+            if isinstance(step, Collect) and step.slot in slots:
+                return step
+            if isinstance(step, Action) and slots & set(step.uses):
+                return step
+        return None
+
+    def producer_of(self, slot: str) -> Action | None:
+        """The action that sets this slot (a quote id), if any."""
+        return next((s for s in self.steps if isinstance(s, Action) and slot in s.sets), None)
+
+    def previous_collect(self, step_id: str, filled: Mapping[str, Any]) -> Collect | None:
+        """The last question before this step whose answer is known: what "back" re-asks."""
+        ids = [s.id for s in self.steps]
+        for step in reversed(self.steps[: ids.index(step_id)]):
+            if isinstance(step, Collect) and step.slot in filled and not step.always_ask:
+                return step
+        return None
+
+    @property
+    def collected(self) -> frozenset[str]:
+        """Every slot this flow asks for."""
+        return frozenset(s.slot for s in self.steps if isinstance(s, Collect))
+
     @property
     def slots(self) -> frozenset[str]:
-        """Every slot this flow collects."""
-        return frozenset(s.slot for s in self.steps if isinstance(s, Collect))
+        """Every slot this flow holds: asked for, derived, produced by its actions, or accepted as given."""
+        produced = {slot for s in self.steps if isinstance(s, Action) for slot in s.sets}
+        return self.collected | frozenset(self.derived_slots) | produced | frozenset(self.extra_slots)

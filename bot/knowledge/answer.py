@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,11 +55,11 @@ class KnowledgeBase:
         self.thresholds = thresholds or Thresholds()
         self.phraser = phraser
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, context: Mapping[str, Any] | None = None) -> Answer:
         """The answer with its sources; `confident` is False when the question is out of scope."""
         prepared = self.retriever.prepare(question)  # once: the same text is embedded, searched and checked
         if not self.retriever.knows_any_word(prepared):  # keyboard mash, emoji, another language
-            return Answer("", (), -1.0, confident=False)
+            return Answer("", (), -1.0, confident=False, known_words=False)
         try:
             vector = self.retriever.embed(prepared)
         except KnowledgeError:  # the embedding service is down: no answer beats an unchecked one
@@ -81,8 +82,7 @@ class KnowledgeBase:
                 return Answer("", (), best, confident=False)  # the model says the passages don't answer it
             text = worded
             sources = (Source(hits[0].chunk.doc_id, hits[0].chunk.title, hits[0].chunk.kind),)
-        cited = "; ".join(s.title for s in sources)
-        return Answer(f"{text}\n\nSource: {cited}", sources, best, confident=True)
+        return Answer(text, sources, best, confident=True)
 
     def _worded(self, question: str, passages: list[str], deterministic: str) -> str | None:
         """The LLM's wording when it is grounded; the deterministic text when not; None for 'I don't know'."""

@@ -56,6 +56,11 @@ class DeviceMatcher:
                         self._index.setdefault(form, device)
         self._keys = list(self._index)
 
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog this matcher reads devices from."""
+        return self._catalog
+
     def find_all(self, text: str) -> list[DeviceMention]:
         """Every device mention in the text, left to right."""
         tokens = device_tokens(text)

@@ -72,7 +72,7 @@ class Understander:
         if len(known) >= 2:
             target = known[1]
         elif mentions:
-            target = self._target_after(text, mentions[0])
+            target = self.target_after(text, mentions[0])
         count = (len(known) or (1 if mentions else 0)) + (1 if target is not None and len(known) < 2 else 0)
         intent, confidence = classify(text, devices=count, has_trade_slots=trade_slots)
         # Spelled out, nothing is left to second-guess: "how much for my iphone 12 128gb, cracked" is a trade-in,
@@ -99,7 +99,15 @@ class Understander:
                 slots.pop("carrier", None)
         return Understanding(intent, confidence, slots, mentions[0] if mentions else None, target)
 
-    def _target_after(self, text: str, first: DeviceMention) -> DeviceMention | None:
+    def rule_intent(self, text: str) -> str:
+        """What the rules alone read the message as (no learned model): for cancel, restart and selling."""
+        mentions = self.devices.find_all(text)
+        known = sum(1 for m in mentions if m.device is not None) or (1 if mentions else 0)
+        trade = any(k in self.slots_in(text) for k in ("storage_gb", "condition", "carrier", "battery_health_pct"))
+        return classify(text, devices=known, has_trade_slots=trade)[0]
+
+    def target_after(self, text: str, first: DeviceMention) -> DeviceMention | None:
+        """A second model named by its number only, in the first one's family ('iphone 14 vs 15')."""
         tokens = normalize(text).split()
         rest = " ".join(tokens[first.span[1]:])
         return self.devices.resolve_in_family(first, rest) if rest else None

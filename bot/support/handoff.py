@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from bot.support.hours import describe_opening, next_opening
 
 
 def ticket_summary(slots: dict[str, Any], quote_line: str | None, transcript: list[tuple[str, str]]) -> str:
@@ -18,16 +16,3 @@ def ticket_summary(slots: dict[str, Any], quote_line: str | None, transcript: li
     lines += [f"  {'shopper' if d == 'in' else 'bot' if d == 'out' else 'agent'}: {t[:300]}"
               for d, t in transcript]
     return "\n".join(lines)
-
-
-def handoff_notice(ticket_id: str, now: datetime, support: dict[str, Any]) -> str:
-    """Tell the shopper a person is coming, and when, given support hours."""
-    opening = next_opening(now, timezone=support["timezone"], days=list(support["days"]),
-                           opens=str(support["opens"]), closes=str(support["closes"]))
-    if opening is None:
-        when = "A support agent will reply right here shortly."
-    else:
-        when = (f"Our team is offline right now ({support['hours_text']}), so a person will reply here "
-                f"from {describe_opening(opening)}.")
-    return (f"I've passed your conversation to our support team (ticket {ticket_id}), with everything "
-            f"you've told me so far. {when} Type /cancel if you'd rather carry on with me.")

@@ -1,0 +1,278 @@
+"""The command generator: a message (and where the conversation stands) in, commands out.
+
+The deterministic reading, in order of precedence: control (back, restart, cancel), people (a person asked
+for, an always-human complaint, "are you a bot?"), refusals by policy, then what the message states and asks.
+A question is never an Affirm; a device named in a question is context for the answer, not a slot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.catalog import Device
+from bot.nlu import speech_acts as acts
+from bot.nlu.answers import parse_answer
+from bot.nlu.commands import (
+    Affirm,
+    Answer,
+    Cancel,
+    CannotHandle,
+    Command,
+    Deny,
+    GoBack,
+    Handoff,
+    Refuse,
+    Restart,
+    SetSlots,
+    SmallTalk,
+    StartFlow,
+)
+from bot.nlu.devices import DeviceMention
+from bot.nlu.understand import Understander, Understanding
+
+ASKED_FOR_PERSON = "asked for a person"
+# The understanding's purposes that are tasks (flows name them in `triggers`), and small talk kinds.
+TASKS = frozenset({"trade_in", "compare", "upgrade"})
+SMALL_TALK = frozenset({"greet", "help", "thanks"})
+SELLING = frozenset({"trade_in", "upgrade"})
+# Rules alone never say "fallback" above 0.5; above it the learned model agrees the message is off topic.
+SURELY_OFF_TOPIC = 0.5
+_EMPTY: Mapping[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class ReadingContext:
+    """Where the conversation stands, as far as reading a message needs to know."""
+
+    flow_intent: str | None = None  # the active task's intent (trade_in, compare, ...), None outside a task
+    awaited: str | None = None  # the slot the question on screen asks for
+    awaited_is_yes_no: bool = False
+    passive: bool = False  # the question on screen may be walked away from (after a decline, refine storage)
+    flow_slots: frozenset[str] = frozenset()  # slots the active task holds
+    slots: Mapping[str, Any] = field(default_factory=dict)
+    device: Device | None = None  # the active task's device
+
+
+class CommandReader:
+    """Reads typed text and button payloads as commands."""
+
+    def __init__(self, understander: Understander) -> None:
+        self.understander = understander
+
+    # typed text -----------------------------------------------------------------------------------------
+
+    def read(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
+        """The commands of one typed message."""
+        if not any(ch.isalnum() for ch in text):
+            return (CannotHandle(),)
+        control = self._control(text, ctx)
+        if control is not None:
+            return control
+        in_task = ctx.flow_intent is not None and not ctx.passive
+        if in_task:
+            return self._in_task(text, ctx)
+        if ctx.passive and ctx.awaited:
+            answered = self._answers_awaited(text, ctx)
+            if answered is not None:
+                return answered
+        return self._opening(text, ctx)
+
+    def _control(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
+        """Back, start over, cancel, a person, a complaint, "are you a bot?", a refusal: these win."""
+        if acts.goes_back(text):
+            return (GoBack(),)
+        if ctx.awaited_is_yes_no and acts.wants_offer(text):
+            return (Affirm(),)  # "changed my mind, I'll take the offer" is not a cancel
+        u = self.understander
+        rule_intent = u.rule_intent(text)
+        if rule_intent == "restart":
+            return (Restart(),)
+        if rule_intent == "cancel":
+            return (Cancel(),)
+        if acts.asks_identity(text):
+            return (SmallTalk("identity"),)
+        reason = acts.complaint(text)
+        if reason is not None:
+            return (Handoff(reason),)
+        if acts.asks_for_person(text):
+            return (Handoff(ASKED_FOR_PERSON),)
+        selling = ctx.flow_intent in SELLING or u.rule_intent(text) in SELLING or acts.asks_price_or_request(text)
+        rule = acts.refusal(text)
+        if rule is not None and (selling or rule in ("lost_or_stolen", "blacklisted", "financed")):
+            return (Refuse(rule),)
+        if acts.other_language(text):
+            return (SmallTalk("other_language"),)
+        return None
+
+    def _in_task(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
+        """A message while a task waits on a question: its answer, other facts, a side question, or a new task."""
+        question = acts.is_question(text)
+        mentions = self.understander.devices.find_all(text)
+        known = [m.device for m in mentions if m.device is not None]
+        other_device = any(d is not None and ctx.device is not None and d.name != ctx.device.name for d in known)
+        if ctx.awaited_is_yes_no and not question:
+            if acts.is_yes(text):
+                return (Affirm(),)
+            if acts.is_no(text):
+                return (Deny(),)
+        if question:
+            commands: list[Command] = []
+            if acts.states_own_facts(text) and not other_device:
+                facts = self._stated(text, ctx, mentions, lenient=False)
+                facts.pop("device_model", None)
+                if facts:
+                    commands.append(SetSlots(facts))
+            u = self.understander.understand(text, learned=False)
+            if u.intent in TASKS and not commands and acts.asks_price_or_request(text) and (
+                    other_device or u.intent != ctx.flow_intent):
+                return (StartFlow(u.intent, u.slots),)  # "and what would a refurb 15 cost?" mid trade-in
+            commands.append(Answer(text, context=_context(u, mentions)))
+            return tuple(commands)
+        facts = self._stated(text, ctx, mentions, lenient=True)
+        if len({d.name for d in known}) >= 2 and acts.several_devices(text):
+            first = known[0]
+            return (SmallTalk("one_at_a_time"), SetSlots({"device_model": first.name}))
+        if facts:
+            return (SetSlots(facts),)
+        u = self.understander.understand(text, learned=False)
+        if u.intent in TASKS and u.intent != ctx.flow_intent and (known or acts.asks_price_or_request(text)):
+            return (StartFlow(u.intent, u.slots),)
+        if u.intent in SMALL_TALK:
+            return (SmallTalk(u.intent),)
+        if acts.frustrated(text):
+            return (SmallTalk("frustrated"),)
+        if len(text.split()) >= 3:
+            return (Answer(text, context=_context(u, mentions)),)
+        return (CannotHandle(),)
+
+    def _answers_awaited(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
+        """At a question one may walk away from, only a clear answer to it counts as one."""
+        assert ctx.awaited is not None
+        if ctx.awaited_is_yes_no:
+            return (Affirm(),) if acts.wants_offer(text) else None
+        if acts.is_question(text):
+            return None
+        parsed = parse_answer(ctx.awaited, text, devices=self.understander.devices, device=ctx.device)
+        if parsed.ok and len(text.split()) <= 3:
+            return (SetSlots({ctx.awaited: parsed.value}),)
+        return None
+
+    def _opening(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
+        """A message outside a task: small talk, a task to start, or a question."""
+        u = self.understander.understand(text)
+        question = acts.is_question(text)
+        if u.intent in SMALL_TALK:
+            return (SmallTalk(u.intent),)
+        if u.intent in TASKS:
+            start = self._start(text, u)
+            several = [m for m in self.understander.devices.find_all(text) if m.device is not None]
+            if u.intent == "upgrade" and len(several) >= 2 and acts.several_devices(text):
+                return (SmallTalk("one_at_a_time"), StartFlow("trade_in", {"device_model": several[0].device.name}))  # type: ignore[union-attr]
+            if question and not acts.asks_price_or_request(text):
+                # "does a refurb galaxy s23 come unlocked for verizon?": the answer first, then the task offered
+                return (Answer(text, context=_context(u, []), otherwise=start, offer=start),)
+            return (start,)
+        if acts.frustrated(text):
+            return (SmallTalk("frustrated"),)
+        if u.intent == "fallback" and u.confidence > SURELY_OFF_TOPIC:
+            return (CannotHandle(),)
+        if u.intent == "faq" or question or len(text.split()) >= 2:
+            return (Answer(text, context=_context(u, [])),)
+        if u.device is not None and u.device.unknown:
+            return (Answer(text, context=_context(u, [])),)
+        return (CannotHandle(),)
+
+    def _start(self, text: str, u: Understanding) -> StartFlow:
+        """Start the task the message asks for, with every fact it gave."""
+        slots = dict(u.slots)
+        if u.device is not None and u.device.device is None:
+            if u.device.candidates:
+                slots["device_model"] = tuple(d.name for d in u.device.candidates)  # to clarify
+            elif u.device.unknown:
+                slots["device_model"] = u.device.unknown  # named back: not in the catalog
+        if u.intent == "compare":
+            mentions = self.understander.devices.find_all(text)
+            named = [m.device for m in mentions if m.device is not None]
+            if len(named) == 1 and mentions:
+                second = self.understander.target_after(text, mentions[0])
+                if second is not None and second.device is not None:
+                    named.append(second.device)
+            if len(named) >= 2 and named[0].name != named[1].name:
+                slots["device_model"], slots["compare_with"] = named[0].name, named[1].name
+            amount = acts.budget(text)
+            if amount is not None and "device_model" not in slots:
+                slots["budget_usd"] = amount
+        return StartFlow(u.intent, slots)
+
+    def _stated(self, text: str, ctx: ReadingContext, mentions: list[DeviceMention], *,
+                lenient: bool) -> dict[str, Any]:
+        """Every fact about the task's device the message states: the awaited one read leniently."""
+        found: dict[str, Any] = {}
+        if lenient and ctx.awaited:
+            parsed = parse_answer(ctx.awaited, text, devices=self.understander.devices, device=ctx.device)
+            if parsed.ok:
+                found[ctx.awaited] = parsed.value
+            elif parsed.candidates:
+                found[ctx.awaited] = tuple(d.name for d in parsed.candidates)
+            elif parsed.unknown_device:
+                found[ctx.awaited] = parsed.unknown_device
+            elif parsed.problem and ctx.awaited == "email":
+                found[ctx.awaited] = text.strip()  # validated (and refused with a reason) by the processor
+        for name, value in self.understander.slots_in(text).items():
+            if name in ctx.flow_slots and name not in found and name != "email":
+                found[name] = value
+        email = self.understander.slots_in(text).get("email")
+        if email and "email" in ctx.flow_slots:
+            found["email"] = email
+        known = [m.device for m in mentions if m.device is not None]
+        if known and "device_model" not in found and "device_model" in ctx.flow_slots:
+            if ctx.device is None or known[0].name != ctx.device.name:
+                found["device_model"] = known[0].name  # "actually it's a 13 pro"
+        if "target_model" in ctx.flow_slots and ctx.awaited == "target_model" and len(known) >= 1:
+            found["target_model"] = known[-1].name
+            if found.get("device_model") == known[-1].name:
+                found.pop("device_model")
+        return {k: v for k, v in found.items() if k in ctx.flow_slots}
+
+    # buttons --------------------------------------------------------------------------------------------
+
+    def read_button(self, payload: str, ctx: ReadingContext) -> tuple[Command, ...]:
+        """The commands of a pressed button: 'i:<purpose>', 's:<slot>=<value>[@bound]', 'q:<question>',
+        'c:<device>' (compare it) or 'f:<purpose>|slot=value|...' (start a task with facts filled)."""
+        kind, _, rest = payload.partition(":")
+        if kind == "i":
+            if rest == "handoff":
+                return (Handoff(ASKED_FOR_PERSON),)
+            if rest == "cancel":
+                return (Cancel(),)
+            if rest == "faq":
+                return (SmallTalk("ask_anything"),)
+            if rest in TASKS:
+                return (StartFlow(rest),)
+        if kind == "s" and "=" in rest:
+            slot, raw = rest.split("=", 1)
+            value, _, bound = raw.partition("@")
+            return (SetSlots({slot: value}, from_button=True, bound=bound or None),)
+        if kind == "q" and rest:
+            return self.read(rest, ctx)
+        if kind == "c" and rest:
+            return (StartFlow("compare", {"device_model": rest}),)
+        if kind == "f" and rest:
+            purpose, *pairs = rest.split("|")
+            if purpose in TASKS:
+                facts = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+                return (StartFlow(purpose, {k: v for k, v in facts.items()}, from_button=True),)
+        return (CannotHandle(),)
+
+
+def _context(u: Understanding, mentions: list[DeviceMention]) -> dict[str, Any]:
+    """What a question named, as context for its answer (never a slot of the task)."""
+    context: dict[str, Any] = {k: v for k, v in u.slots.items() if k != "email"}
+    named = [m.device.name for m in mentions if m.device is not None]
+    if named and "device_model" not in context:
+        context["device_model"] = named[0]
+    if u.device is not None and u.device.unknown:
+        context["unknown_device"] = u.device.unknown
+    return context
