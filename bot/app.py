@@ -141,7 +141,8 @@ def open_knowledge(settings: Settings, shop: Shop, *, auto_index: bool = True, l
     retriever = HybridRetriever(index_dir, make_embedder(settings), {str(k): str(v) for k, v in synonyms.items()},
                                 chroma_url=settings.chroma_url)
     retriever.embed("warm up")  # load the model now, not on a shopper's first question
-    return KnowledgeBase(retriever, Thresholds(min_similarity=settings.retrieval_min_score), phraser=llm)
+    thresholds = Thresholds() if settings.retrieval_min_score is None else Thresholds(settings.retrieval_min_score)
+    return KnowledgeBase(retriever, thresholds, phraser=llm)
 
 
 def load_shop_responses(settings: Settings, shop: Shop) -> Responses:

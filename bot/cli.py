@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     comparing.set_defaults(func=cmd_compare)
 
     evaluate = sub.add_parser("eval", help="evaluate understanding or retrieval on the labelled sets")
-    evaluate.add_argument("what", choices=["nlu", "retrieval", "answers"])
+    evaluate.add_argument("what", choices=["nlu", "retrieval", "answers", "conversations"])
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--llm", action="store_true", help="also run with the configured LLM, side by side")
     evaluate.add_argument("--split", action="append", help="only this split (nlu: tune, holdout, holdout2, dev); repeatable")
@@ -263,9 +263,10 @@ def cmd_quote(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(quote.to_json())
     else:
+        from bot.app import load_shop_responses
         from bot.engine.trade_in import TradeInActions
 
-        print(TradeInActions(shop).offer_reply(quote, locked=False).text)
+        print(TradeInActions(shop, load_shop_responses(settings, shop)).offer_reply(quote, locked=False).text)
     return 0
 
 
@@ -285,13 +286,16 @@ def cmd_compare(settings: Settings, args: argparse.Namespace) -> int:
     from bot.engine.trade_in import TradeInActions
     from bot.shop import load_shop
 
+    from bot.app import load_shop_responses
+
     shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
-    actions = CompareActions(shop, TradeInActions(shop))
+    responses = load_shop_responses(settings, shop)
+    actions = CompareActions(shop, TradeInActions(shop, responses), responses)
     figures = actions.comparison(_find_device(shop, args.model), args.storage)
     if args.json:
         _print_json(figures.to_json())
     else:
-        print(actions.render(figures))
+        print(actions.render(figures).text)
     return 0
 
 

@@ -128,5 +128,5 @@ class Answer:
     score: float
     confident: bool
     card_id: str | None = None  # the answer card it came from
-    buttons: tuple[Button, ...] = ()  # the card's follow-ups
+    follow_ups: tuple[tuple[str, str], ...] = ()  # (quote | compare | person | card:<id>, the card's title)
     known_words: bool = True  # False: keyboard mash or another language, nothing to look up

@@ -8,10 +8,15 @@ from typing import Any
 
 import yaml
 
-from bot.engine.dialogue import worth_asking_knowledge
 from bot.errors import ConfigError
-from bot.knowledge.documents import split_sentences
+from bot.evaluation_chat import (
+    conversation_groups,
+    fresh_app,
+    score_conversations,
+    score_questions,
+)
 from bot.nlu.llm_fallback import understand
+from bot.nlu.speech_acts import is_question
 from bot.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT / "tests" / "data"
@@ -39,11 +44,18 @@ def run_eval(settings: Settings, what: str, *, with_llm: bool = False, splits: t
         raise ConfigError("eval --llm needs OPENAI_BASE_URL (a local server) or OPENAI_API_KEY")
     runs = [("LLM off", None)] + ([("LLM on", llm)] if llm else [])
     reports = []
+    if what in ("conversations", "answers"):
+        for label, model in runs:  # the engine builds its own LLM from the settings
+            run_settings = settings if model is not None else settings.model_copy(update={"llm_provider": "none"})
+            reports.append((label, evaluate_chat(run_settings, what, splits)))
+        if len(reports) == 1:
+            return reports[0][1]
+        text = "\n".join(f"== {label} ==\n{r.text}" for label, r in reports)
+        return Report(text, {label: r.data for label, r in reports})
     for label, model in runs:
         knowledge = open_knowledge(settings, shop, llm=model)
         report = (evaluate_nlu(make_understander(settings, shop, knowledge.retriever.embedder), knowledge, model,
                                splits=splits) if what == "nlu"
-                  else evaluate_answers(knowledge) if what == "answers"
                   else evaluate_retrieval(knowledge))
         reports.append((label, report))
     if len(reports) == 1:
@@ -91,8 +103,8 @@ def _tally(items: list[dict[str, Any]], understander: Any, knowledge: Any, extra
     for item in items:
         u = understand(understander, extractor, item["text"])
         intent = u.intent
-        asked = worth_asking_knowledge(item["text"], intent, in_flow=False, confidence=u.confidence)
-        if intent == "fallback" and asked and knowledge.answer(item["text"]).confident:
+        asked = is_question(item["text"]) or len(item["text"].split()) >= 2
+        if intent == "fallback" and asked and u.confidence <= 0.5 and knowledge.answer(item["text"]).confident:
             intent = "faq"  # the engine answers such a message from the knowledge base (same rule)
         if intent == item["intent"]:
             tally.correct += 1
@@ -176,29 +188,38 @@ def evaluate_retrieval(knowledge: Any) -> Report:
     return Report("\n".join(lines), data)
 
 
-def evaluate_answers(knowledge: Any) -> Report:
-    """Whether the answer's first sentence (lead) or any of its sentences states the fact asked for."""
-    items = _load("answer_eval.yaml")
+CHAT_SETS = {
+    "conversations": {"tune": "conversations_tune.yaml", "holdout": "conversations_holdout.yaml"},
+    "answers": {"tune": "questions_tune.yaml", "holdout": "questions_holdout.yaml"},
+}
+
+
+def evaluate_chat(settings: Settings, what: str, splits: tuple[str, ...] = ()) -> Report:
+    """Conversations (pass^1, pass^3, bookings without a yes) or questions (fact, declines, handoffs)."""
     data: dict[str, Any] = {}
     lines = []
-    for split in ("tune", "holdout"):
-        part = [i for i in items if i["split"] == split]
-        if not part:
-            continue
-        lead = anywhere = right_doc = answered = 0
-        for item in part:
-            answer = knowledge.answer(item["q"])
-            sentences = [s.casefold() for s in split_sentences(answer.text.split("\n\nSource:")[0])]
-            states = [any(p in s for p in item["lead_any"]) for s in sentences]
-            answered += answer.confident
-            lead += bool(states) and states[0]
-            anywhere += any(states)
-            right_doc += bool(answer.sources) and answer.sources[0].id == item["doc"]
-        n = len(part)
-        figures = {"n": n, "lead_states_fact": round(lead / n, 4), "answer_states_fact": round(anywhere / n, 4),
-                   "first_source_right": round(right_doc / n, 4), "answered": round(answered / n, 4)}
-        data[split] = figures
-        lines.append(f"{split:8} n={n:3}  lead states the fact={figures['lead_states_fact']:.3f}  "
-                     f"answer states it={figures['answer_states_fact']:.3f}  "
-                     f"first source right={figures['first_source_right']:.3f}  answered={figures['answered']:.3f}")
+    with fresh_app(settings) as app:
+        for split, name in CHAT_SETS[what].items():
+            if (splits and split not in splits) or not (DATA / name).exists():
+                continue
+            if what == "conversations":
+                c = score_conversations(app, conversation_groups(_load(name)))
+                data[split] = {"n": c.n, "groups": c.groups, "pass^1": c.pass1, "pass^k": c.pass_all,
+                               "unconsented_bookings": c.unconsented_bookings, "by_category": c.by_category,
+                               "failures": c.failures}
+                lines.append(f"{split:8} conversations={c.n:3} groups={c.groups:3}  pass^1={c.pass1:.3f}  "
+                             f"pass^k={c.pass_all:.3f}  bookings without a yes={c.unconsented_bookings}")
+                lines.append("         " + "  ".join(f"{cat}={ok}/{n}" for cat, (ok, n) in c.by_category.items()))
+                if split != "holdout":
+                    lines += [f"         FAIL {f}" for f in c.failures]
+            else:
+                q = score_questions(app, _load(name))
+                data[split] = {"n": q.n, "fact_in_reply": q.fact, "out_of_scope_declined": q.declined,
+                               "handoff_recall": q.handoff_recall, "needless_handoffs": q.needless_handoffs,
+                               "resumed": q.resumed, "failures": q.failures}
+                lines.append(f"{split:8} n={q.n:3}  fact in reply={q.fact:.3f}  out-of-scope declined={q.declined:.3f}  "
+                             f"handoffs made={q.handoff_recall:.3f}  needless handoffs={q.needless_handoffs:.3f}  "
+                             f"flow resumed={q.resumed:.3f}")
+                if split != "holdout":
+                    lines += [f"         FAIL {f}" for f in q.failures]
     return Report("\n".join(lines), data)

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Path("knowledge")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    retrieval_min_score: float = 0.30
+    retrieval_min_score: float | None = None  # None: the calibrated default (bot/knowledge/answer.py)
     chroma_url: str | None = None  # a Chroma server (http://host:8000); None: the embedded store in INDEX_DIR
 
     llm_provider: Literal["none", "openai"] = "none"

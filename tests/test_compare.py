@@ -68,8 +68,9 @@ def test_a_device_not_yet_sold_refurbished_is_said_honestly() -> None:
     assert device is not None
     too_new = replace(device, refurbished_usd={})
     catalog = replace(SHOP.catalog, devices=(too_new,))
-    actions = CompareActions(replace(SHOP, catalog=catalog), TradeInActions(SHOP))
+    actions = CompareActions(replace(SHOP, catalog=catalog), TradeInActions(SHOP, RESPONSES), RESPONSES)
     result = actions.show_comparison(Turn(store=None, now=None, state=None),  # type: ignore[arg-type]
                                      {"device_model": "iPhone 16 Pro Max"})
-    assert result.goto == "end"
-    assert result.replies == (Reply("Sorry: we don't sell the iPhone 16 Pro Max refurbished yet."),)
+    assert result.outcome == "failed"
+    assert result.replies == (Reply("Sorry: we don't sell the iPhone 16 Pro Max refurbished yet.",
+                                    response="compare_problem"),)

@@ -36,7 +36,8 @@ def test_replay_cli_prints_every_contract_field(tmp_path: Path) -> None:
     assert len(results) == len(lines) + 2
     for result in results[: len(lines)]:
         assert set(result) >= FIELDS, result
-        assert all({"text", "buttons"} == set(r) for r in result["replies"])
+        assert all({"text", "buttons", "response"} == set(r) for r in result["replies"])
+        assert isinstance(result["commands"], list) and result["commands"], result
     assert results[0]["intent"] == "greet"
     assert results[1]["slots"] == {"device_model": "iPhone 12 Pro", "storage_gb": 128, "condition": "broken"}
     quote = results[4]["quote"]

@@ -3,6 +3,8 @@
 Each step is `user: text` or `button: payload`, then checks on the outcome:
 intent, flow (null = no active flow), slots (subset), slots_absent, reply_contains,
 reply_not_contains, buttons_include (labels), quote (true/false), handoff (true/false),
+response (a name from config/responses.yaml, or a list: each must be among the replies),
+commands (the understood command types, in order), booked (a quote of this conversation is accepted),
 advance_days (move the clock before the step).
 """
 
@@ -13,6 +15,9 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import select
+
+from bot.storage.models import QuoteRow
 
 from tests.conftest import ChatHarness, Clock
 
@@ -32,6 +37,12 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def _booked(chat: ChatHarness) -> bool:
+    """Whether any quote of the shopper's conversation was accepted."""
+    with chat.app.sessions() as session:
+        return session.execute(select(QuoteRow).where(QuoteRow.status == "accepted")).first() is not None
 
 
 def _as_list(value: Any) -> list[str]:
@@ -64,5 +75,12 @@ def test_story(story: dict[str, Any], chat: ChatHarness, clock: Clock) -> None:
             assert (outcome.quote is not None) == step["quote"], f"{where}: quote {outcome.quote}"
         if "handoff" in step:
             assert (outcome.handoff is not None) == step["handoff"], f"{where}: handoff {outcome.handoff}"
+        for name in _as_list(step.get("response") or []):
+            assert name in [r.response for r in outcome.replies], f"{where}: no response {name!r}: " \
+                f"{[r.response for r in outcome.replies]}"
+        if "commands" in step:
+            assert list(outcome.commands) == step["commands"], f"{where}: commands {outcome.commands}"
+        if "booked" in step:
+            assert _booked(chat) == step["booked"], f"{where}: booked is {_booked(chat)}"
         if "sources" in step:
             assert bool(outcome.sources) == step["sources"], f"{where}: sources {outcome.sources}"

@@ -78,7 +78,7 @@ async def test_button_press_is_answered_and_moves_the_flow(running: Any) -> None
     await fake.wait_for(SHOPPER, "unlocked, or tied to a carrier")
     assert fake.callback_answers, "the callback query was answered"
     fake.user_presses(SHOPPER, "s:storage_gb=999x")  # garbage from an old keyboard
-    await fake.wait_for(SHOPPER, "earlier question")
+    await fake.wait_for(SHOPPER, "isn't one I can use")
 
 
 async def test_long_payloads_are_kept_server_side(running: Any) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from bot.engine.responses import load_responses
 from bot.engine.trade_in import TradeInActions
 from bot.pricing.quote import quote_trade_in
 from bot.settings import PROJECT_ROOT
@@ -47,7 +48,7 @@ def test_stored_quote_matches_what_was_shown(chat: ChatHarness) -> None:
         row = session.execute(select(QuoteRow).where(QuoteRow.id == quote.quote_id)).scalar_one()
     assert row.offer_usd == quote.offer_usd and row.status == "offered"
     assert [b["label"] for b in row.breakdown] == [b.label for b in quote.breakdown]
-    assert TradeInActions(SHOP).offer_reply(quote, locked=False).text in ChatHarness.text_of(outcome)
+    assert TradeInActions(SHOP, load_responses(PROJECT_ROOT / 'config' / 'responses.yaml', SHOP.policy)).offer_reply(quote, locked=False).text in ChatHarness.text_of(outcome)
 
 
 def test_accepting_records_email_and_payout(chat: ChatHarness) -> None:

@@ -43,7 +43,8 @@ class Answerer(Protocol):
 
 
 Action = Callable[[Turn, Mapping[str, Any]], ActionResult]
-MAX_OFFER_PAYLOAD_FACTS = 4  # facts carried by an "answer, then start the task" button
+MAX_OFFER_PAYLOAD_FACTS = 4
+CLARIFY = "which_device"  # the response that asks which of several candidates was meant  # facts carried by an "answer, then start the task" button
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,11 @@ class Dialogue:
     def resume_prompt(self, turn: Turn) -> list[Reply]:
         """The question the active flow is waiting on, to pick the conversation up again."""
         return self.runner.prompt(turn, resume=True)
+
+    def active_task(self, turn: Turn) -> str | None:
+        """The flow in progress, as the replay shows it: none once it only waits on an optional question."""
+        step = self.runner.awaited(turn.state)
+        return None if step is not None and not step.resume else turn.state.flow
 
     def context(self, turn: Turn) -> ReadingContext:
         """Where the conversation stands, for the reader."""
@@ -144,7 +150,13 @@ class Dialogue:
         notes, values = self._checked(turn, flow, command.slots, from_button=command.from_button)
         state.slots.update(values)
         self.runner.derive(flow, state.slots)
-        return notes + self.runner.advance(turn, flow.steps[0].id)
+        return self._clarified(turn, notes, self.runner.advance(turn, flow.steps[0].id))
+
+    def _clarified(self, turn: Turn, notes: list[Reply], asked: list[Reply]) -> list[Reply]:
+        """A "which one do you have?" with buttons replaces the flow's own question for that slot."""
+        if any(n.response == CLARIFY for n in notes) and asked and turn.asked is not None:
+            return notes + asked[:-1]
+        return notes + asked
 
     def _set_slots(self, turn: Turn, command: SetSlots | CorrectSlots) -> list[Reply]:
         state = turn.state
@@ -163,6 +175,8 @@ class Dialogue:
         if not values:
             if notes and step is not None:
                 turn.asked = step.id
+                if any(n.response == CLARIFY for n in notes):
+                    return notes
                 return [*notes, ask_reply(step, state.slots, self.runner.buttons, self.runner.speak)]
             return notes or self.runner.cannot_handle(turn)
         awaited = step.slot if step is not None else None
@@ -215,7 +229,7 @@ class Dialogue:
 
     def _problem(self, checked: Checked, slot: str) -> Reply:
         if checked.candidates:
-            return self.say.reply("which_device", tuple(Button(name, f"s:{slot}={name}")
+            return self.say.reply(CLARIFY, tuple(Button(name, f"s:{slot}={name}")
                                                        for name in checked.candidates[:8]))
         values = dict(checked.details)
         if checked.problem == "not_in_catalog":
@@ -224,13 +238,15 @@ class Dialogue:
 
     def _answer(self, turn: Turn, command: Answer) -> list[Reply]:
         state = turn.state
-        answer = self.p.answerer.answer(command.question, dict(command.context))
+        flow = self.runner.active_flow(state)
+        context = {**command.context, "last_card": state.last_card, "journey": flow.journey if flow else None}
+        answer = self.p.answerer.answer(command.question, context)
         if answer.confident:
             turn.intent = turn.intent or self.runner.pattern_intent(command, {})
             state.fallbacks = 0
             state.last_card = answer.card_id or state.last_card
             turn.sources.extend(answer.sources)
-            buttons = tuple(answer.buttons) + self._offer(command.offer)
+            buttons = self._offer(command.offer) or self._follow_ups(answer.follow_ups)
             return [self.say.reply("answer", buttons, answer=answer.text,
                                    sources="; ".join(s.title for s in answer.sources))]
         if command.otherwise is not None:
@@ -253,6 +269,16 @@ class Dialogue:
         payload = "|".join([f"f:{start.purpose}", *facts[:MAX_OFFER_PAYLOAD_FACTS]])
         name = f"start_{start.purpose}"
         return (Button(self.say.text(name, **start.slots), payload),) if name in self.say else ()
+
+    def _follow_ups(self, follow_ups: tuple[tuple[str, str], ...]) -> tuple[Button, ...]:
+        """A card's follow-ups as buttons: a related card by its title, or a task / a person by name."""
+        buttons = []
+        for kind, title in follow_ups:
+            if kind.startswith("card:"):
+                buttons.append(Button(title, "k:" + kind.removeprefix("card:")))
+            elif f"follow_{kind}" in self.say:
+                buttons.extend(self.say.buttons(f"follow_{kind}"))
+        return tuple(buttons)
 
     def _yes_no(self, turn: Turn, command: Affirm | Deny) -> list[Reply]:
         step = self.runner.awaited(turn.state)

@@ -92,7 +92,7 @@ class Engine:
                         owner=conversation.owner)
             out = self._respond(turn, msg, text)
             outcome = Outcome(
-                replies=tuple(out), intent=turn.intent, flow=state.flow, slots=state.visible_slots(),
+                replies=tuple(out), intent=turn.intent, flow=self.dialogue.active_task(turn), slots=state.visible_slots(),
                 quote=turn.quote, sources=tuple(dict.fromkeys(turn.sources)), handoff=turn.handoff,
                 owner=turn.owner, commands=turn.commands,
             )

@@ -53,13 +53,13 @@ class Responses:
         """Every response name."""
         return frozenset(self._responses)
 
-    def reply(self, name: str, buttons: tuple[Button, ...] | None = None, **values: Any) -> Reply:
+    def reply(self, name: str, /, buttons: tuple[Button, ...] | None = None, **values: Any) -> Reply:
         """The response as a Reply; `buttons` replaces the response's own when given."""
         response = self.get(name)
         text = string.Formatter().vformat(response.text, (), _Lenient(values))
         return Reply(text, response.buttons if buttons is None else buttons, response=name)
 
-    def text(self, name: str, **values: Any) -> str:
+    def text(self, name: str, /, **values: Any) -> str:
         """Just the rendered text (for pieces of a larger reply, such as one line of a table)."""
         return self.reply(name, **values).text
 

@@ -107,6 +107,7 @@ class Flow:
     persisted_slots: tuple[str, ...] = ()  # what it reuses from earlier in the conversation, and keeps after
     derived_slots: Mapping[str, str] = field(default_factory=dict)  # slot -> "device_model.<attribute>"
     extra_slots: tuple[str, ...] = ()  # slots it accepts without a question (e.g. budget_usd)
+    journey: str = ""  # buying | selling: which answer cards a question asked inside it is most likely about
 
     def step(self, step_id: str) -> Step:
         """The step with this id."""

@@ -8,13 +8,14 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bot.errors import KnowledgeError
+from bot.knowledge.cards import CARDS_DIR, Card, load_cards
 from bot.knowledge.documents import Chunk, chunk_document, load_documents, split_sentences
 from bot.knowledge.embeddings import MODEL_ID, Embedder
 from bot.shop import Shop, read_yaml
@@ -27,6 +28,7 @@ HEADING_VECTORS = "headings.npy"
 SCOPE_VECTORS = "scope.npy"
 SCOPE_FILE = "scope_examples.yaml"
 QUESTION_VECTORS = "questions.npy"
+CARD_VECTORS = "cards.npy"  # one row per card question, then one per card answer
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Content:
     out_of_scope: list[str]
     questions: list[tuple[str, str]]  # (document id, question)
     model_id: str = MODEL_ID
+    cards: list[Card] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         """Identifies the content and embedding model of an index."""
@@ -62,7 +65,14 @@ class Content:
         for chunk in sorted(self.chunks, key=lambda c: c.id):
             digest.update(chunk.id.encode())
         digest.update(json.dumps([self.in_scope, self.out_of_scope, self.questions]).encode())
+        digest.update(json.dumps([asdict(c) for c in self.cards]).encode())
         return digest.hexdigest()
+
+    def card_texts(self) -> tuple[list[str], list[int]]:
+        """The texts embedded for card matching (every question, then every answer) and their card."""
+        texts = [q for card in self.cards for q in card.questions] + [card.answer for card in self.cards]
+        owners = [n for n, card in enumerate(self.cards) for _ in card.questions] + list(range(len(self.cards)))
+        return texts, owners
 
 
 def current_content(shop: Shop, knowledge_dir: Path, model_id: str = MODEL_ID) -> Content:
@@ -74,14 +84,15 @@ def current_content(shop: Shop, knowledge_dir: Path, model_id: str = MODEL_ID) -
     except (KeyError, TypeError):
         raise KnowledgeError(f"{knowledge_dir / SCOPE_FILE}: needs 'in_scope' and 'out_of_scope' lists") from None
     questions = [(doc.id, q) for doc in docs for q in doc.questions]
+    cards = load_cards(knowledge_dir / CARDS_DIR, shop.policy)
     return Content([chunk for doc in docs for chunk in chunk_document(doc)], in_scope, out_of_scope, questions,
-                   model_id)
+                   model_id, cards)
 
 
 def is_stale(index_dir: Path, content: Content) -> bool:
     """True when the index is missing or was built from other content."""
     manifest = index_dir / MANIFEST
-    if not manifest.exists() or not (index_dir / SCOPE_VECTORS).exists():
+    if not manifest.exists() or not (index_dir / SCOPE_VECTORS).exists() or not (index_dir / CARD_VECTORS).exists():
         return True
     try:
         return bool(json.loads(manifest.read_text())["fingerprint"] != content.fingerprint())
@@ -129,7 +140,8 @@ def build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: Embe
     if rebuild and collection.count():
         collection.delete(ids=collection.get(include=[])["ids"])
     existing = set(collection.get(include=[])["ids"])
-    wanted = {c.id for c in chunks}
+    card_ids = {_card_key(card): card for card in content.cards}
+    wanted = {c.id for c in chunks} | set(card_ids)
     new = [c for c in chunks if c.id not in existing]
     removed = sorted(existing - wanted)
     if removed:
@@ -141,10 +153,22 @@ def build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: Embe
                           documents=[c.indexed_text for c in batch], metadatas=[_metadata(c) for c in batch])
         if progress:
             progress(min(start + 64, len(new)), len(new))
+    new_cards = [card for key, card in card_ids.items() if key not in existing]
+    for start in range(0, len(new_cards), 64):  # cards live in the collection too, for a Chroma server's users
+        batch = new_cards[start:start + 64]
+        collection.upsert(ids=[_card_key(c) for c in batch], embeddings=embedder.embed([c.answer for c in batch]),
+                          documents=[c.answer for c in batch],
+                          metadatas=[{"doc_id": f"card:{c.id}", "kind": "card", "title": c.title} for c in batch])
     _write_vectors(index_dir, content, embedder)
     documents = len({c.doc_id for c in chunks})
     return IndexSummary(documents, len(chunks), len(new), len(chunks) - len(new), len(removed),
                         time.perf_counter() - started)
+
+
+def _card_key(card: Card) -> str:
+    """A content-hash id: an edited card replaces its old vector."""
+    digest = hashlib.sha256(json.dumps(asdict(card), sort_keys=True).encode()).hexdigest()[:12]
+    return f"card:{card.id}:{digest}"
 
 
 def _metadata(chunk: Chunk) -> dict[str, str]:
@@ -163,7 +187,8 @@ def _write_vectors(index_dir: Path, content: Content, embedder: Embedder) -> Non
         try:
             previous = json.loads(manifest_path.read_text())
             stored = np.vstack([np.load(index_dir / name) for name in
-                                (SENTENCE_VECTORS, HEADING_VECTORS, SCOPE_VECTORS, QUESTION_VECTORS)])
+                                (SENTENCE_VECTORS, HEADING_VECTORS, SCOPE_VECTORS, QUESTION_VECTORS, CARD_VECTORS)
+                                if (index_dir / name).exists()])
             keys = previous["cache_keys"] if previous.get("model") == embedder.model_id else []
             old = {s: stored[i] for i, s in enumerate(keys) if i < len(stored)}
         except (ValueError, KeyError, OSError):
@@ -177,7 +202,8 @@ def _write_vectors(index_dir: Path, content: Content, embedder: Embedder) -> Non
     headings = [heading_text(c) for c in chunks]
     scope = content.in_scope + content.out_of_scope
     questions = [q for _, q in content.questions]
-    missing = [s for s in dict.fromkeys(sentences + headings + scope + questions) if s not in old]
+    card_texts, card_owners = content.card_texts()
+    missing = [s for s in dict.fromkeys(sentences + headings + scope + questions + card_texts) if s not in old]
     fresh = dict(zip(missing, embedder.embed(missing), strict=True)) if missing else {}
     vectors = {**old, **fresh}
     dimension = len(next(iter(vectors.values()))) if vectors else 0
@@ -190,11 +216,13 @@ def _write_vectors(index_dir: Path, content: Content, embedder: Embedder) -> Non
     np.save(index_dir / HEADING_VECTORS, stacked(headings))
     np.save(index_dir / SCOPE_VECTORS, stacked(scope))
     np.save(index_dir / QUESTION_VECTORS, question_vectors)
+    np.save(index_dir / CARD_VECTORS, stacked(card_texts))
     question_chunk = _nearest_chunk_of_document(content, question_vectors, sentence_vectors, owners)
     manifest = {"fingerprint": content.fingerprint(), "model": embedder.model_id,
                 "chunks": [asdict(c) for c in chunks], "sentences": sentences, "sentence_chunk": owners,
                 "in_scope": len(content.in_scope), "question_chunk": question_chunk,
-                "cache_keys": sentences + headings + scope + questions}
+                "cards": [asdict(c) for c in content.cards], "card_rows": card_owners,
+                "cache_keys": sentences + headings + scope + questions + card_texts}
     tmp = manifest_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(manifest))
     tmp.replace(manifest_path)

@@ -83,6 +83,7 @@ class HybridRetriever:
         scope = np.load(index_dir / SCOPE_VECTORS)
         self.in_scope_vectors, self.out_of_scope_vectors = scope[: manifest["in_scope"]], scope[manifest["in_scope"]:]
         self.embedder = embedder
+        self.index_dir = index_dir
         self.collection = open_collection(index_dir, chroma_url, embedder.model_id)
         self.bm25 = BM25Okapi([tokenize(c.indexed_text) for c in self.chunks])
         self.vocabulary = sorted({w for c in self.chunks for w in re.findall(r"[a-z]+", c.indexed_text.casefold())})

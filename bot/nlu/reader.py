@@ -240,7 +240,7 @@ class CommandReader:
 
     def read_button(self, payload: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """The commands of a pressed button: 'i:<purpose>', 's:<slot>=<value>[@bound]', 'q:<question>',
-        'c:<device>' (compare it) or 'f:<purpose>|slot=value|...' (start a task with facts filled)."""
+        'c:<device>' (compare it), 'k:<card id>' (that answer) or 'f:<purpose>|slot=value|...' (a task, facts filled)."""
         kind, _, rest = payload.partition(":")
         if kind == "i":
             if rest == "handoff":
@@ -257,6 +257,8 @@ class CommandReader:
             return (SetSlots({slot: value}, from_button=True, bound=bound or None),)
         if kind == "q" and rest:
             return self.read(rest, ctx)
+        if kind == "k" and rest:  # a related answer card
+            return (Answer("", context={"card": rest}),)
         if kind == "c" and rest:
             return (StartFlow("compare", {"device_model": rest}),)
         if kind == "f" and rest:

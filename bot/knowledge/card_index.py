@@ -1,0 +1,92 @@
+"""Find the answer card for a question: its paraphrases' vectors and BM25 over the cards, with context.
+
+The question is matched against every card question and answer (MiniLM cosine), BM25 adds the words'
+evidence, and the conversation's context nudges the choice: inside a trade-in a battery question is about
+the trade-in rule; after a card about payouts, "and paypal?" stays with payouts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from bot.knowledge.cards import Card
+from bot.knowledge.index import CARD_VECTORS, MANIFEST
+from bot.knowledge.retriever import tokenize
+
+# Chosen on the tuning part of the question sets (tests/data/questions_tune.yaml); see `run_bot.py eval answers`.
+BM25_WEIGHT = 0.08  # a card's BM25 score, normalised by the best card's, adds up to this to its cosine
+ANSWER_HANDICAP = 0.06  # the answer text is a weaker paraphrase of the question than a paraphrase is
+JOURNEY_BOOST = 0.04  # inside a trade-in, selling cards; inside a compare, buying cards
+FOLLOW_UP_BOOST = 0.06  # a short follow-up question ("and paypal?") stays near the last card
+FOLLOW_UP_WORDS = 6
+
+
+@dataclass(frozen=True)
+class CardMatch:
+    """A card and how well it matches: `similarity` is the cosine evidence, `score` adds the rest."""
+
+    card: Card
+    similarity: float
+    score: float
+
+
+class CardIndex:
+    """The cards of an index directory and their vectors."""
+
+    def __init__(self, index_dir: Path) -> None:
+        manifest = json.loads((index_dir / MANIFEST).read_text())
+        self.cards = [Card(**{**c, "questions": tuple(c["questions"]), "follow_ups": tuple(c["follow_ups"]),
+                              "kinds": tuple(c["kinds"])}) for c in manifest.get("cards", [])]
+        self.by_id = {c.id: c for c in self.cards}
+        self.rows = np.array(manifest.get("card_rows", []), dtype=np.int64)
+        path = index_dir / CARD_VECTORS
+        self.vectors = np.load(path) if path.exists() else np.zeros((0, 1), dtype=np.float32)
+        answers = np.zeros(len(self.rows), dtype=bool)
+        answers[len(self.rows) - len(self.cards):] = True  # the last rows are the answers
+        self.is_answer = answers
+        self.bm25 = BM25Okapi([tokenize(c.indexed_text) for c in self.cards]) if self.cards else None
+
+    def best(self, vector: np.ndarray, prepared: str, context: Mapping[str, Any] | None = None,
+             last_card: str | None = None) -> CardMatch | None:
+        """The best card for the question, or None without cards."""
+        ranked = self.ranked(vector, prepared, context, last_card)
+        return ranked[0] if ranked else None
+
+    def ranked(self, vector: np.ndarray, prepared: str, context: Mapping[str, Any] | None = None,
+               last_card: str | None = None) -> list[CardMatch]:
+        """Every card, best first."""
+        if not self.cards or not len(self.vectors):
+            return []
+        cosine = self.vectors @ vector - np.where(self.is_answer, ANSWER_HANDICAP, 0.0)
+        similarity = np.full(len(self.cards), -1.0)
+        np.maximum.at(similarity, self.rows, cosine)
+        score = similarity.copy()
+        assert self.bm25 is not None
+        words = tokenize(prepared)
+        if words:
+            bm25 = np.asarray(self.bm25.get_scores(words))
+            if bm25.max() > 0:
+                score += BM25_WEIGHT * bm25 / bm25.max()
+        score += self._context_boost(context or {}, prepared, last_card)
+        order = np.argsort(-score)
+        return [CardMatch(self.cards[i], float(similarity[i]), float(score[i])) for i in order]
+
+    def _context_boost(self, context: Mapping[str, Any], prepared: str, last_card: str | None) -> np.ndarray:
+        boost = np.zeros(len(self.cards))
+        journey = context.get("journey")
+        if journey in ("buying", "selling"):
+            boost += np.array([JOURNEY_BOOST if c.journey == journey else
+                               -JOURNEY_BOOST if c.journey not in ("both", journey) else 0.0 for c in self.cards])
+        previous = self.by_id.get(last_card or "")
+        if previous is not None and len(prepared.split()) <= FOLLOW_UP_WORDS:
+            related = {f.removeprefix("card:") for f in previous.follow_ups} | {previous.id}
+            boost += np.array([FOLLOW_UP_BOOST if c.id in related or c.topic == previous.topic else 0.0
+                               for c in self.cards])
+        return boost
