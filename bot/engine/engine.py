@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -92,7 +93,7 @@ class Engine:
                         owner=conversation.owner)
             out = self._respond(turn, msg, text)
             outcome = Outcome(
-                replies=tuple(out), intent=turn.intent, flow=self.dialogue.active_task(turn), slots=state.visible_slots(),
+                replies=tuple(out), intent=turn.intent, flow=self.dialogue.active_task(turn), slots=_shown_slots(turn),
                 quote=turn.quote, sources=tuple(dict.fromkeys(turn.sources)), handoff=turn.handoff,
                 owner=turn.owner, commands=turn.commands,
             )
@@ -157,3 +158,10 @@ class Engine:
         if turn.owner == "pending_human":
             return [self.say.reply("added_to_request")]
         return []
+
+
+def _shown_slots(turn: Turn) -> dict[str, Any]:
+    """What the replay shows as understood: the active task's slots, or those of a task that just ended."""
+    if turn.ended_slots is not None and turn.state.flow is None:
+        return ConversationState(slots=turn.ended_slots).visible_slots()
+    return turn.state.visible_slots()

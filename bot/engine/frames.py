@@ -14,7 +14,7 @@ from bot.flows.executor import ActionResult, advance, ask_reply, render, step_af
 from bot.flows.loader import RESPONSE_NAME
 from bot.flows.model import Collect, Flow, Step
 from bot.nlu.answers import check_slot
-from bot.nlu.commands import CannotHandle, Command
+from bot.nlu.commands import COMMAND_TYPES, CannotHandle, Command
 from bot.nlu.devices import DeviceMatcher
 
 Action = Callable[[Turn, Mapping[str, Any]], ActionResult]
@@ -34,6 +34,8 @@ class FlowRunner:
         self.say = responses
         self.devices = devices
         self.by_trigger = {trigger: flow for flow in flows.values() for trigger in flow.triggers}
+        # Repair patterns are started by a command type; their slots are not the shopper's facts.
+        self.patterns = frozenset(f.name for f in flows.values() if COMMAND_TYPES & set(f.triggers))
 
     # where the conversation stands ----------------------------------------------------------------------
 
@@ -123,6 +125,8 @@ class FlowRunner:
             turn.asked = result.step
             return replies
         ended = self.flows.get(result.flow or flow.name, flow)
+        if ended.name not in self.patterns:
+            turn.ended_slots = dict(result.slots)
         kept = {k: v for k, v in result.slots.items() if k in ended.persisted_slots}
         state.flow, state.step, state.slots = None, None, kept
         if state.stack:

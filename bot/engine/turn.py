@@ -81,3 +81,4 @@ class Turn:
     commands: tuple[str, ...] = ()
     asked: str | None = None  # the step whose question this turn's replies already ask
     unanswered: str | None = None  # a question the knowledge base had no reliable answer to
+    ended_slots: dict[str, Any] | None = None  # the slots of a task that ended this turn, as it ended

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,9 @@ class CannotHandle:
 
 Command = (SetSlots | CorrectSlots | StartFlow | Answer | Affirm | Deny | Cancel | Restart | GoBack | Handoff
            | Refuse | SmallTalk | CannotHandle)
+
+
+COMMAND_TYPES = frozenset(t.__name__ for t in get_args(Command))
 
 
 def command_names(commands: tuple[Command, ...]) -> tuple[str, ...]:

@@ -130,6 +130,14 @@ class CommandReader:
                 return (StartFlow(u.intent, u.slots),)  # "and what would a refurb 15 cost?" mid trade-in
             commands.append(Answer(text, context=_context(u, mentions)))
             return tuple(commands)
+        if other_device and ctx.awaited != "device_model" and not acts.corrects(text):
+            u = self.understander.understand(text, learned=False)
+            facts = self._stated(text, ctx, mentions, lenient=False)
+            facts.pop("device_model", None)
+            commands = [SetSlots(facts)] if facts and acts.states_own_facts(text) else []
+            if u.intent in TASKS and u.intent != ctx.flow_intent and acts.asks_price_or_request(text):
+                return (*commands, StartFlow(u.intent, u.slots))
+            return (*commands, Answer(text, context=_context(u, mentions)))
         facts = self._stated(text, ctx, mentions, lenient=True)
         if len({d.name for d in known}) >= 2 and acts.several_devices(text):
             first = known[0]
@@ -223,13 +231,19 @@ class CommandReader:
         for name, value in self.understander.slots_in(text).items():
             if name in ctx.flow_slots and name not in found and name != "email":
                 found[name] = value
+        if "payout_method" in ctx.flow_slots and "payout_method" not in found:
+            method = acts.payout_named(text)
+            if method is not None:
+                found["payout_method"] = method
         email = self.understander.slots_in(text).get("email")
         if email and "email" in ctx.flow_slots:
             found["email"] = email
         known = [m.device for m in mentions if m.device is not None]
         if known and "device_model" not in found and "device_model" in ctx.flow_slots:
-            if ctx.device is None or known[0].name != ctx.device.name:
-                found["device_model"] = known[0].name  # "actually it's a 13 pro"
+            # A new device replaces the task's only when said as a correction ("actually it's a 13 pro"), or
+            # when none is known yet; otherwise it is another device talked about ("might get a refurb s23").
+            if ctx.device is None or (known[0].name != ctx.device.name and acts.corrects(text)):
+                found["device_model"] = known[0].name
         if "target_model" in ctx.flow_slots and ctx.awaited == "target_model" and len(known) >= 1:
             found["target_model"] = known[-1].name
             if found.get("device_model") == known[-1].name:

@@ -79,7 +79,7 @@ _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _UNLOCKED_NOW = re.compile(r"(?<!not )(?<!isn't )(?<!isnt )(?<!never )\bunlocked\b")
 _LOCKED_TO = re.compile(r"\b(?:locked to|locked with|locked on|carrier locked|still locked)\b")
-_ACCOUNT = r"(?:icloud|apple ?id|google|samsung)(?: account)?"
+_ACCOUNT = r"(?:icloud|apple ?id|google|samsung)(?: account| acct)?"
 _LOCKED = re.compile(
     rf"icloud (?:is )?still on|still on (?:my |the |his |her )?(?:icloud|apple ?id)|"
     rf"still (?:linked|signed|logged)(?: in)? ?to .{{0,15}}(?:icloud|apple ?id|account)|"
@@ -90,11 +90,13 @@ _LOCKED = re.compile(
     r"google ?lock|frp|samsung account lock|locked to (?:my |an |a |someone'?s |the )?(?:icloud|apple|account|"
     r"google|samsung)|can'?t (?:sign|log) out|forgot (?:my )?(?:apple ?id|password|icloud)|\blocked icloud")
 _UNLOCKED_ACCOUNT = re.compile(
-    r"(?:signed|logged) out|turned off find ?my|removed (?:my |the )?(?:icloud|account|google|apple ?id|samsung)|"
-    r"not (?:icloud |account )?locked|no activation lock|no icloud lock|already (?:erased|reset)|"
-    r"(?:icloud|apple ?id|google|samsung|find ?my(?: iphone| phone| mobile| device)?|frp|activation lock|accounts?)"
-    r"(?: account| accounts)? (?:is |are |was |were |has been |have been )?(?:already |all )?"
-    r"(?:off|removed|disabled|turned off)\b")
+    r"(?:signed|logged) (?:it )?out|turned (?:it )?off|turned off find ?my|switched off find ?my|disabled find ?my|"
+    r"removed (?:it |my |the )?(?:from (?:my |the )?)?(?:icloud|account|acct|google|apple ?id|samsung)|"
+    r"not (?:icloud |account )?locked|no activation lock|no icloud lock|already (?:erased|reset|wiped)|"
+    r"(?:icloud|apple ?id|google|samsung|find ?my(?: iphone| phone| mobile| device)?|frp|activation lock|accounts?|acct)"
+    r"(?: account| accounts| acct)? (?:is |are |was |were |has been |have been |s )?(?:already |all |been )?"
+    r"(?:off|removed|disabled|turned off|deleted|gone|signed out|logged out)\b|"
+    r"(?:no|without) (?:any )?(?:accounts?|icloud|find ?my|locks?) (?:on it|left|attached)|factory reset (?:it|already|done)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|k|accept|accepted|deal|sounds good|"
                   r"lets do it|let's do it|do it|go ahead|i accept|absolutely|of course|please do|yes please)\b")
@@ -154,6 +156,25 @@ def extract_condition(text: str, *, bare_word: bool = False) -> str | None:
     return None
 
 
+_BARE_CONDITION = re.compile(
+    r"(?:^|[,.;/]|\b(?:unlocked|att|verizon|tmobile|t mobile|sprint|cricket|metro|\d{2,4} ?(?:gb|tb)?|pro|max|plus|"
+    r"ultra|mini|mine is|mine s|its|it s|it is|is in|in)\b)\s?(flawless|good|fair|broken|mint|excellent|great|decent|ok|okay)"
+    r"\b(?=\s*(?:$|[,.;!/]|-|and\b|but\b|batt|battery|bh\b|samsung|google|find|icloud|acct|account|condition|shape|"
+    r"\d))")
+_BARE_VALUES = {"mint": "flawless", "excellent": "flawless", "great": "good", "decent": "good", "ok": "good",
+                "okay": "good"}
+
+
+def extract_condition_in_listing(text: str) -> str | None:
+    """A condition word in a list of facts ("iphone 12 256gb att good. battery 81%"): only for an opening
+    message that names a device, where "good" cannot mean "sounds good"."""
+    match = _BARE_CONDITION.search(normalize(text))
+    if not match:
+        return None
+    word = match.group(1)
+    return _BARE_VALUES.get(word, word)
+
+
 def extract_carrier(text: str) -> str | None:
     """The carrier the phone is tied to, or 'unlocked' ("bought at verizon but it's unlocked now")."""
     norm = normalize(text.replace("&", " and "))
@@ -163,6 +184,16 @@ def extract_carrier(text: str) -> str | None:
         if pattern.search(norm):
             return value
     return None
+
+
+_BATTERY_UNKNOWN = re.compile(
+    r"(?:no idea|not sure|dont know|don't know|do not know|idk|unsure|no clue|dunno|can'?t check|cant check)\b"
+    r".{0,30}\bbatt(?:ery)?\b|\bbatt(?:ery)?(?: health)?\b.{0,20}(?:no idea|not sure|unknown|idk|dunno|no clue)")
+
+
+def battery_unknown(text: str) -> bool:
+    """The shopper says they don't know the battery health ("no idea about battery health tbh")."""
+    return bool(_BATTERY_UNKNOWN.search(normalize(text)))
 
 
 def extract_battery(text: str) -> int | None:

@@ -10,6 +10,9 @@ import re
 
 from bot.nlu.text import normalize as _normalize
 
+TAIL_WORDS = 2  # words after the last "?" that make the message's end a statement of its own...
+ECHO_WORDS = 3  # ...when what comes before it only echoes the question ("find my?")
+
 # --- consent ---------------------------------------------------------------------------------------------
 # A yes is only these phrases and filler, nothing else: "ok, and what if they find a dent?" is not a yes.
 _YES_PHRASES = (
@@ -143,10 +146,14 @@ _PRICE_ASK = re.compile(
     r"\bcompare|\bcheaper\b|good deal|worth it|\bdeal\b|\bsave\b|\bsavings\b|\bupgrade|\bswitch")
 _OWN_STATEMENT = re.compile(r"\b(?:my|mine|it s|its|it is|it has|i have|i ve got|ive got|i got|it got|theres|there s)\b")
 _QUESTION_START = re.compile(
-    r"^(?:how|what|whats|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any|r|may|"
-    r"wat|wut|hw|whn|wher|y)\b|\b(?:can i|can u|can you|do (?:u|you|yall)|is (?:it|my|the|there|that|this)|"
-    r"what if|what happens|how (?:many|long|does|do|much|soon|late)|(?:when|where) do i|wondering|i wonder|"
-    r"curious)\b")
+    r"^(?:how|what|whats|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any|may|"
+    r"wat|wut|hw|whn|wher)\b|^(?:r|y|u) |\b(?:can i|can u|can you|do (?:u|you|yall)|is (?:it|my|the|there|that|this)|"
+    r"what if|what happens|how (?:many|long|does|do|much|soon|late|fast|quick|quickly|often|come)|"
+    r"(?:when|where) do i|wondering|i wonder|curious|is that (?:normal|ok|okay|fine|bad)|does (?:that|it) "
+    r"(?:matter|count|affect|change|lower))\b|^(?:if|so if|and if|but if|what about|and what about) |"
+    r"(?:^|[,;] ?|\b(?:and|but|so|also|btw|quick question) )(?:what|how|why|when|where|which|who|is|are|do|does|did|can|"
+    r"could|will|would|should)(?: s)? (?:is|are|does|do|did|can|it|they|you|u|i|the|a|an|my|your|this|that|there|"
+    r"happens|mean|means|long|much|many|soon|fast)\b")
 _OTHER_SCRIPT = re.compile(r"[^\x00-\x7f\u2018-\u201f\u2026\u00a0-\u00ff\U0001F000-\U0001FFFF\u2600-\u27bf]")
 _SPANISH = re.compile(
     r"\b(?:hola|quiero|vender|cuanto|cuánto|telefono|teléfono|gracias|por favor|tienen|puedo|celular|precio|"
@@ -166,13 +173,26 @@ def _only_phrases(norm: str, phrases: tuple[str, ...]) -> bool:
     return not rest.strip()
 
 
+def last_clause(text: str) -> str:
+    """What follows a short echo question ("find my? yeah just turned it off", "that's it? fine, yes")."""
+    head, mark, tail = text.rpartition("?")
+    if mark and len(tail.split()) >= TAIL_WORDS and len(head.split()) <= ECHO_WORDS:
+        return tail.strip(" ,.!-")
+    return text
+
+
 def is_question(text: str) -> bool:
-    """A question mark, a question word first, or a question phrase ("can i", "what if", "do you")."""
-    return "?" in text or bool(_QUESTION_START.search(normalize(text)))
+    """A question mark, a question word first, or a question phrase ("can i", "what if", "do you").
+
+    A message that asks and then answers itself ("find my? yeah just turned it off") is judged by its end.
+    """
+    clause = last_clause(text)
+    return "?" in clause or bool(_QUESTION_START.search(normalize(clause)))
 
 
 def is_yes(text: str) -> bool:
-    """An unmistakable yes: yes-phrases only, no question, no hedge."""
+    """An unmistakable yes: yes-phrases only, no question, no hedge ("that's it? fine, yes" ends in one)."""
+    text = last_clause(text)
     norm = normalize(text)
     if not norm or "?" in text or _HEDGE.search(norm):
         return False
@@ -182,6 +202,7 @@ def is_yes(text: str) -> bool:
 
 def is_no(text: str) -> bool:
     """An unmistakable no."""
+    text = last_clause(text)
     norm = normalize(text)
     if not norm or "?" in text:
         return False
@@ -266,3 +287,25 @@ def other_language(text: str) -> bool:
     if letters and len(foreign) / len(letters) > 0.5:
         return True
     return bool(_SPANISH.search(text.casefold())) and not re.search(r"\b(?:the|my|is|and|you)\b", text.casefold())
+
+
+_PAYOUT_NAMED = (("paypal", re.compile(r"\bpay ?pal\b")),
+                 ("ach", re.compile(r"\bach\b|\bbank (?:transfer|deposit|account)\b|\bdirect deposit\b|\bwire\b")))
+
+
+def payout_named(text: str) -> str | None:
+    """A payout method named outright in a statement ("bank transfer, btw ..."), not in a question."""
+    norm = normalize(text)
+    if is_question(text) or _HYPOTHETICAL.search(norm):
+        return None
+    return next((method for method, pattern in _PAYOUT_NAMED if pattern.search(norm)), None)
+
+
+_CORRECTION = re.compile(
+    r"\b(?:actually|sorry|oops|wait|i meant|i mean|meant to say|my bad|correction|not an?|no it s|its an?|it s an?|"
+    r"it is an?|mine is an?|mine s an?|my phone is an?|it s the|its the|i have an?|i got an?|typo)\b")
+
+
+def corrects(text: str) -> bool:
+    """The message corrects something said before ("actually it's a 13 pro", "sorry, i meant the s22")."""
+    return bool(_CORRECTION.search(normalize(text)))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.catalog import Catalog
+from bot.catalog import Catalog, Device
 from bot.nlu import slots as extract
 from bot.nlu.devices import DeviceMatcher, DeviceMention
 from bot.nlu.intent_model import LearnedIntents
@@ -65,8 +66,14 @@ class Understander:
         named = known[0] if known else next((m for m in mentions if m.unknown), None)
         if named is not None and "storage_gb" not in slots:  # "galaxy s20 128": a size even for a model we lack
             storage = _bare_storage(text, named)
+            if storage is None and named.device is not None and len(known) == 1:
+                storage = _only_size_of(text, named.device)  # "pixel 7. tmobile. like new. 128"
             if storage is not None:
                 slots["storage_gb"] = storage
+        if known and "condition" not in slots and ("storage_gb" in slots or "carrier" in slots):
+            listed = extract.extract_condition_in_listing(text)
+            if listed is not None:
+                slots["condition"] = listed
         trade_slots = any(k in slots for k in ("storage_gb", "condition", "carrier", "battery_health_pct"))
         target = None
         if len(known) >= 2:
@@ -125,6 +132,8 @@ class Understander:
         ):
             if value is not None:
                 found[name] = value
+        if "battery_health_pct" not in found and extract.battery_unknown(text):
+            found["battery_health_pct"] = None  # said not to know it: the optional question is not asked
         return found
 
 
@@ -144,6 +153,15 @@ def _bare_storage(text: str, mention: DeviceMention) -> int | None:
         if token.isdigit() and int(token) in STORAGE_SIZES and int(token) >= 32:
             return int(token)
     return None
+
+
+def _only_size_of(text: str, device: Device) -> int | None:
+    """The one bare number in the text that is a storage size of the device (not a percentage or a price)."""
+    norm = normalize(text)
+    sizes = {int(n) for n in re.findall(r"(?<![$\d.])\b(\d{2,4})\b(?! ?(?:%|percent|dollars|bucks|usd|months?|days?|"
+                                          r"years?|weeks?|hours?|mins?|minutes?))", norm)
+             if int(n) in device.storage_gb and int(n) >= 32}
+    return sizes.pop() if len(sizes) == 1 else None
 
 
 def _is_owned(text: str, mention: DeviceMention) -> bool:
