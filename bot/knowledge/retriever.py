@@ -96,6 +96,14 @@ class HybridRetriever:
         for word in self.vocabulary:
             self._by_shape.setdefault((word[0], len(word)), []).append(word)
 
+    def learn_words(self, texts: list[str]) -> None:
+        """Add the words of more texts (the answer cards) to the vocabulary typos are corrected against."""
+        new = sorted({w for t in texts for w in re.findall(r"[a-z]+", t.casefold())} - self._vocab_set)
+        self.vocabulary = sorted([*self.vocabulary, *new])
+        self._vocab_set = frozenset(self.vocabulary)
+        for word in new:
+            self._by_shape.setdefault((word[0], len(word)), []).append(word)
+
     def knows_any_word(self, prepared: str) -> bool:
         """Whether a prepared query shares at least one meaningful word with the knowledge base."""
         words = re.findall(r"[a-z]+", prepared.casefold())

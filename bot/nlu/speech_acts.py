@@ -72,7 +72,8 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"haven t|didn t|didnt|missing|still) (?:arrived|came|received|got|showed|paid|been paid|here|come)|"
         r"(?:haven t|havent|didn t|didnt|did not|never|still not|not) (?:been )?(?:got|gotten|received|get|paid)\b"
         r".{0,30}(?:payout|payment|money|paid)|\bwhere(?: s| is) my (?:paypal |bank |ach )?(?:payment|payout|money|"
-        r"deposit|cash)|still no (?:paypal |bank |ach )?(?:payment|payout|money|deposit)|(?:it s|its|it has|been) "
+        r"deposit|cash)|still no (?:paypal |bank |ach )?(?:payment|payout|money|deposit)|"
+        r"(?:payout|payment|money|deposit|paypal)\b.{0,25}\b(?:late|overdue|delayed|missing|lost)\b|(?:it s|its|it has|been) "
         r"(?:been )?\d+ (?:business )?(?:days|weeks) (?:and|but|since).{0,40}(?:paid|payment|payout|money)")),
     ("warranty claim", re.compile(
         r"warranty (?:claim|replacement|repair|form)|(?:file|make|start|open) a (?:warranty )?claim|"
@@ -143,7 +144,8 @@ _BUDGET = re.compile(
 _PRICE_ASK = re.compile(
     r"how much|\bworth\b(?! it)|what (?:would|will|can|do|could) (?:you|u|yall) (?:pay|give|offer)|\bpay me|"
     r"offer me|give me|\bbuy my\b|\bquote\b|\bsell\b|\bselling\b|\btrade\b|\bprice\b|\bcost|\bvs\b|versus|"
-    r"\bcompare|\bcheaper\b|good deal|worth it|\bdeal\b|\bsave\b|\bsavings\b|\bupgrade|\bswitch")
+    r"\bcompare|\bcheaper\b|good deal|worth it|\bdeal\b|\bsave\b|\bsavings\b|\bupgrade|\bswitch|\banything for\b|"
+    r"\bmoney (?:in|for|from)\b|\bcash (?:for|in)\b|\bwhat (?:can|could|would) i get\b")
 _OWN_STATEMENT = re.compile(r"\b(?:my|mine|it s|its|it is|it has|i have|i ve got|ive got|i got|it got|theres|there s)\b")
 _QUESTION_START = re.compile(
     r"^(?:how|what|whats|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any|may|"
@@ -250,7 +252,7 @@ def refusal(text: str) -> str | None:
     for rule, pattern in _REFUSALS:
         if pattern.search(norm):
             general_question = is_question(text) and not _OWN_STATEMENT.search(norm) and not re.search(
-                r"\bi (?:found|m|am|live|still)\b", norm)
+                r"\b(?:i (?:found|m|am|live|still)|im)\b", norm)
             return None if general_question else rule
     return None
 
