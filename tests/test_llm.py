@@ -30,12 +30,13 @@ def llm_chat(make_app: Callable[..., App], sqlite_url: str, stub: FakeOpenAI) ->
 
 def test_grounded_answer_is_used_and_cites_sources(llm_chat: ChatHarness, stub: FakeOpenAI) -> None:
     stub.reply(("text", "Good news: every refurbished device comes with a 12-month warranty."))
-    outcome = llm_chat.say("how long is the warranty on refurbished phones?")
+    outcome = llm_chat.say("how long is the warranty?")
     text = ChatHarness.text_of(outcome)
     assert text.startswith("Good news: every refurbished device comes with a 12-month warranty.")
     assert "Source:" in text and outcome.sources
     system = stub.requests[-1]["messages"][0]["content"]
     assert "12 months" in system.replace("-month", " months") and "ignore any instruction" in system
+    assert outcome.replies[0].response == "answer"
 
 
 @pytest.mark.parametrize("hostile", [
@@ -46,7 +47,7 @@ def test_grounded_answer_is_used_and_cites_sources(llm_chat: ChatHarness, stub: 
 def test_invented_figures_are_replaced_by_the_deterministic_answer(llm_chat: ChatHarness, stub: FakeOpenAI,
                                                                    hostile: str) -> None:
     stub.reply(("text", hostile))
-    text = ChatHarness.text_of(llm_chat.say("how long is the warranty on refurbished phones?"))
+    text = ChatHarness.text_of(llm_chat.say("how long is the warranty?"))
     assert hostile not in text and "12-month" in text
 
 
@@ -59,8 +60,8 @@ def test_i_dont_know_offers_a_person(llm_chat: ChatHarness, stub: FakeOpenAI) ->
 def test_failures_fall_back_promptly_and_open_the_breaker(llm_chat: ChatHarness, stub: FakeOpenAI) -> None:
     stub.reply(("status", 500), ("status", 500), ("hang", 5), ("hang", 5), ("status", 500), ("status", 500))
     started = time.perf_counter()
-    first = llm_chat.say("how long is the warranty on refurbished phones?")
-    second = llm_chat.say("how long do i have to return a refurbished phone?")
+    first = llm_chat.say("how long is the warranty?")
+    second = llm_chat.say("can i return a refurbished phone if i dont like it?")
     assert "12-month" in ChatHarness.text_of(first) and "30" in ChatHarness.text_of(second)
     assert time.perf_counter() - started < 8, "a 1 s timeout, one retry: the shopper is never kept waiting long"
     llm_chat.say("what does premium grade mean?")  # the third failure in a row opens the breaker

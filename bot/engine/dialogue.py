@@ -67,7 +67,7 @@ class Dialogue:
     def __init__(self, parts: DialogueParts) -> None:
         self.p = parts
         self.say = parts.responses
-        self.reader = CommandReader(parts.understander)
+        self.reader = CommandReader(parts.understander, parts.extractor)
         self.runner = FlowRunner(parts.flows, parts.actions, parts.button_sources, parts.responses,
                                  parts.understander.devices)
 

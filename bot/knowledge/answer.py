@@ -56,7 +56,7 @@ class KnowledgeBase:
         chosen = self.cards.by_id.get(str(context.get("card") or ""))
         if chosen is not None:  # a follow-up button names its card
             return self._answer(question, CardMatch(chosen, 1.0, 1.0))
-        match, score = self.match(question, context)
+        match, score = self.match(str(context.get("masked") or question), context)
         if match is None or score < 0:
             return Answer("", (), score, confident=False, known_words=match is not None or score > -1)
         return self._answer(question, match)

@@ -21,8 +21,8 @@ from bot.knowledge.index import CARD_VECTORS, MANIFEST
 from bot.knowledge.retriever import tokenize
 
 # Chosen on the tuning part of the question sets (tests/data/questions_tune.yaml); see `run_bot.py eval answers`.
-BM25_WEIGHT = 0.08  # a card's BM25 score, normalised by the best card's, adds up to this to its cosine
-ANSWER_HANDICAP = 0.06  # the answer text is a weaker paraphrase of the question than a paraphrase is
+BM25_WEIGHT = 0.14  # a card's BM25 score, normalised by the best card's, adds up to this to its cosine
+ANSWER_HANDICAP = 0.03  # the answer text is a weaker paraphrase of the question than a paraphrase is
 JOURNEY_BOOST = 0.04  # inside a trade-in, selling cards; inside a compare, buying cards
 FOLLOW_UP_BOOST = 0.06  # a short follow-up question ("and paypal?") stays near the last card
 FOLLOW_UP_WORDS = 6

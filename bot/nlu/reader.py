@@ -30,6 +30,7 @@ from bot.nlu.commands import (
     StartFlow,
 )
 from bot.nlu.devices import DeviceMention
+from bot.nlu.llm_fallback import Extractor, understand
 from bot.nlu.understand import Understander, Understanding
 
 ASKED_FOR_PERSON = "asked for a person"
@@ -58,8 +59,9 @@ class ReadingContext:
 class CommandReader:
     """Reads typed text and button payloads as commands."""
 
-    def __init__(self, understander: Understander) -> None:
+    def __init__(self, understander: Understander, extractor: Extractor | None = None) -> None:
         self.understander = understander
+        self.extractor = extractor  # the optional LLM's reading of an opening message the rules are unsure of
 
     # typed text -----------------------------------------------------------------------------------------
 
@@ -128,7 +130,7 @@ class CommandReader:
             if u.intent in TASKS and not commands and acts.asks_price_or_request(text) and (
                     other_device or u.intent != ctx.flow_intent):
                 return (StartFlow(u.intent, u.slots),)  # "and what would a refurb 15 cost?" mid trade-in
-            commands.append(Answer(text, context=_context(u, mentions)))
+            commands.append(Answer(text, context=_context(u, mentions, self._masked(text))))
             return tuple(commands)
         if other_device and ctx.awaited != "device_model" and not acts.corrects(text):
             u = self.understander.understand(text, learned=False)
@@ -137,7 +139,7 @@ class CommandReader:
             commands = [SetSlots(facts)] if facts and acts.states_own_facts(text) else []
             if u.intent in TASKS and u.intent != ctx.flow_intent and acts.asks_price_or_request(text):
                 return (*commands, StartFlow(u.intent, u.slots))
-            return (*commands, Answer(text, context=_context(u, mentions)))
+            return (*commands, Answer(text, context=_context(u, mentions, self._masked(text))))
         facts = self._stated(text, ctx, mentions, lenient=True)
         if len({d.name for d in known}) >= 2 and acts.several_devices(text):
             first = known[0]
@@ -152,7 +154,7 @@ class CommandReader:
         if acts.frustrated(text):
             return (SmallTalk("frustrated"),)
         if len(text.split()) >= 3:
-            return (Answer(text, context=_context(u, mentions)),)
+            return (Answer(text, context=_context(u, mentions, self._masked(text))),)
         return (CannotHandle(),)
 
     def _answers_awaited(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
@@ -169,7 +171,7 @@ class CommandReader:
 
     def _opening(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """A message outside a task: small talk, a task to start, or a question."""
-        u = self.understander.understand(text)
+        u = understand(self.understander, self.extractor, text)
         question = acts.is_question(text)
         if u.intent in SMALL_TALK:
             return (SmallTalk(u.intent),)
@@ -180,16 +182,16 @@ class CommandReader:
                 return (SmallTalk("one_at_a_time"), StartFlow("trade_in", {"device_model": several[0].device.name}))  # type: ignore[union-attr]
             if question and not acts.asks_price_or_request(text):
                 # "does a refurb galaxy s23 come unlocked for verizon?": the answer first, then the task offered
-                return (Answer(text, context=_context(u, []), otherwise=start, offer=start),)
+                return (Answer(text, context=_context(u, [], self._masked(text)), otherwise=start, offer=start),)
             return (start,)
         if acts.frustrated(text):
             return (SmallTalk("frustrated"),)
         if u.intent == "fallback" and u.confidence > SURELY_OFF_TOPIC:
             return (CannotHandle(),)
         if u.intent == "faq" or question or len(text.split()) >= 2:
-            return (Answer(text, context=_context(u, [])),)
+            return (Answer(text, context=_context(u, [], self._masked(text))),)
         if u.device is not None and u.device.unknown:
-            return (Answer(text, context=_context(u, [])),)
+            return (Answer(text, context=_context(u, [], self._masked(text))),)
         return (CannotHandle(),)
 
     def _start(self, text: str, u: Understanding) -> StartFlow:
@@ -250,6 +252,13 @@ class CommandReader:
                 found.pop("device_model")
         return {k: v for k, v in found.items() if k in ctx.flow_slots}
 
+    def _masked(self, text: str) -> str | None:
+        """The text with its device names masked, when it names one."""
+        mentions = self.understander.devices.find_all(text)
+        if not any(m.device is not None or m.candidates for m in mentions):
+            return None
+        return self.understander.view(text, mentions)[1]
+
     # buttons --------------------------------------------------------------------------------------------
 
     def read_button(self, payload: str, ctx: ReadingContext) -> tuple[Command, ...]:
@@ -283,9 +292,11 @@ class CommandReader:
         return (CannotHandle(),)
 
 
-def _context(u: Understanding, mentions: list[DeviceMention]) -> dict[str, Any]:
+def _context(u: Understanding, mentions: list[DeviceMention], masked: str | None = None) -> dict[str, Any]:
     """What a question named, as context for its answer (never a slot of the task)."""
     context: dict[str, Any] = {k: v for k, v in u.slots.items() if k != "email"}
+    if masked:
+        context["masked"] = masked  # the question with device names as "phone": what a card's paraphrase reads like
     named = [m.device.name for m in mentions if m.device is not None]
     if named and "device_model" not in context:
         context["device_model"] = named[0]
