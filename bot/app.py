@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.catalog import storage_label
 from bot.nlu.answers import SLOT_TYPES
 from bot.engine.compare import CompareActions
+from bot.engine.device_facts import DeviceFacts
 from bot.engine.dialogue import Dialogue, DialogueParts
 from bot.engine.engine import Engine
 from bot.engine.repairs import RepairActions
@@ -179,8 +180,10 @@ def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase, llm
     vocabulary = Vocabulary(frozenset(SLOT_TYPES), frozenset(actions), frozenset(sources), responses.names)
     flows = load_flows(settings.path(settings.flows_dir), vocabulary)
     understander = make_understander(settings, shop, knowledge.retriever.embedder)
+    facts = DeviceFacts(shop, comparing, responses)
     parts = DialogueParts(shop=shop, understander=understander, flows=flows, actions=actions,
-                          button_sources=sources, answerer=knowledge, responses=responses, extractor=llm)
+                          button_sources=sources, answerer=knowledge, responses=responses,
+                          device_facts=facts.answer, extractor=llm)
     return Dialogue(parts)
 
 

@@ -107,7 +107,7 @@ class CompareActions:
             storage=storage_label(storage), new_price=format_usd(figures.new_price_usd),
             net_new=format_usd(max(figures.new_price_usd - high, Decimal(0))), grade=grade.capitalize(),
             refurbished_price=format_usd(refurbished), net_refurbished=format_usd(max(refurbished - high, Decimal(0))),
-            saving=format_usd(figures.new_price_usd - refurbished), co2e_avoided=_kg_range(figures.co2e_avoided_kg),
+            saving=format_usd(figures.new_price_usd - refurbished), co2e_avoided=kg_range(figures.co2e_avoided_kg),
             as_of=figures.as_of),))
 
     def _estimate(self, device: Device, storage: int, condition: str, now: datetime) -> Decimal:
@@ -139,7 +139,7 @@ class CompareActions:
             net_new=format_usd(math.net_new_usd), grade=grade.capitalize(),
             refurbished_price=format_usd(figures.grade(grade).price_usd),
             net_refurbished=format_usd(math.net_refurbished_usd), saving=format_usd(math.saving_usd),
-            co2e_avoided=_kg_range(figures.co2e_avoided_kg), as_of=figures.as_of),))
+            co2e_avoided=kg_range(figures.co2e_avoided_kg), as_of=figures.as_of),))
 
     def render(self, c: Comparison, *, assumed: bool = False) -> Reply:
         """Short lines that read well on a phone screen."""
@@ -152,11 +152,11 @@ class CompareActions:
         return self.say.reply(
             "comparison", header=header, new_price=format_usd(c.new_price_usd),
             new_note="" if c.sold_new else self.say.text("comparison_not_sold_new"), grades=grades,
-            warranties=warranties, co2e_new=_kg_range(c.co2e_new_kg), co2e_source=c.co2e_source,
-            co2e_avoided=_kg_range(c.co2e_avoided_kg), impact_source=impact.impact_source,
+            warranties=warranties, co2e_new=kg_range(c.co2e_new_kg), co2e_source=c.co2e_source,
+            co2e_avoided=kg_range(c.co2e_avoided_kg), impact_source=impact.impact_source,
             company_claim=impact.company_claim, as_of=c.as_of, price_table_version=c.price_table_version)
 
 
-def _kg_range(values: tuple[Decimal, Decimal]) -> str:
+def kg_range(values: tuple[Decimal, Decimal]) -> str:
     low, high = values
     return f"{low:.0f} kg" if low == high else f"{low:.0f}-{high:.0f} kg"

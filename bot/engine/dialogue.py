@@ -58,6 +58,7 @@ class DialogueParts:
     button_sources: Mapping[str, Callable[[Mapping[str, Any]], tuple[tuple[str, str], ...]]]
     answerer: Answerer
     responses: Responses
+    device_facts: Callable[[str, str], Reply | None] = lambda kind, device: None  # (fact, device) -> answer
     extractor: Extractor | None = None
 
 
@@ -238,6 +239,13 @@ class Dialogue:
 
     def _answer(self, turn: Turn, command: Answer) -> list[Reply]:
         state = turn.state
+        fact = command.context.get("device_fact")
+        if fact and command.context.get("device_model"):
+            reply = self.p.device_facts(str(fact), str(command.context["device_model"]))
+            if reply is not None:
+                turn.intent = turn.intent or self.runner.pattern_intent(command, {})
+                state.fallbacks = 0
+                return [reply]
         flow = self.runner.active_flow(state)
         context = {**command.context, "last_card": state.last_card, "journey": flow.journey if flow else None}
         answer = self.p.answerer.answer(command.question, context)

@@ -120,6 +120,9 @@ class CommandReader:
             if acts.is_no(text):
                 return (Deny(),)
         if question:
+            fact = self._device_fact(text)
+            if fact is not None:
+                return (fact,)
             commands: list[Command] = []
             if acts.states_own_facts(text) and not other_device:
                 facts = self._stated(text, ctx, mentions, lenient=False)
@@ -169,8 +172,24 @@ class CommandReader:
             return (SetSlots({ctx.awaited: parsed.value}),)
         return None
 
+    def _device_fact(self, text: str) -> Answer | None:
+        """A question about one device's catalog facts ("what storage does the pixel 8 come in")."""
+        kind = acts.device_fact(text)
+        if kind is None:
+            return None
+        mentions = self.understander.devices.find_all(text)
+        named = next((m for m in mentions if m.device is not None or m.unknown), None)
+        if named is None or len({m.device.name for m in mentions if m.device is not None}) > 1:
+            return None
+        if named.device is not None:
+            return Answer(text, context={"device_fact": kind, "device_model": named.device.name})
+        return Answer(text, context={"device_fact": kind, "unknown_device": named.unknown})
+
     def _opening(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """A message outside a task: small talk, a task to start, or a question."""
+        fact = self._device_fact(text)
+        if fact is not None:
+            return (fact,)
         u = understand(self.understander, self.extractor, text)
         question = acts.is_question(text)
         if u.intent in SMALL_TALK:
@@ -180,13 +199,20 @@ class CommandReader:
             several = [m for m in self.understander.devices.find_all(text) if m.device is not None]
             if u.intent == "upgrade" and len(several) >= 2 and acts.several_devices(text):
                 return (SmallTalk("one_at_a_time"), StartFlow("trade_in", {"device_model": several[0].device.name}))  # type: ignore[union-attr]
-            if question and not acts.asks_price_or_request(text):
-                # "does a refurb galaxy s23 come unlocked for verizon?": the answer first, then the task offered
-                return (Answer(text, context=_context(u, [], self._masked(text)), otherwise=start, offer=start),)
+            device = "device_model" in start.slots or "budget_usd" in start.slots
+            own = acts.states_own_facts(text)
+            if acts.requests_task(text) and (device or own or not question):
+                return (start,)
+            if question or not device:
+                # "does a refurb galaxy s23 come unlocked for verizon?": the answer first, then the task offered;
+                # with no card that fits, a question about a named device starts the task after all.
+                fallback = start if device or own else None
+                return (Answer(text, context=_context(u, [], self._masked(text)), otherwise=fallback,
+                               offer=start if device else None),)
             return (start,)
         if acts.frustrated(text):
             return (SmallTalk("frustrated"),)
-        if u.intent == "fallback" and u.confidence > SURELY_OFF_TOPIC:
+        if u.intent == "fallback" and u.confidence > SURELY_OFF_TOPIC and not question:
             return (CannotHandle(),)
         if u.intent == "faq" or question or len(text.split()) >= 2:
             return (Answer(text, context=_context(u, [], self._masked(text))),)

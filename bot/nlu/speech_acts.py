@@ -66,7 +66,8 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"counter ?(?:ed|offer)?\b.{0,60}\b(?:unfair|wrong|too low|ridiculous|scam|joke|not fair|insulting|"
         r"disagree|reject|dispute|lowball|bs|rip ?off)|(?:offer|price|quote) (?:changed|dropped|went down|was cut|"
         r"got cut) from|(?:don t|dont|do not) agree with (?:the|your) (?:counter|inspection|offer)|"
-        r"\bdispute\b|lowball(?:ed|ing)? me")),
+        r"\bdispute\b|lowball(?:ed|ing)? me|counter ?offer\b.{0,80}\b(?:no damage|wasn t|was not|there was no|never|"
+        r"nothing wrong|perfect|mint|bs|bull|lie|lying|rip|steal)|quoted me .{0,40}\b(?:now|but)\b.{0,40}\bcounter")),
     ("payout not received", re.compile(
         r"(?:payout|payment|money|paypal|transfer|deposit|check)\b.{0,40}\b(?:never|not|hasn t|hasnt|havent|"
         r"haven t|didn t|didnt|missing|still) (?:arrived|came|received|got|showed|paid|been paid|here|come)|"
@@ -74,12 +75,18 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r".{0,30}(?:payout|payment|money|paid)|\bwhere(?: s| is) my (?:paypal |bank |ach )?(?:payment|payout|money|"
         r"deposit|cash)|still no (?:paypal |bank |ach )?(?:payment|payout|money|deposit)|"
         r"(?:payout|payment|money|deposit|paypal)\b.{0,25}\b(?:late|overdue|delayed|missing|lost)\b|(?:it s|its|it has|been) "
-        r"(?:been )?\d+ (?:business )?(?:days|weeks) (?:and|but|since).{0,40}(?:paid|payment|payout|money)")),
+        r"(?:been )?\d+ (?:business )?(?:days|weeks) (?:and|but|since).{0,40}(?:paid|payment|payout|money)|"
+        r"(?:payout|payment|paypal|money|deposit|ach)\b.{0,60}\b(?:it s|its|it has|been) (?:been )?(?:over |more than )?"
+        r"(?:a|an|\d+|two|three|four|five|ten) (?:business )?(?:days?|weeks?|months?)")),
     ("warranty claim", re.compile(
         r"warranty (?:claim|replacement|repair|form)|(?:file|make|start|open) a (?:warranty )?claim|"
         r"(?:the|my) (?:refurb\w*|phone|iphone|device|laptop|tablet|ipad|macbook|galaxy|pixel) (?:i|we) (?:bought|"
         r"ordered|got) .{0,40}(?:stopped|died|broke|won t|doesn t|not working|dead)|"
-        r"(?:bought|ordered|got) (?:from you|here).{0,40}(?:stopped|died|broke|won t|doesn t|not working|dead)")),
+        r"(?:bought|ordered|got) (?:from you|here).{0,40}(?:stopped|died|broke|won t|doesn t|not working|dead)|"
+        r"(?:use|claim|make|file|need) (?:my |the |a )?warranty\b|"
+        r"(?:i |we )?(?:bought|got|ordered|purchased) (?:it |this |one )?(?:from|here|off|through) (?:you|u|ya|your site|"
+        r"loop)\b.{0,80}\b(?:crackl|stopped|died|broke|won t|wont|doesn t|doesnt|not working|dead|defect|glitch|"
+        r"keeps|issue|problem)|\bi (?:got|bought) from (?:you|u)\b.{0,60}\b(?:won t|wont|doesn t|stopped|died|broke)")),
     ("transit damage", re.compile(
         r"\b(?:arrived|came|showed up|delivered|box was|got here|was delivered)\b.{0,30}(?:damaged|broken|cracked|"
         r"smashed|dented|crushed|shattered)|(?:damaged|broken|crushed) (?:in|during) (?:shipping|transit|delivery)|"
@@ -89,16 +96,21 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"unauthori[sz]ed|\bhacked\b|used my (?:card|account|identity)|(?:failing|failed) verification|"
         r"verification (?:fail|keeps)|(?:didn t|did not|never) (?:make|authori[sz]e) (?:this|that|the) (?:purchase|"
         r"order|payment)|refund (?:never|hasn t|hasnt|not)|(?:card|payment) (?:keeps )?(?:getting |got |was )?"
-        r"declined")),
+        r"declined|(?:keep |keeps )?failing (?:the )?(?:id |identity )?verification|\bid verification\b|"
+        r"(?:got )?charged (?:me )?(?:but|and|twice|two times)|charged .{0,30}(?:but|no order|never)")),
     ("locked device", re.compile(
         r"(?:can t|cant|cannot|unable to) (?:remove|turn off|disable|get off|sign out of|log out of|unlock) .{0,25}"
         r"(?:find ?my|icloud|apple ?id|account|activation|google|samsung|lock)|forgot (?:my |the )?(?:apple ?id|"
         r"icloud|password|passcode|google|samsung)|(?:bought|got) it (?:already )?locked|previous owner.{0,30}"
-        r"(?:locked|account|icloud)")),
+        r"(?:locked|account|icloud)|(?:still )?locked to (?:his|her|their|my (?:dad|mom|father|mother|late)\w*|"
+        r"someone|the previous|an old)|can t get (?:in|into it)|cant get (?:in|into it)|"
+        r"(?:got|was|been|came back|get) (?:flagged|marked|reported) (?:as )?(?:blacklisted|stolen|lost)")),
     ("order status", re.compile(
         r"\bwhere(?: s| is) my (?:order|package|phone|device|refund|laptop|ipad)\b|\border (?:number|no|#)?\s?#?\d{3,}|"
         r"\bmy order\b.{0,40}(?:hasn t|hasnt|not|never|late|delayed|status|where|still)|"
-        r"(?:hasn t|hasnt|never|still hasn t|didn t|didnt) (?:arrived|come|shipped|been delivered|showed up)")),
+        r"(?:hasn t|hasnt|never|still hasn t|didn t|didnt) (?:arrived|come|shipped|been delivered|showed up)|"
+        r"(?:say|says|said|claim|claims) (?:you |they )?never (?:got|received)|"
+        r"(?:delivered|arrived) .{0,40}\b(?:you|your team|they) .{0,20}never (?:got|received)")),
 )
 _FRUSTRATED = re.compile(
     r"\b(?:useless|stupid bot|dumb bot|not helpful|not helping|doesn t help|waste of time|ugh+|wtf|ffs|"
@@ -227,10 +239,30 @@ def asks_identity(text: str) -> bool:
     return bool(_IDENTITY.search(normalize(text)))
 
 
+_ABOUT_PEOPLE = re.compile(
+    r"\b(?:hours?|what time|how late|how early|how (?:long|fast|soon|quickly)|when (?:can|do|does|are|is|will)|"
+    r"open|available|usually|weekends?|email)\b")
+
+
 def asks_for_person(text: str) -> bool:
-    """An explicit request for a person ("talk to a human", "agent please")."""
+    """An explicit request for a person ("talk to a human", "agent please"), not a question about reaching one."""
     norm = normalize(text)
-    return bool(_ASKS_FOR_PERSON.search(norm)) and not _IDENTITY.search(norm)
+    if not _ASKS_FOR_PERSON.search(norm) or _IDENTITY.search(norm):
+        return False
+    return not (is_question(text) and _ABOUT_PEOPLE.search(norm))
+
+
+_REQUEST = re.compile(
+    r"how much|\bworth\b(?! it)|\bquote\b|what (?:would|will|can|could|do) (?:you|u|yall) (?:pay|give|offer)|\bpay me\b|"
+    r"\boffer (?:me|for)\b|what can i get|\bget for (?:my|it|a)\b|\bi (?:want|wanna|would like|d like|need|m looking) to "
+    r"(?:sell|trade|compare|upgrade|buy)|\bsell my\b|\btrade (?:in )?my\b|\bcompare\b|\bvs\.?\b|\bversus\b|"
+    r"\bprice (?:of|for|on|check)\b|\banything for\b|\bmoney (?:in|for|from)\b|\bcash (?:for|in)\b|\bgood deal\b|"
+    r"\bworth it\b|\bupgrad\w* (?:my|from|to)\b|\bthinking (?:about|of) (?:getting|a|an|the|upgrading|switching)\b")
+
+
+def requests_task(text: str) -> bool:
+    """The message asks for a number or a task (a quote, a comparison), not for a policy fact."""
+    return bool(_REQUEST.search(normalize(text)))
 
 
 def complaint(text: str) -> str | None:
@@ -311,3 +343,37 @@ _CORRECTION = re.compile(
 def corrects(text: str) -> bool:
     """The message corrects something said before ("actually it's a 13 pro", "sorry, i meant the s22")."""
     return bool(_CORRECTION.search(normalize(text)))
+
+
+_DEVICE_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("co2e", re.compile(r"\bco2e?\b|\bcarbon\b|\bfootprint\b|\bemissions?\b|\bkg\b|greenhouse")),
+    ("new_price", re.compile(r"\b(?:launch|original|retail|list) price\b|\bmsrp\b|\bcost(?:s|ed)? (?:new|when (?:it )?"
+                             r"(?:first )?came out|at launch)|\bwhen (?:it )?(?:first )?came out\b|\bprice (?:new|at launch)\b|"
+                             r"\bwhat (?:did|does) (?:it|the \w+ ?\w*) cost new\b")),
+    ("sold_new", re.compile(r"\bstill (?:sold|made|available|for sale|being sold|sell\w*) new\b|\bdiscontinued\b|"
+                            r"\bstill (?:make|sell) (?:it|them)\b|\bstill sold\b")),
+    ("storage", re.compile(r"\bstorage (?:sizes?|options?|capacit\w*|does|do|come)|\bwhat (?:storage|sizes?|capacit\w*)\b|"
+                           r"\bhow much storage (?:does|do|can)\b|\bcome in (?:\d|what|which)|\bsizes?\b.{0,10}\?|"
+                           r"\b(?:gb|tb) (?:options?|versions?|models?)\b|\bstorage\?")),
+    ("available", re.compile(r"\bavailable\b|\bin stock\b|\bdo (?:you|u|yall) (?:sell|carry|have|stock)\b|"
+                             r"\bcan i (?:get|buy) (?:a|an|the)\b|\bdo you guys (?:sell|carry|have)\b")),
+)
+
+
+def device_fact(text: str) -> str | None:
+    """Which catalog fact a question about one device asks for (storage, price new, CO2e, still sold new,
+    whether we sell it), if any."""
+    norm = normalize(text)
+    short = len(norm.split()) <= SHORT_FACT_WORDS
+    if not (is_question(text) or short) and not re.search(r"\bavailable\b|\bstorage\b", norm):
+        return None
+    kind = next((kind for kind, pattern in _DEVICE_FACTS if pattern.search(norm)), None)
+    if kind != "available" and _PRICE_ASK_TRADE.search(norm):
+        return None
+    return kind
+
+
+SHORT_FACT_WORDS = 6  # "pixel 8 co2 footprint": a short line naming a device and a fact is a question
+
+_PRICE_ASK_TRADE = re.compile(r"\b(?:sell|selling|trade|trading|worth|pay me|offer|quote|vs|versus|compare|"
+                              r"refurb\w* (?:price|cost)|how much (?:is|are|for) (?:a |an |the )?refurb)")

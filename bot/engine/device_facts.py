@@ -1,0 +1,75 @@
+"""Facts about one device, answered from the catalog: storage sizes, the price new, CO2e, whether we sell it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.catalog import Device, storage_label
+from bot.domain import Reply
+from bot.engine.compare import CompareActions, kg_range
+from bot.engine.responses import Responses
+from bot.errors import PricingError
+from bot.pricing.quote import format_usd
+from bot.shop import Shop
+
+CHEAPEST_GRADE = "fair"  # "refurbished from $X" quotes the lowest grade
+
+
+class DeviceFacts:
+    """Answers "what storage does the Pixel 8 come in?" and the like, with the catalog's figures."""
+
+    def __init__(self, shop: Shop, comparing: CompareActions, responses: Responses) -> None:
+        self.shop = shop
+        self.comparing = comparing
+        self.say = responses
+
+    def answer(self, kind: str, device_name: str) -> Reply | None:
+        """The reply for one fact about one catalog device (None: not a fact we know how to give)."""
+        device = self.shop.catalog.by_name(device_name)
+        handler = self._handlers().get(kind)
+        return handler(device) if device is not None and handler is not None else None
+
+    def _handlers(self) -> dict[str, Callable[[Device], Reply]]:
+        return {"storage": self._storage, "new_price": self._new_price, "sold_new": self._sold_new,
+                "co2e": self._co2e, "available": self._available}
+
+    def _common(self, device: Device) -> dict[str, str]:
+        base = device.base_storage
+        values = {"device_model": device.name, "choices": device.storage_choices, "storage": storage_label(base),
+                  "new_price": format_usd(device.new_price_usd[base]), "grade": CHEAPEST_GRADE.capitalize()}
+        grades = device.refurbished_usd.get(base)
+        if grades:
+            values["price"] = format_usd(grades[CHEAPEST_GRADE])
+        return values
+
+    def _with_refurb(self, name: str, device: Device, **extra: str) -> Reply:
+        values = {**self._common(device), **extra}
+        return self.say.reply(name if "price" in values else f"{name}_no_refurb", **values)
+
+    def _storage(self, device: Device) -> Reply:
+        return self._with_refurb("device_storage", device)
+
+    def _new_price(self, device: Device) -> Reply:
+        return self._with_refurb("device_new_price", device, sold=self._sold(device))
+
+    def _sold_new(self, device: Device) -> Reply:
+        return self._with_refurb("device_sold_new", device, sold=self._sold(device))
+
+    def _sold(self, device: Device) -> str:
+        return self.say.text("sold_new_yes" if device.sold_new else "sold_new_no")
+
+    def _co2e(self, device: Device) -> Reply:
+        try:
+            figures = self.comparing.comparison(device, None)
+        except PricingError:  # not sold refurbished yet: the footprint is still known
+            figures = None
+        if figures is None:
+            return self.say.reply("device_not_refurbished", **self._common(device))
+        return self.say.reply("device_co2e", device_model=device.name, co2e=kg_range(figures.co2e_new_kg),
+                              source=figures.co2e_source, avoided=kg_range(figures.co2e_avoided_kg))
+
+    def _available(self, device: Device) -> Reply:
+        values = self._common(device)
+        if "price" not in values:
+            return self.say.reply("device_not_refurbished", **values)
+        return self.say.reply("device_available", **values)
