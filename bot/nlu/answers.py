@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.catalog import Device
 from bot.nlu import slots as extract
+from bot.nlu import speech_acts
 from bot.nlu.devices import DeviceMatcher
 from bot.nlu.text import normalize
 
@@ -107,6 +108,15 @@ class Parsed:
     problem: str | None = None
 
 
+def _yes_or_no(text: str) -> bool | None:
+    """True or False for an unmistakable yes or no; None for anything else (a question is never a yes)."""
+    if speech_acts.is_yes(text):
+        return True
+    if speech_acts.is_no(text):
+        return False
+    return None
+
+
 def parse_answer(slot: str, text: str, *, devices: DeviceMatcher, device: Device | None) -> Parsed:
     """Interpret free text as the value of `slot`."""
     norm = normalize(text)
@@ -133,10 +143,10 @@ def parse_answer(slot: str, text: str, *, devices: DeviceMatcher, device: Device
         stated = extract.extract_account_locked(text)
         if stated is not None:
             return Parsed(stated, ok=True)
-        yes = extract.extract_yes_no(text)  # the question: "have you removed it?" yes -> not locked
+        yes = _yes_or_no(text)  # the question: "have you removed it?" yes -> not locked
         return Parsed(not yes, ok=True) if yes is not None else Parsed()
-    if slot == "accept":
-        yes = extract.extract_yes_no(text)
+    if slot in ("accept", "reconsider"):
+        yes = _yes_or_no(text)  # a decision: only an unmistakable yes or no
         return Parsed(yes, ok=yes is not None)
     if slot == "payout_method":
         if re.search(r"paypal|pay pal", norm):

@@ -194,6 +194,8 @@ class CommandReader:
         question = acts.is_question(text)
         if u.intent in SMALL_TALK:
             return (SmallTalk(u.intent),)
+        if u.intent not in TASKS and "device_model" in u.slots and acts.requests_task(text):
+            u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "co2 of a refurb 14 vs new"
         if u.intent in TASKS:
             start = self._start(text, u)
             several = [m for m in self.understander.devices.find_all(text) if m.device is not None]

@@ -23,7 +23,9 @@ _YES_PHRASES = (
     "take it", "lets go", "let s go", "book it", "i want it", "that works", "works for me", "fine", "cool",
     "yes i accept", "i accept the offer", "accept the offer", "i ll take the offer", "take the offer",
     "i want the offer", "go for it", "im in", "i m in", "count me in", "lock it in", "confirm", "confirmed",
-    "please", "thanks", "thank you", "ty", "awesome", "nice", "good", "yes sir", "for sure", "bet",
+    "please", "thanks", "thank you", "ty", "awesome", "nice", "good", "yes sir", "for sure", "bet", "ok bet",
+    "lol", "haha", "then", "alright then", "ok then", "okay then", "fine then", "i guess so", "works", "yeah sure",
+    "sure why not", "why not", "lets", "let s", "do it", "i ll do it", "ill do it", "its a deal", "it s a deal",
 )
 _NO_PHRASES = (
     "no thanks", "no thank you", "no", "nope", "nah", "decline", "declined", "i decline", "pass", "i ll pass",
@@ -205,13 +207,20 @@ def is_question(text: str) -> bool:
 
 
 def is_yes(text: str) -> bool:
-    """An unmistakable yes: yes-phrases only, no question, no hedge ("that's it? fine, yes" ends in one)."""
+    """An unmistakable yes: yes-phrases only, no question, no hedge ("that's it? fine, yes" ends in one;
+    "ok forget it, i'll take it as is. yes" ends in one sentence that is nothing but a yes)."""
     text = last_clause(text)
+    if "?" in text:
+        return False
+    sentences = [s for s in re.split(r"[.!;\n]+", text) if s.strip()]
+    if len(sentences) > 1 and not any(_HEDGE.search(normalize(s)) for s in sentences[:-1]):
+        text = sentences[-1]
     norm = normalize(text)
-    if not norm or "?" in text or _HEDGE.search(norm):
+    if not norm or _HEDGE.search(norm):
         return False
     words = set(norm.split())
-    return _only_phrases(norm, _YES_PHRASES) and not words <= {"please", "thanks", "thank", "you", "ty", "good"}
+    return _only_phrases(norm, _YES_PHRASES) and not words <= {"please", "thanks", "thank", "you", "ty", "good", "lol",
+                                                                "haha", "then"}
 
 
 def is_no(text: str) -> bool:
@@ -257,7 +266,8 @@ _REQUEST = re.compile(
     r"\boffer (?:me|for)\b|what can i get|\bget for (?:my|it|a)\b|\bi (?:want|wanna|would like|d like|need|m looking) to "
     r"(?:sell|trade|compare|upgrade|buy)|\bsell my\b|\btrade (?:in )?my\b|\bcompare\b|\bvs\.?\b|\bversus\b|"
     r"\bprice (?:of|for|on|check)\b|\banything for\b|\bmoney (?:in|for|from)\b|\bcash (?:for|in)\b|\bgood deal\b|"
-    r"\bworth it\b|\bupgrad\w* (?:my|from|to)\b|\bthinking (?:about|of) (?:getting|a|an|the|upgrading|switching)\b")
+    r"\bworth it\b|\bupgrad\w* (?:my|from|to)\b|\bthinking (?:about|of) (?:getting|a|an|the|upgrading|switching)\b|"
+    r"\bprices?\b|\bcost\b|\bcheaper\b|\bsavings?\b")
 
 
 def requests_task(text: str) -> bool:
