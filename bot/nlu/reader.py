@@ -41,6 +41,8 @@ SELLING = frozenset({"trade_in", "upgrade"})
 # Rules alone never say "fallback" above 0.5; above it the learned model agrees the message is off topic.
 SURELY_OFF_TOPIC = 0.5
 _EMPTY: Mapping[str, Any] = {}
+BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
+BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ class CommandReader:
         if len({d.name for d in known}) >= 2 and acts.several_devices(text):
             first = known[0]
             return (SmallTalk("one_at_a_time"), SetSlots({"device_model": first.name}))
+        if not facts and len(text.split()) <= BARE_VALUE_WORDS:
+            facts = self._bare_value(text, ctx)  # "fair" after the offer: a new answer to an earlier question
         if facts:
             return (SetSlots(facts),)
         u = self.understander.understand(text, learned=False)
@@ -159,6 +163,16 @@ class CommandReader:
         if len(text.split()) >= 3:
             return (Answer(text, context=_context(u, mentions, self._masked(text))),)
         return (CannotHandle(),)
+
+    def _bare_value(self, text: str, ctx: ReadingContext) -> dict[str, Any]:
+        """A one- or two-word value of a question the task asked before ("fair", "t-mobile", "256")."""
+        for slot in BARE_VALUE_SLOTS:
+            if slot == ctx.awaited or slot not in ctx.slots:
+                continue
+            parsed = parse_answer(slot, text, devices=self.understander.devices, device=ctx.device)
+            if parsed.ok and parsed.value is not None:
+                return {slot: parsed.value}
+        return {}
 
     def _answers_awaited(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
         """At a question one may walk away from, only a clear answer to it counts as one."""

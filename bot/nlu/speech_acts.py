@@ -68,7 +68,7 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"counter ?(?:ed|offer)?\b.{0,60}\b(?:unfair|wrong|too low|ridiculous|scam|joke|not fair|insulting|"
         r"disagree|reject|dispute|lowball|bs|rip ?off)|(?:offer|price|quote) (?:changed|dropped|went down|was cut|"
         r"got cut) from|(?:don t|dont|do not) agree with (?:the|your) (?:counter|inspection|offer)|"
-        r"\bdispute\b|lowball(?:ed|ing)? me|counter ?offer\b.{0,80}\b(?:no damage|wasn t|was not|there was no|never|"
+        r"\bdispute\b|lowball(?:ed|ing)? me|counter ?offer\b.{0,80}\b(?:half|not ok|unacceptable|too low|no damage|wasn t|was not|there was no|never|"
         r"nothing wrong|perfect|mint|bs|bull|lie|lying|rip|steal)|quoted me .{0,40}\b(?:now|but)\b.{0,40}\bcounter")),
     ("payout not received", re.compile(
         r"(?:payout|payment|money|paypal|transfer|deposit|check)\b.{0,40}\b(?:never|not|hasn t|hasnt|havent|"
@@ -144,7 +144,9 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"uk|united kingdom|england|scotland|ireland|germany|france|spain|italy|india|australia|brazil|"
         r"philippines|nigeria|japan|china|europe|toronto|vancouver|montreal|london|mexico city)\b|"
         r"\b(?:i m|im) (?:in|from|based in) (?:canada|mexico|the uk|uk|england|germany|france|india|australia|"
-        r"europe|toronto|vancouver|london)\b|(?:ship|send|mail)\w* (?:it |my phone |my device )?from (?:canada|"
+        r"europe|toronto|vancouver|london)\b|\b(?:hi|hello|hey|greetings|writing|here) from (?:canada|mexico|toronto|"
+        r"vancouver|montreal|ottawa|calgary|the uk|london|england|germany|india|australia)\b|"
+        r"(?:ship|send|mail)\w* (?:it |my phone |my device )?from (?:canada|"
         r"mexico|the uk|uk|england|germany|india|australia|europe)")),
 )
 _SEVERAL = re.compile(
@@ -239,8 +241,9 @@ def wants_offer(text: str) -> bool:
 
 
 def goes_back(text: str) -> bool:
-    """"back", "go back", "previous question"."""
-    return bool(_GO_BACK.match(normalize(text)))
+    """"back", "go back", "previous question" (also as the last sentence: "oops wrong button. back")."""
+    sentences = [s for s in re.split(r"[.!,;]+", text) if s.strip()]
+    return bool(sentences) and bool(_GO_BACK.match(normalize(sentences[-1])))
 
 
 def asks_identity(text: str) -> bool:
@@ -280,6 +283,8 @@ def complaint(text: str) -> str | None:
     norm = normalize(text)
     if _HYPOTHETICAL.search(norm):
         return None
+    if is_question(text) and not re.search(r"\b(?:my|mine|i|i ve|ive|im|i m|we|our|me)\b", norm):
+        return None  # "what's the window to report shipping damage?" asks about the policy
     return next((reason for reason, pattern in _COMPLAINTS if pattern.search(norm)), None)
 
 
