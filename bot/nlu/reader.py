@@ -31,7 +31,7 @@ from bot.nlu.commands import (
 )
 from bot.nlu.devices import DeviceMention
 from bot.nlu.llm_fallback import Extractor, understand
-from bot.nlu.understand import Understander, Understanding
+from bot.nlu.understand import Understander, Understanding, is_owned
 
 ASKED_FOR_PERSON = "asked for a person"
 # The understanding's purposes that are tasks (flows name them in `triggers`), and small talk kinds.
@@ -210,6 +210,7 @@ class CommandReader:
             return (SmallTalk(u.intent),)
         if u.intent not in TASKS and "device_model" in u.slots and acts.requests_task(text):
             u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "co2 of a refurb 14 vs new"
+        u = self._upgrade_if_owned(text, u)
         if u.intent in TASKS:
             start = self._start(text, u)
             several = [m for m in self.understander.devices.find_all(text) if m.device is not None]
@@ -235,6 +236,19 @@ class CommandReader:
         if u.device is not None and u.device.unknown:
             return (Answer(text, context=_context(u, [], self._masked(text))),)
         return (CannotHandle(),)
+
+    def _upgrade_if_owned(self, text: str, u: Understanding) -> Understanding:
+        """Two devices, one of them the shopper's own and a trade-in in view: the upgrade math, not a compare."""
+        if u.intent != "compare" or not acts.trades_own(text):
+            return u
+        known = [m for m in self.understander.devices.find_all(text) if m.device is not None]
+        owned = [m for m in known if is_owned(text, m)]
+        others = [m for m in known if m not in owned]
+        if len(known) != 2 or len(owned) != 1 or len(others) != 1:
+            return u
+        slots = {k: v for k, v in u.slots.items() if k not in ("compare_with",)}
+        slots["device_model"], slots["target_model"] = owned[0].device.name, others[0].device.name  # type: ignore[union-attr]
+        return Understanding("upgrade", u.confidence, slots, owned[0], others[0])
 
     def _start(self, text: str, u: Understanding) -> StartFlow:
         """Start the task the message asks for, with every fact it gave."""

@@ -67,7 +67,8 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _RATING = re.compile(r"\b(\d{1,2}) ?(?:/|out of) ?10\b")
 _NAMED_CONDITION = re.compile(
     r"\b(flawless|good|fair|broken) (?:condition|shape)\b|\bcondition(?: is|:)? (flawless|good|fair|broken)\b|"
-    r"\b(?:unlocked|\d{2,4} ?(?:gb|tb)?) (flawless|good|fair|broken)\b(?! (?:morning|deal|price|grade))")
+    r"\b(?:unlocked|att|verizon|tmobile|t mobile|sprint|cricket|\d{2,4} ?(?:gb|tb)?) (flawless|good|fair|broken)\b"
+    r"(?! (?:morning|deal|price|grade|question|enough|idea|one|news))")
 _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("tmobile", re.compile(r"\bt[- ]?mobile\b|\btmo\b|\btmobil\b")),
     ("verizon", re.compile(r"\bverizon\b|\bvzw\b|\bverison\b|\bverzion\b")),

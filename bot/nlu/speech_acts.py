@@ -392,3 +392,11 @@ SHORT_FACT_WORDS = 6  # "pixel 8 co2 footprint": a short line naming a device an
 
 _PRICE_ASK_TRADE = re.compile(r"\b(?:sell|selling|trade|trading|worth|pay me|offer|quote|vs|versus|compare|"
                               r"refurb\w* (?:price|cost)|how much (?:is|are|for) (?:a |an |the )?refurb)")
+
+
+_TRADES_OWN = re.compile(r"\btrade|\btrading|\bupgrad|\bcurrently\b|\bi have\b|\bi ve got\b|\bmy current\b")
+
+
+def trades_own(text: str) -> bool:
+    """The message puts the shopper's own device in the deal ("currently have a pixel 6 ... trade in")."""
+    return bool(_TRADES_OWN.search(normalize(text)))

@@ -59,7 +59,7 @@ class Understander:
         mentions = self.devices.find_all(text)
         slots = self.slots_in(text)
         known = [m for m in mentions if m.device is not None]
-        if len(known) >= 2 and _is_owned(text, known[1]) and not _is_owned(text, known[0]):
+        if len(known) >= 2 and is_owned(text, known[1]) and not is_owned(text, known[0]):
             known = [known[1], known[0], *known[2:]]  # "what would the 16 cost if i trade in my 12 pro"
         if known:
             slots["device_model"] = known[0].device.name  # type: ignore[union-attr]
@@ -91,7 +91,7 @@ class Understander:
             intent, confidence = _combined(intent, confidence, self.learned.probabilities(self.view(text, mentions)))
         if intent == "upgrade" and target is not None and target.device is not None:
             slots["target_model"] = target.device.name
-        elif intent == "upgrade" and len(known) == 1 and not _is_owned(text, known[0]):
+        elif intent == "upgrade" and len(known) == 1 and not is_owned(text, known[0]):
             slots["target_model"] = slots.pop("device_model")
             target = known[0]
         else:
@@ -164,8 +164,8 @@ def _only_size_of(text: str, device: Device) -> int | None:
     return sizes.pop() if len(sizes) == 1 else None
 
 
-def _is_owned(text: str, mention: DeviceMention) -> bool:
+def is_owned(text: str, mention: DeviceMention) -> bool:
     """Whether the one device named is the shopper's current one ('my s21')."""
     words = normalize(text).split()
     start = mention.span[0]
-    return any(w in ("my", "mine", "have", "got", "own", "in") for w in words[max(0, start - 3):start])
+    return any(w in ("my", "mine", "have", "got", "own", "in", "currently", "on") for w in words[max(0, start - 3):start])
