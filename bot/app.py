@@ -15,7 +15,6 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalog import storage_label
-from bot.nlu.answers import SLOT_TYPES
 from bot.engine.compare import CompareActions
 from bot.engine.device_facts import DeviceFacts
 from bot.engine.dialogue import Dialogue, DialogueParts
@@ -29,6 +28,7 @@ from bot.knowledge.embeddings import Embedder, MiniLMEmbeddings
 from bot.knowledge.index import IndexSummary, build_index, current_content, is_stale, terminal_progress
 from bot.knowledge.retriever import HybridRetriever
 from bot.llm import LLM, build_embeddings, build_llm
+from bot.nlu.answers import SLOT_TYPES
 from bot.nlu.intent_model import IntentModel, LearnedIntents, load_examples
 from bot.nlu.intent_model import fingerprint as intent_fingerprint
 from bot.nlu.intent_model import train as train_intents

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.catalog import Device
-from bot.errors import ConfigError, PricingError, RefurbotError
+from bot.errors import PricingError, RefurbotError
 from bot.settings import Settings, load_settings
 from bot.shop import Shop
 
@@ -282,11 +282,10 @@ def _find_device(shop: Shop, model: str) -> Device:
 
 def cmd_compare(settings: Settings, args: argparse.Namespace) -> int:
     """Print the comparison the chat shows."""
+    from bot.app import load_shop_responses
     from bot.engine.compare import CompareActions
     from bot.engine.trade_in import TradeInActions
     from bot.shop import load_shop
-
-    from bot.app import load_shop_responses
 
     shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
     responses = load_shop_responses(settings, shop)
@@ -314,7 +313,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
     """Run the Telegram bot until interrupted."""
     from bot.app import build_app
-    from bot.channels.telegram.channel import TelegramChannel, validated_token, validated_webhook_secret
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.channels.telegram.checks import validated_token, validated_webhook_secret
     from bot.support.desk import SupportDesk
 
     validated_token(settings)  # fail fast, before loading anything

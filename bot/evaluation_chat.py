@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 import tempfile
-from contextlib import contextmanager
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.app import App
-from bot.nlu.answers import SLOT_TYPES
 from bot.engine.state import ConversationState
+from bot.nlu.answers import SLOT_TYPES
 from bot.storage.models import Conversation, QuoteRow
 from tests.conftest import ChatHarness
 

@@ -18,7 +18,6 @@ import yaml
 from sqlalchemy import select
 
 from bot.storage.models import QuoteRow
-
 from tests.conftest import ChatHarness, Clock
 
 STORIES = Path(__file__).parent / "stories"

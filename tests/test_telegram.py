@@ -233,14 +233,14 @@ async def test_webhook_refuses_a_wrong_secret(make_app: Callable[..., App], sqli
 
 @pytest.mark.parametrize("secret", [None, "", " ", "has space", "s3cret-tökén", "x" * 257, "semi;colon"])
 def test_webhook_secret_telegram_would_refuse_stops_start_up(secret: str | None) -> None:
-    from bot.channels.telegram.channel import validated_webhook_secret
+    from bot.channels.telegram.checks import validated_webhook_secret
 
     with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET must be 1-256 characters"):
         validated_webhook_secret(secret)
 
 
 def test_webhook_secret_in_telegram_alphabet_is_accepted() -> None:
-    from bot.channels.telegram.channel import validated_webhook_secret
+    from bot.channels.telegram.checks import validated_webhook_secret
 
     assert validated_webhook_secret("Ab9_-" * 51) == "Ab9_-" * 51
 
@@ -276,7 +276,7 @@ def test_cli_refuses_webhook_mode_with_an_empty_secret(tmp_path: Path) -> None:
 
 
 def test_missing_or_malformed_token_is_one_line(tmp_path: Path) -> None:
-    from bot.channels.telegram.channel import validated_token
+    from bot.channels.telegram.checks import validated_token
 
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is not set"):
         validated_token(load_settings())

@@ -44,7 +44,7 @@ class DeviceFacts:
 
     def _with_refurb(self, name: str, device: Device, **extra: str) -> Reply:
         values = {**self._common(device), **extra}
-        return self.say.reply(name if "price" in values else f"{name}_no_refurb", **values)
+        return self.say.reply(name if "price" in values else f"{name}_no_refurb", None, **values)
 
     def _storage(self, device: Device) -> Reply:
         return self._with_refurb("device_storage", device)
@@ -64,12 +64,12 @@ class DeviceFacts:
         except PricingError:  # not sold refurbished yet: the footprint is still known
             figures = None
         if figures is None:
-            return self.say.reply("device_not_refurbished", **self._common(device))
+            return self.say.reply("device_not_refurbished", None, **self._common(device))
         return self.say.reply("device_co2e", device_model=device.name, co2e=kg_range(figures.co2e_new_kg),
                               source=figures.co2e_source, avoided=kg_range(figures.co2e_avoided_kg))
 
     def _available(self, device: Device) -> Reply:
         values = self._common(device)
         if "price" not in values:
-            return self.say.reply("device_not_refurbished", **values)
-        return self.say.reply("device_available", **values)
+            return self.say.reply("device_not_refurbished", None, **values)
+        return self.say.reply("device_available", None, **values)

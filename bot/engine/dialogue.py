@@ -168,10 +168,10 @@ class Dialogue:
         from_button = isinstance(command, SetSlots) and command.from_button
         if from_button and not self._button_applies(flow, step, command):  # type: ignore[arg-type]
             return [self.say.reply("stale_button")]
-        if isinstance(command, SetSlots) and command.bound is not None and step is not None and step.bind:
-            if state.slots.get(step.bind) != command.bound:  # an Accept under an offer that was replaced
-                producer = flow.producer_of(step.bind)
-                return [self.say.reply("offer_replaced"), *self.runner.advance(turn, producer.id if producer else step.id)]
+        bound = command.bound if isinstance(command, SetSlots) else None
+        if bound is not None and step is not None and step.bind and state.slots.get(step.bind) != bound:
+            producer = flow.producer_of(step.bind)  # an Accept under an offer that was replaced: show the new one
+            return [self.say.reply("offer_replaced"), *self.runner.advance(turn, producer.id if producer else step.id)]
         notes, values = self._checked(turn, flow, command.slots, from_button=from_button, step=step)
         if not values:
             if notes and step is not None:

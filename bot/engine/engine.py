@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import IncomingMessage, Outcome, Reply
-from bot.engine.responses import Responses
 from bot.engine.dialogue import Dialogue
+from bot.engine.responses import Responses
 from bot.engine.serialize import outcome_from_json, outcome_to_json
 from bot.engine.state import ConversationState
 from bot.engine.turn import Turn, TurnStore

@@ -155,10 +155,10 @@ def build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: Embe
             progress(min(start + 64, len(new)), len(new))
     new_cards = [card for key, card in card_ids.items() if key not in existing]
     for start in range(0, len(new_cards), 64):  # cards live in the collection too, for a Chroma server's users
-        batch = new_cards[start:start + 64]
-        collection.upsert(ids=[_card_key(c) for c in batch], embeddings=embedder.embed([c.answer for c in batch]),
-                          documents=[c.answer for c in batch],
-                          metadatas=[{"doc_id": f"card:{c.id}", "kind": "card", "title": c.title} for c in batch])
+        cards = new_cards[start:start + 64]
+        collection.upsert(ids=[_card_key(c) for c in cards], embeddings=embedder.embed([c.answer for c in cards]),
+                          documents=[c.answer for c in cards],
+                          metadatas=[{"doc_id": f"card:{c.id}", "kind": "card", "title": c.title} for c in cards])
     _write_vectors(index_dir, content, embedder)
     documents = len({c.doc_id for c in chunks})
     return IndexSummary(documents, len(chunks), len(new), len(chunks) - len(new), len(removed),

@@ -192,8 +192,3 @@ def classify(text: str, *, devices: int, has_trade_slots: bool) -> tuple[str, fl
     if _FAQ.search(norm):
         return "faq", 0.5
     return "fallback", 0.3
-
-
-def looks_like_question(text: str) -> bool:
-    """A question mark, a question word first, or a question phrase ("can i", "what if", "do you")."""
-    return bool(_QUESTION.search(normalize(text)))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalog import Device
+from bot.nlu import people
 from bot.nlu import speech_acts as acts
 from bot.nlu.answers import parse_answer
 from bot.nlu.commands import (
@@ -40,7 +41,6 @@ SMALL_TALK = frozenset({"greet", "help", "thanks"})
 SELLING = frozenset({"trade_in", "upgrade"})
 # Rules alone never say "fallback" above 0.5; above it the learned model agrees the message is off topic.
 SURELY_OFF_TOPIC = 0.5
-_EMPTY: Mapping[str, Any] = {}
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
 
@@ -95,15 +95,15 @@ class CommandReader:
             return (Restart(),)
         if rule_intent == "cancel":
             return (Cancel(),)
-        if acts.asks_identity(text):
+        if people.asks_identity(text):
             return (SmallTalk("identity"),)
-        reason = acts.complaint(text)
+        reason = people.complaint(text)
         if reason is not None:
             return (Handoff(reason),)
-        if acts.asks_for_person(text):
+        if people.asks_for_person(text):
             return (Handoff(ASKED_FOR_PERSON),)
         selling = ctx.flow_intent in SELLING or u.rule_intent(text) in SELLING or acts.asks_price_or_request(text)
-        rule = acts.refusal(text)
+        rule = people.refusal(text)
         if rule is not None and (selling or rule in ("lost_or_stolen", "blacklisted", "financed")):
             return (Refuse(rule),)
         if acts.other_language(text):
@@ -158,7 +158,7 @@ class CommandReader:
             return (StartFlow(u.intent, u.slots),)
         if u.intent in SMALL_TALK:
             return (SmallTalk(u.intent),)
-        if acts.frustrated(text):
+        if people.frustrated(text):
             return (SmallTalk("frustrated"),)
         if len(text.split()) >= 3:
             return (Answer(text, context=_context(u, mentions, self._masked(text))),)
@@ -227,7 +227,7 @@ class CommandReader:
                 return (Answer(text, context=_context(u, [], self._masked(text)), otherwise=fallback,
                                offer=start if device else None),)
             return (start,)
-        if acts.frustrated(text):
+        if people.frustrated(text):
             return (SmallTalk("frustrated"),)
         if u.intent == "fallback" and u.confidence > SURELY_OFF_TOPIC and not question:
             return (CannotHandle(),)
@@ -297,11 +297,11 @@ class CommandReader:
         if email and "email" in ctx.flow_slots:
             found["email"] = email
         known = [m.device for m in mentions if m.device is not None]
-        if known and "device_model" not in found and "device_model" in ctx.flow_slots:
-            # A new device replaces the task's only when said as a correction ("actually it's a 13 pro"), or
-            # when none is known yet; otherwise it is another device talked about ("might get a refurb s23").
-            if ctx.device is None or (known[0].name != ctx.device.name and acts.corrects(text)):
-                found["device_model"] = known[0].name
+        # A new device replaces the task's only when said as a correction ("actually it's a 13 pro"), or when
+        # none is known yet; otherwise it is another device talked about ("might get a refurb s23").
+        replaces = ctx.device is None or (bool(known) and known[0].name != ctx.device.name and acts.corrects(text))
+        if known and "device_model" not in found and "device_model" in ctx.flow_slots and replaces:
+            found["device_model"] = known[0].name
         if "target_model" in ctx.flow_slots and ctx.awaited == "target_model" and len(known) >= 1:
             found["target_model"] = known[-1].name
             if found.get("device_model") == known[-1].name:

@@ -99,9 +99,6 @@ _UNLOCKED_ACCOUNT = re.compile(
     r"(?:off|removed|disabled|turned off|deleted|gone|signed out|logged out)\b|"
     r"(?:no|without) (?:any )?(?:accounts?|icloud|find ?my|locks?) (?:on it|left|attached)|factory reset (?:it|already|done)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|k|accept|accepted|deal|sounds good|"
-                  r"lets do it|let's do it|do it|go ahead|i accept|absolutely|of course|please do|yes please)\b")
-_NO = re.compile(r"^(?:n|no|nope|nah|decline|declined|pass|not now|no thanks|no thank you|not really)\b")
 
 
 def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
@@ -221,16 +218,6 @@ def extract_email(text: str) -> str | None:
     """The first email address in the text."""
     match = _EMAIL.search(text)
     return match.group(0).rstrip(".") if match else None
-
-
-def extract_yes_no(text: str) -> bool | None:
-    """True for yes-like answers, False for no-like answers."""
-    norm = normalize(text)
-    if _NO.search(norm):
-        return False
-    if _YES.search(norm):
-        return True
-    return None
 
 
 def extract_percent(text: str) -> int | None:

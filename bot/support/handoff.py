@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 
-
 def ticket_summary(slots: dict[str, Any], quote_line: str | None, transcript: list[tuple[str, str]]) -> str:
     """What an agent reads first: the known facts, the last quote, the last messages."""
     facts = ", ".join(f"{k}={v}" for k, v in slots.items() if v is not None) or "none yet"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -20,6 +19,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram.checks import validated_token, validated_webhook_secret
 from bot.channels.telegram.delivery import Outbox
 from bot.channels.telegram.render import STORED_PREFIX, keyboard, split_text
 from bot.channels.telegram.webhook import WebhookServer
@@ -33,8 +33,6 @@ from bot.support.desk import SupportDesk, TicketView
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
-TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
-WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 COMMANDS = {  # command -> what the engine receives
     "start": ("text", "/start"), "help": ("text", "help"), "quote": ("button", "i:trade_in"),
     "compare": ("button", "i:compare"), "human": ("button", "i:handoff"), "cancel": ("text", "cancel"),
@@ -42,28 +40,6 @@ COMMANDS = {  # command -> what the engine receives
 COMMAND_HELP = [("start", "Start over with a greeting"), ("help", "What I can do"),
                 ("quote", "Get a trade-in quote"), ("compare", "Refurbished vs new"),
                 ("human", "Talk to a person"), ("cancel", "Cancel what we're doing")]
-
-
-def validated_token(settings: Settings) -> str:
-    """The bot token, or one clear ConfigError line."""
-    if settings.telegram_bot_token is None:
-        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env")
-    token = settings.telegram_bot_token.get_secret_value().strip()
-    if not TOKEN_PATTERN.match(token):
-        raise ConfigError("TELEGRAM_BOT_TOKEN looks malformed: it should look like 123456789:AAE... (from @BotFather)")
-    return token
-
-
-def validated_webhook_secret(secret: str | None) -> str:
-    """The webhook secret, or one clear ConfigError line: Telegram accepts only 1-256 of A-Z a-z 0-9 _ -.
-
-    An empty secret would switch authentication off (every request would match it), and one Telegram
-    rejects would fail setWebhook after start-up looked fine.
-    """
-    if secret is None or not WEBHOOK_SECRET.fullmatch(secret):
-        raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
-                          "(Telegram's rule), for example the output of: openssl rand -hex 32")
-    return secret
 
 
 class TelegramChannel:

@@ -1,0 +1,151 @@
+"""Who the message needs: a person asked for, an always-human complaint, "are you a bot?", a refusal by policy.
+
+Questions *about* these topics are not complaints ("how long does a payout take?"); a first-person statement
+that runs into the policy ("i found an iphone on the bus") is a refusal, a question about the rule is not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.nlu.speech_acts import HYPOTHETICAL, OWN_STATEMENT, is_question, normalize
+
+# --- people, complaints, identity ------------------------------------------------------------------------
+_IDENTITY = re.compile(
+    r"\b(?:am i|are we) (?:talking|chatting|speaking|texting|messaging) (?:to|with) (?:a |an |the )?"
+    r"(?:bot|robot|machine|computer|ai|human|real (?:person|human)|person|actual person|program)|"
+    r"\b(?:are|r) (?:you|u|ya) (?:a |an )?(?:bot|robot|machine|human|real|ai|person|actual person|computer|"
+    r"chatbot|program|automated)\b|\bis (?:this|it) (?:a |an )?(?:bot|robot|real person|human|automated|ai|"
+    r"machine|chatbot|live person|computer)\b|\b(?:you|u) (?:a )?(?:bot|robot)\b|\bis (?:anyone|anybody|someone) "
+    r"(?:real|there|human)\b|\bwho am i (?:talking|speaking|chatting) (?:to|with)\b")
+_ASKS_FOR_PERSON = re.compile(
+    r"\b(?:human|humans|hooman|agent|representative|rep|operator|real (?:person|people|human)|someone real|"
+    r"live (?:chat|support|agent|person)|customer (?:service|support|care)|support team|actual (?:employee|person|"
+    r"human)|manager|supervisor|a person|an employee|staff member)\b|"
+    r"\b(?:talk|speak|chat) (?:to|with) (?:someone|somebody|some1|a|an|the|support|ur|your)\b|"
+    r"\bcall me\b|\bphone number to call\b|\b(?:i|we) (?:want|need) (?:someone|somebody)\b|"
+    r"\bsomeone (?:to|who) (?:look|help|check|call)\b")
+# Topics the policy always gives to a person, as complaints (not questions about them), by reason.
+_COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("counteroffer dispute", re.compile(
+        r"counter ?(?:ed|offer)?\b.{0,60}\b(?:unfair|wrong|too low|ridiculous|scam|joke|not fair|insulting|"
+        r"disagree|reject|dispute|lowball|bs|rip ?off)|(?:offer|price|quote) (?:changed|dropped|went down|was cut|"
+        r"got cut) from|(?:don t|dont|do not) agree with (?:the|your) (?:counter|inspection|offer)|"
+        r"\bdispute\b|lowball(?:ed|ing)? me|counter ?offer\b.{0,80}\b(?:half|not ok|unacceptable|too low|no damage|wasn t|was not|there was no|never|"
+        r"nothing wrong|perfect|mint|bs|bull|lie|lying|rip|steal)|quoted me .{0,40}\b(?:now|but)\b.{0,40}\bcounter")),
+    ("payout not received", re.compile(
+        r"(?:payout|payment|money|paypal|transfer|deposit|check)\b.{0,40}\b(?:never|not|hasn t|hasnt|havent|"
+        r"haven t|didn t|didnt|missing|still) (?:arrived|came|received|got|showed|paid|been paid|here|come)|"
+        r"(?:haven t|havent|didn t|didnt|did not|never|still not|not) (?:been )?(?:got|gotten|received|get|paid)\b"
+        r".{0,30}(?:payout|payment|money|paid)|\bwhere(?: s| is) my (?:paypal |bank |ach )?(?:payment|payout|money|"
+        r"deposit|cash)|still no (?:paypal |bank |ach )?(?:payment|payout|money|deposit)|"
+        r"(?:payout|payment|money|deposit|paypal)\b.{0,25}\b(?:late|overdue|delayed|missing|lost)\b|(?:it s|its|it has|been) "
+        r"(?:been )?\d+ (?:business )?(?:days|weeks) (?:and|but|since).{0,40}(?:paid|payment|payout|money)|"
+        r"(?:payout|payment|paypal|money|deposit|ach)\b.{0,60}\b(?:it s|its|it has|been) (?:been )?(?:over |more than )?"
+        r"(?:a|an|\d+|two|three|four|five|ten) (?:business )?(?:days?|weeks?|months?)")),
+    ("warranty claim", re.compile(
+        r"warranty (?:claim|replacement|repair|form)|(?:file|make|start|open) a (?:warranty )?claim|"
+        r"(?:the|my) (?:refurb\w*|phone|iphone|device|laptop|tablet|ipad|macbook|galaxy|pixel) (?:i|we) (?:bought|"
+        r"ordered|got) .{0,40}(?:stopped|died|broke|won t|doesn t|not working|dead)|"
+        r"(?:bought|ordered|got) (?:from you|here).{0,40}(?:stopped|died|broke|won t|doesn t|not working|dead)|"
+        r"(?:use|claim|make|file|need) (?:my |the |a )?warranty\b|"
+        r"(?:i |we )?(?:bought|got|ordered|purchased) (?:it |this |one )?(?:from|here|off|through) (?:you|u|ya|your site|"
+        r"loop)\b.{0,80}\b(?:crackl|stopped|died|broke|won t|wont|doesn t|doesnt|not working|dead|defect|glitch|"
+        r"keeps|issue|problem)|\bi (?:got|bought) from (?:you|u)\b.{0,60}\b(?:won t|wont|doesn t|stopped|died|broke)")),
+    ("transit damage", re.compile(
+        r"\b(?:arrived|came|showed up|delivered|box was|got here|was delivered)\b.{0,30}(?:damaged|broken|cracked|"
+        r"smashed|dented|crushed|shattered)|(?:damaged|broken|crushed) (?:in|during) (?:shipping|transit|delivery)|"
+        r"report (?:shipping|transit|delivery) damage")),
+    ("identity or payment problem", re.compile(
+        r"\bfraud|stolen identity|identity theft|stole my identity|charged twice|double charged|wrong charge|"
+        r"unauthori[sz]ed|\bhacked\b|used my (?:card|account|identity)|(?:failing|failed) verification|"
+        r"verification (?:fail|keeps)|(?:didn t|did not|never) (?:make|authori[sz]e) (?:this|that|the) (?:purchase|"
+        r"order|payment)|refund (?:never|hasn t|hasnt|not)|(?:card|payment) (?:keeps )?(?:getting |got |was )?"
+        r"declined|(?:keep |keeps )?failing (?:the )?(?:id |identity )?verification|\bid verification\b|"
+        r"(?:got )?charged (?:me )?(?:but|and|twice|two times)|charged .{0,30}(?:but|no order|never)")),
+    ("locked device", re.compile(
+        r"(?:can t|cant|cannot|unable to) (?:remove|turn off|disable|get off|sign out of|log out of|unlock) .{0,25}"
+        r"(?:find ?my|icloud|apple ?id|account|activation|google|samsung|lock)|forgot (?:my |the )?(?:apple ?id|"
+        r"icloud|password|passcode|google|samsung)|(?:bought|got) it (?:already )?locked|previous owner.{0,30}"
+        r"(?:locked|account|icloud)|(?:still )?locked to (?:his|her|their|my (?:dad|mom|father|mother|late)\w*|"
+        r"someone|the previous|an old)|can t get (?:in|into it)|cant get (?:in|into it)|"
+        r"(?:got|was|been|came back|get) (?:flagged|marked|reported) (?:as )?(?:blacklisted|stolen|lost)")),
+    ("order status", re.compile(
+        r"\bwhere(?: s| is) my (?:order|package|phone|device|refund|laptop|ipad)\b|\border (?:number|no|#)?\s?#?\d{3,}|"
+        r"\bmy order\b.{0,40}(?:hasn t|hasnt|not|never|late|delayed|status|where|still)|"
+        r"(?:hasn t|hasnt|never|still hasn t|didn t|didnt) (?:arrived|come|shipped|been delivered|showed up)|"
+        r"(?:say|says|said|claim|claims) (?:you |they )?never (?:got|received)|"
+        r"(?:delivered|arrived) .{0,40}\b(?:you|your team|they) .{0,20}never (?:got|received)")),
+)
+_FRUSTRATED = re.compile(
+    r"\b(?:useless|stupid bot|dumb bot|not helpful|not helping|doesn t help|waste of time|ugh+|wtf|ffs|"
+    r"this is ridiculous|you re useless|you are useless|over and over|frustrat\w*|annoying|terrible bot)\b")
+
+# --- refusals by policy ----------------------------------------------------------------------------------
+_REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("blacklisted", re.compile(
+        r"blacklist|black list|bad (?:esn|imei)|blocked imei|imei (?:is )?(?:blocked|barred|flagged)|"
+        r"(?:flagged|blocked) by (?:the )?carrier")),
+    ("lost_or_stolen", re.compile(
+        r"\bfound (?:a|an|this|the|some|it|someone s|somebody s)\b.{0,25}(?:phone|iphone|galaxy|pixel|ipad|"
+        r"macbook|laptop|tablet|device|it)\b|\bfound it\b|\bstolen\b|\bstole\b|reported (?:as )?(?:lost|stolen)|"
+        r"(?:isn t|is not|not) (?:mine|my phone|my own)|someone (?:left|lost|forgot) (?:it|their|a|his|her)|"
+        r"\b(?:lost|left) (?:behind )?(?:at|in|on) (?:the |a )?(?:bus|train|bar|park|uber|taxi|school)")),
+    ("financed", re.compile(
+        r"still (?:owe|paying|making payments|on (?:a )?(?:payment plan|financing|installments))|"
+        r"(?:financ\w*|installments?|payment plan|monthly payments?|balance)\b.{0,30}\b(?:left|remaining|still|"
+        r"on it|owe|owing|due)|not (?:fully |yet )?paid (?:it )?off|(?:on|under) (?:a )?(?:payment plan|financing|"
+        r"installment plan)|\bowe \$?\d+|paying (?:it|the phone|for it) off|\d+ (?:more )?(?:months|payments) "
+        r"(?:left|to go|remaining)")),
+    ("under_age", re.compile(
+        r"\b(?:i m|im|i am) (?:only |just )?(?:1[0-7]|[5-9])(?: years? old| yrs? old| yo| y o)?\b"
+        r"(?! ?(?:gb|tb|percent|months?|days?|weeks?|hours?|minutes?|mins?|dollars|bucks|\d))|"
+        r"\b(?:i m|im|i am) (?:a )?(?:minor|teen|teenager|under ?age|in (?:middle|high) school)\b")),
+    ("outside_us", re.compile(
+        r"\b(?:i|we) (?:live|am|m|re|are|reside|m based|are based) (?:in|from|out of) (?:the )?(?:canada|mexico|"
+        r"uk|united kingdom|england|scotland|ireland|germany|france|spain|italy|india|australia|brazil|"
+        r"philippines|nigeria|japan|china|europe|toronto|vancouver|montreal|london|mexico city)\b|"
+        r"\b(?:i m|im) (?:in|from|based in) (?:canada|mexico|the uk|uk|england|germany|france|india|australia|"
+        r"europe|toronto|vancouver|london)\b|\b(?:hi|hello|hey|greetings|writing|here) from (?:canada|mexico|toronto|"
+        r"vancouver|montreal|ottawa|calgary|the uk|london|england|germany|india|australia)\b|"
+        r"(?:ship|send|mail)\w* (?:it |my phone |my device )?from (?:canada|"
+        r"mexico|the uk|uk|england|germany|india|australia|europe)")),
+)
+
+_ABOUT_PEOPLE = re.compile(
+    r"\b(?:hours?|what time|how late|how early|how (?:long|fast|soon|quickly)|when (?:can|do|does|are|is|will)|"
+    r"open|available|usually|weekends?|email)\b")
+
+def asks_identity(text: str) -> bool:
+    """"Am I talking to a bot?", "are you human?"."""
+    return bool(_IDENTITY.search(normalize(text)))
+
+def asks_for_person(text: str) -> bool:
+    """An explicit request for a person ("talk to a human", "agent please"), not a question about reaching one."""
+    norm = normalize(text)
+    if not _ASKS_FOR_PERSON.search(norm) or _IDENTITY.search(norm):
+        return False
+    return not (is_question(text) and _ABOUT_PEOPLE.search(norm))
+
+def complaint(text: str) -> str | None:
+    """The always-human topic this message complains about, if it is a complaint rather than a question."""
+    norm = normalize(text)
+    if HYPOTHETICAL.search(norm):
+        return None
+    if is_question(text) and not re.search(r"\b(?:my|mine|i|i ve|ive|im|i m|we|our|me)\b", norm):
+        return None  # "what's the window to report shipping damage?" asks about the policy
+    return next((reason for reason, pattern in _COMPLAINTS if pattern.search(norm)), None)
+
+def frustrated(text: str) -> bool:
+    """"This is useless", "wtf": offer a person."""
+    return bool(_FRUSTRATED.search(normalize(text)))
+
+def refusal(text: str) -> str | None:
+    """The policy rule a first-person statement runs into (a found phone, a financed one, a seller of 16)."""
+    norm = normalize(text)
+    for rule, pattern in _REFUSALS:
+        if pattern.search(norm):
+            general_question = is_question(text) and not OWN_STATEMENT.search(norm) and not re.search(
+                r"\b(?:i (?:found|m|am|live|still)|im)\b", norm)
+            return None if general_question else rule
+    return None
