@@ -109,6 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     tickets.add_argument("--open", action="store_true", help="only tickets not closed")
     tickets.add_argument("--json", action="store_true")
     tickets.set_defaults(func=cmd_tickets)
+    unanswered = sub.add_parser("unanswered", help="questions the bot had no reliable answer to, most asked first")
+    unanswered.add_argument("--limit", type=int, default=50)
+    unanswered.add_argument("--json", action="store_true")
+    unanswered.set_defaults(func=cmd_unanswered)
     return parser
 
 
@@ -208,17 +212,19 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    """Answer a question like the bot's faq path."""
-    from bot.app import open_knowledge
+    """Answer a question with the answer cards, as the chat does (the card, its source, or the honest decline)."""
+    from bot.app import load_shop_responses, open_knowledge
     from bot.shop import load_shop
 
     shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
     answer = open_knowledge(settings, shop).answer(args.question)
-    text = answer.text if answer.confident else (
-        "Sorry, that's outside what I know. I can help with trade-ins, refurbished vs new, "
-        "grades, warranty, returns and shipping.")
+    responses = load_shop_responses(settings, shop)
+    sources = "; ".join(s.title for s in answer.sources)
+    text = (responses.text("answer", answer=answer.text, sources=sources) if answer.confident
+            else responses.text("no_reliable_answer"))
     if args.json:
-        _print_json({"answer": text, "answered": answer.confident, "score": round(answer.score, 4),
+        _print_json({"answer": text, "answered": answer.confident, "card": answer.card_id,
+                     "score": round(answer.score, 4),
                      "sources": [{"id": s.id, "title": s.title, "kind": s.kind} for s in answer.sources]})
     else:
         print(text)
@@ -233,15 +239,21 @@ def cmd_understand(settings: Settings, args: argparse.Namespace) -> int:
     shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
     ensure_intent_model(settings, shop)
     understander = make_understander(settings, shop)
+    from bot.nlu.commands import describe
+    from bot.nlu.reader import CommandReader, ReadingContext
+
+    commands = CommandReader(understander).read(args.text, ReadingContext())  # as an opening message
     final = understander.understand(args.text)
     rules = understander.understand(args.text, learned=False)
     learned = understander.learned.probabilities(understander.view(args.text)) if understander.learned else {}
     top = dict(sorted(learned.items(), key=lambda item: -item[1])[:3])
     if args.json:
-        _print_json({"intent": final.intent, "confidence": round(final.confidence, 4), "slots": final.slots,
+        _print_json({"commands": [describe(c) for c in commands],
+                     "intent": final.intent, "confidence": round(final.confidence, 4), "slots": final.slots,
                      "rules": {"intent": rules.intent, "confidence": round(rules.confidence, 4)},
                      "model": {k: round(v, 4) for k, v in top.items()}})
         return 0
+    print("commands: " + "; ".join(describe(c) for c in commands))
     print(f"intent: {final.intent} ({final.confidence:.2f})")
     print(f"slots: {json.dumps(final.slots)}")
     print(f"rules: {rules.intent} ({rules.confidence:.2f})")
@@ -369,4 +381,23 @@ def cmd_tickets(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{t['ticket_id']}  {t['status']:<8} {t['created_at']:%Y-%m-%d %H:%M}  {t['reason']}")
         if not data:
             print("no tickets")
+    return 0
+
+
+def cmd_unanswered(settings: Settings, args: argparse.Namespace) -> int:
+    """List the questions without a reliable answer: the answer cards to write next."""
+    from bot.app import open_database
+    from bot.storage.repo import list_unanswered
+
+    db, sessions = open_database(settings)
+    with sessions() as session:
+        rows = list_unanswered(session, limit=args.limit)
+    db.dispose()
+    if args.json:
+        _print_json([{"question": text, "times": times, "last_asked": last} for text, times, last in rows])
+    else:
+        for text, times, last in rows:
+            print(f"{times:4}x  {last:%Y-%m-%d}  {text}")
+        if not rows:
+            print("no unanswered questions")
     return 0

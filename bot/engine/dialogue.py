@@ -31,7 +31,7 @@ from bot.nlu.commands import (
     command_names,
 )
 from bot.nlu.llm_fallback import Extractor
-from bot.nlu.reader import CommandReader, ReadingContext
+from bot.nlu.reader import OFF_TOPIC, CommandReader, ReadingContext
 from bot.nlu.understand import Understander
 from bot.shop import Shop
 
@@ -263,9 +263,9 @@ class Dialogue:
         if unknown:
             turn.intent = turn.intent or self.runner.pattern_intent(command, {})
             return [self.say.reply("not_in_catalog", name=unknown, brands=" and ".join(self.p.shop.catalog.brands()))]
-        if not answer.known_words:
+        if not answer.known_words or command.context.get(OFF_TOPIC):
             return self.runner.cannot_handle(turn)
-        turn.unanswered = command.question
+        turn.store.record_unanswered(command.question, self.active_task(turn))
         state.fallbacks += 1
         return self.runner.run_pattern(turn, command)
 

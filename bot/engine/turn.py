@@ -15,6 +15,9 @@ from bot.storage import repo
 from bot.storage.models import QuoteRow
 
 
+MAX_QUESTION_CHARS = 500  # an unanswered question is kept for reading, not as a record of everything sent
+
+
 class TurnStore:
     """The storage one turn may touch, bound to its session and conversation."""
 
@@ -49,6 +52,11 @@ class TurnStore:
         self.session.flush()
         return HandoffInfo(ticket.id, ticket.status)
 
+    def record_unanswered(self, text: str, flow: str | None) -> None:
+        """Remember a question without a reliable answer."""
+        repo.record_unanswered(self.session, conversation_id=self.conversation_id, text=text[:MAX_QUESTION_CHARS],
+                               flow=flow)
+
     def transcript(self, limit: int = 10) -> list[tuple[str, str]]:
         """The last messages as (direction, text)."""
         rows = repo.recent_messages(self.session, conversation_id=self.conversation_id, limit=limit)
@@ -80,5 +88,4 @@ class Turn:
     handoff: HandoffInfo | None = None
     commands: tuple[str, ...] = ()
     asked: str | None = None  # the step whose question this turn's replies already ask
-    unanswered: str | None = None  # a question the knowledge base had no reliable answer to
     ended_slots: dict[str, Any] | None = None  # the slots of a task that ended this turn, as it ended

@@ -143,7 +143,7 @@ def parse_answer(slot: str, text: str, *, devices: DeviceMatcher, device: Device
         stated = extract.extract_account_locked(text)
         if stated is not None:
             return Parsed(stated, ok=True)
-        yes = _yes_or_no(text)  # the question: "have you removed it?" yes -> not locked
+        yes = speech_acts.leading_yes_no(text)  # the question: "have you removed it?" yes -> not locked
         return Parsed(not yes, ok=True) if yes is not None else Parsed()
     if slot in ("accept", "reconsider"):
         yes = _yes_or_no(text)  # a decision: only an unmistakable yes or no

@@ -41,6 +41,7 @@ SMALL_TALK = frozenset({"greet", "help", "thanks"})
 SELLING = frozenset({"trade_in", "upgrade"})
 # Rules alone never say "fallback" above 0.5; above it the learned model agrees the message is off topic.
 SURELY_OFF_TOPIC = 0.5
+OFF_TOPIC = "off_topic"  # context flag: an unsure answer shows what the bot can do, not "no reliable answer"
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
 
@@ -229,8 +230,11 @@ class CommandReader:
             return (start,)
         if people.frustrated(text):
             return (SmallTalk("frustrated"),)
-        if u.intent == "fallback" and u.confidence > SURELY_OFF_TOPIC and not question:
-            return (CannotHandle(),)
+        if u.intent == "fallback" and u.confidence > SURELY_OFF_TOPIC:
+            if not question:
+                return (CannotHandle(),)
+            # Most likely off topic ("what time is it in london"): a card may still know it; if not, the menu.
+            return (Answer(text, context={**_context(u, [], self._masked(text)), OFF_TOPIC: True}),)
         if u.intent == "faq" or question or len(text.split()) >= 2:
             return (Answer(text, context=_context(u, [], self._masked(text))),)
         if u.device is not None and u.device.unknown:

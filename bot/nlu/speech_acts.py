@@ -256,3 +256,19 @@ _TRADES_OWN = re.compile(r"\btrade|\btrading|\bupgrad|\bcurrently\b|\bi have\b|\
 def trades_own(text: str) -> bool:
     """The message puts the shopper's own device in the deal ("currently have a pixel 6 ... trade in")."""
     return bool(_TRADES_OWN.search(normalize(text)))
+
+
+_LEADING_YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|done|already did|i did|did it|correct|right)\b")
+_LEADING_NO = re.compile(r"^(?:n|no|nope|nah|not yet|not really|i haven t|havent|haven t|didn t|didnt)\b")
+
+
+def leading_yes_no(text: str) -> bool | None:
+    """A yes or no that opens an answer to a factual question ("yes it's removed", "not yet, still on")."""
+    if is_question(text):
+        return None
+    norm = normalize(text)
+    if _LEADING_NO.search(norm):
+        return False
+    if _LEADING_YES.search(norm):
+        return True
+    return None

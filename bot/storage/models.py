@@ -151,3 +151,15 @@ class SupportMessage(Base):
     message_id: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class UnansweredQuestion(Base):
+    """A question the bot had no reliable answer to (analytics and `run_bot.py unanswered` list them)."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    text: Mapped[str] = mapped_column(Text)
+    flow: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

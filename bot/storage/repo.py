@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from bot.storage.models import (
     ProcessedEvent,
     QuoteRow,
     Ticket,
+    UnansweredQuestion,
     User,
     utcnow,
 )
@@ -148,6 +149,19 @@ def open_ticket(
                     summary=summary, slots=slots, quote_id=quote_id, created_at=now, updated_at=now)
     session.add(ticket)
     return ticket
+
+
+def record_unanswered(session: Session, *, conversation_id: int, text: str, flow: str | None) -> None:
+    """Remember a question the bot could not answer reliably."""
+    session.add(UnansweredQuestion(conversation_id=conversation_id, text=text, flow=flow, created_at=utcnow()))
+
+
+def list_unanswered(session: Session, *, limit: int = 100) -> list[tuple[str, int, datetime]]:
+    """The questions asked most often without a reliable answer: (text, times, last asked), most frequent first."""
+    stmt = (select(UnansweredQuestion.text, func.count(), func.max(UnansweredQuestion.created_at))
+            .group_by(UnansweredQuestion.text).order_by(func.count().desc(), func.max(UnansweredQuestion.created_at)
+                                                        .desc()).limit(limit))
+    return [(str(t), int(n), last) for t, n, last in session.execute(stmt).all()]
 
 
 def list_tickets(session: Session, *, only_open: bool = False) -> list[Ticket]:

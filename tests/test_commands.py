@@ -1,0 +1,132 @@
+"""Commands and consent: a question is never a yes, a forged button is refused, an unanswered question is kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from bot.app import App
+from bot.nlu import speech_acts
+from bot.nlu.commands import Affirm, Answer, SetSlots
+from bot.nlu.reader import CommandReader, ReadingContext
+from bot.settings import PROJECT_ROOT
+from bot.storage.models import Conversation, QuoteRow, UnansweredQuestion
+from tests.conftest import ChatHarness
+
+OFFER = "sell my galaxy s22 128gb, unlocked, mint condition, google account removed"
+# Messages that are not a yes to the offer on screen: questions, hedges, conditions, counteroffers.
+NOT_YES_STARTS = ["ok,", "ok but", "yes if", "sure, but", "maybe", "hmm", "yeah?", "deal?", "fine, what if",
+                  "probably yes,", "ok and", "is that", "can you do", "would you", "alright, how about"]
+NOT_YES_ENDS = ["what if your inspector finds a dent?", "can you do $200?", "i need to ask my wife first",
+                "is that the best you can do?", "does that include shipping?", "if you pay 300", "let me think",
+                "what happens if it's worse?", "how fast do i get paid?", "not sure yet"]
+
+
+_APPS: dict[str, App] = {}
+
+
+def _at_offer(app: App) -> ChatHarness:
+    chat = ChatHarness(app, user=f"consent-{uuid.uuid4().hex[:8]}")
+    assert chat.say(OFFER).quote is not None
+    return chat
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.sampled_from(NOT_YES_STARTS), end=st.sampled_from(NOT_YES_ENDS))
+def test_no_message_that_is_not_a_yes_moves_past_the_offer(make_app: Callable[..., App], sqlite_url: str,
+                                                           start: str, end: str) -> None:
+    app = _APPS.get(sqlite_url) or _APPS.setdefault(sqlite_url, make_app(sqlite_url))  # one bot for every example
+    chat = _at_offer(app)
+    outcome = chat.say(f"{start} {end}")
+    assert "Affirm" not in outcome.commands
+    assert "email address" not in ChatHarness.text_of(outcome).casefold(), "a question or a hedge moved to booking"
+    with app.sessions() as session:
+        assert session.execute(select(QuoteRow).where(QuoteRow.status == "accepted")).first() is None
+
+
+@pytest.mark.parametrize("text", ["yes", "Yes please!", "deal", "ok let's do it", "sure, i accept",
+                                  "that's it? fine, yes", "ok forget it, i'll take it as is. yes", "lol ok bet. accept"])
+def test_an_unmistakable_yes_is_a_yes(text: str) -> None:
+    assert speech_acts.is_yes(text)
+
+
+@pytest.mark.parametrize("text", ["ok, and what if your inspector finds a dent?", "yes if you can do 300",
+                                  "probably yes, just gotta check with my wife first", "sure but can you do more",
+                                  "ok?", "is that the best you can do"])
+def test_a_question_or_a_hedge_is_never_a_yes(text: str) -> None:
+    assert not speech_acts.is_yes(text)
+
+
+def test_a_device_named_in_a_side_question_is_context_not_a_slot(chat: ChatHarness) -> None:
+    reader = CommandReader(chat.app.engine.dialogue.p.understander)
+    device = chat.app.shop.catalog.by_name("iPhone 14")
+    ctx = ReadingContext(flow_intent="trade_in", awaited="condition", flow_slots=frozenset({"device_model", "condition"}),
+                         slots={"device_model": "iPhone 14"}, device=device)
+    commands = reader.read("btw does a refurb galaxy s23 come unlocked? might get one", ctx)
+    assert [type(c) for c in commands] == [Answer]
+    assert commands[0].context["device_model"] == "Galaxy S23"  # type: ignore[union-attr]
+    corrected = reader.read("actually it's an iphone 14 pro", ctx)
+    assert isinstance(corrected[0], SetSlots) and corrected[0].slots["device_model"] == "iPhone 14 Pro"
+
+
+def test_a_reply_sets_every_slot_it_states(chat: ChatHarness) -> None:
+    reader = CommandReader(chat.app.engine.dialogue.p.understander)
+    ctx = ReadingContext(flow_intent="trade_in", awaited="carrier",
+                         flow_slots=frozenset({"device_model", "carrier", "condition", "account_locked"}),
+                         slots={"device_model": "Pixel 8"}, device=chat.app.shop.catalog.by_name("Pixel 8"))
+    (command,) = reader.read("verizon, and it's in good shape, google account already removed", ctx)
+    assert isinstance(command, SetSlots)
+    assert dict(command.slots) == {"carrier": "verizon", "condition": "good", "account_locked": False}
+    assert reader.read("yes", ReadingContext(flow_intent="trade_in", awaited="accept", awaited_is_yes_no=True)) == (
+        Affirm(),)
+
+
+@pytest.mark.parametrize("payload", ["s:condition=mint", "s:battery_health_pct=-50", "s:storage_gb=99999999999",
+                                     "s:carrier=bitcoin", "s:storage_gb=1.5"])
+def test_forged_button_values_are_refused_and_not_stored(chat: ChatHarness, payload: str) -> None:
+    chat.say("sell my iphone 12 pro")
+    before = chat.say("128gb").slots
+    outcome = chat.press(payload)
+    assert outcome.replies[0].response == "invalid_value"
+    slot = payload[2:].split("=")[0]
+    assert outcome.slots.get(slot) == before.get(slot)
+
+
+def test_a_forged_payout_method_at_the_payout_step_is_refused(chat: ChatHarness) -> None:
+    chat.say(OFFER)
+    chat.say("yes")
+    chat.say("me@example.com")
+    outcome = chat.press("s:payout_method=bitcoin")
+    assert outcome.replies[0].response == "invalid_value" and "payout_method" not in outcome.slots
+    with chat.app.sessions() as session:
+        assert session.execute(select(QuoteRow).where(QuoteRow.status == "accepted")).first() is None
+
+
+def test_an_unanswered_question_is_declined_recorded_and_listed(chat: ChatHarness, sqlite_url: str) -> None:
+    outcome = chat.say("do you offer gift wrapping?")
+    assert [r.response for r in outcome.replies] == ["no_reliable_answer"]
+    assert outcome.handoff is None and "Talk to a person" in ChatHarness.labels(outcome)
+    with chat.app.sessions() as session:
+        row = session.execute(select(UnansweredQuestion)).scalar_one()
+        conversation = session.get(Conversation, row.conversation_id)
+    assert row.text == "do you offer gift wrapping?" and conversation is not None
+    env = {**os.environ, "DATABASE_URL": sqlite_url, "LOG_LEVEL": "WARNING"}
+    listed = subprocess.run([sys.executable, "run_bot.py", "unanswered", "--json"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(listed.stdout)[0]["question"] == "do you offer gift wrapping?"
+
+
+def test_the_understand_command_prints_commands() -> None:
+    env = {**os.environ, "LOG_LEVEL": "WARNING", "INDEX_DIR": str(PROJECT_ROOT / "var" / "test-index")}
+    done = subprocess.run([sys.executable, "run_bot.py", "understand", "--json", "am I talking to a machine?"],
+                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(done.stdout)["commands"] == ["SmallTalk(kind=identity)"]
