@@ -14,7 +14,6 @@ from bot.engine.state import ConversationState
 from bot.storage import repo
 from bot.storage.models import QuoteRow
 
-
 MAX_QUESTION_CHARS = 500  # an unanswered question is kept for reading, not as a record of everything sent
 
 

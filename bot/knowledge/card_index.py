@@ -50,24 +50,27 @@ class CardIndex:
         self.vectors = np.load(path) if path.exists() else np.zeros((0, 1), dtype=np.float32)
         answers = np.zeros(len(self.rows), dtype=bool)
         answers[len(self.rows) - len(self.cards):] = True  # the last rows are the answers
-        self.is_answer = answers
+        self.handicap = np.where(answers, ANSWER_HANDICAP, 0.0).astype(np.float32)
+        # Rows grouped by card, so that each card's best row is one reduceat (np.maximum.at is slow).
+        self.order = np.argsort(self.rows, kind="stable")
+        self.starts = np.searchsorted(self.rows[self.order], np.arange(len(self.cards))) if self.cards else self.rows
+        self.journeys = np.array([c.journey for c in self.cards])
         self.bm25 = BM25Okapi([tokenize(c.indexed_text) for c in self.cards]) if self.cards else None
 
     def best(self, vector: np.ndarray, prepared: str, context: Mapping[str, Any] | None = None,
              last_card: str | None = None) -> CardMatch | None:
         """The best card for the question, or None without cards."""
-        ranked = self.ranked(vector, prepared, context, last_card)
+        ranked = self.ranked(vector, prepared, context, last_card, limit=1)
         return ranked[0] if ranked else None
 
     def ranked(self, vector: np.ndarray, prepared: str, context: Mapping[str, Any] | None = None,
-               last_card: str | None = None) -> list[CardMatch]:
-        """Every card, best first."""
+               last_card: str | None = None, limit: int | None = None) -> list[CardMatch]:
+        """The cards, best first (the first `limit` of them)."""
         if not self.cards or not len(self.vectors):
             return []
-        cosine = self.vectors @ vector - np.where(self.is_answer, ANSWER_HANDICAP, 0.0)
-        similarity = np.full(len(self.cards), -1.0)
-        np.maximum.at(similarity, self.rows, cosine)
-        score = similarity.copy()
+        cosine = self.vectors @ vector.astype(self.vectors.dtype, copy=False) - self.handicap
+        similarity = np.maximum.reduceat(cosine[self.order], self.starts)
+        score = similarity.astype(np.float64)
         assert self.bm25 is not None
         words = tokenize(prepared)
         if words:
@@ -75,15 +78,15 @@ class CardIndex:
             if bm25.max() > 0:
                 score += BM25_WEIGHT * bm25 / bm25.max()
         score += self._context_boost(context or {}, prepared, last_card)
-        order = np.argsort(-score)
+        order = np.argsort(-score)[:limit]
         return [CardMatch(self.cards[i], float(similarity[i]), float(score[i])) for i in order]
 
     def _context_boost(self, context: Mapping[str, Any], prepared: str, last_card: str | None) -> np.ndarray:
         boost = np.zeros(len(self.cards))
         journey = context.get("journey")
         if journey in ("buying", "selling"):
-            boost += np.array([JOURNEY_BOOST if c.journey == journey else
-                               -JOURNEY_BOOST if c.journey not in ("both", journey) else 0.0 for c in self.cards])
+            boost += np.where(self.journeys == journey, JOURNEY_BOOST,
+                              np.where(self.journeys == "both", 0.0, -JOURNEY_BOOST))
         previous = self.by_id.get(last_card or "")
         if previous is not None and len(prepared.split()) <= FOLLOW_UP_WORDS:
             related = {f.removeprefix("card:") for f in previous.follow_ups} | {previous.id}

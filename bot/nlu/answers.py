@@ -131,9 +131,7 @@ def parse_answer(slot: str, text: str, *, devices: DeviceMatcher, device: Device
         size = extract.extract_storage(text, bare_number=True)
         if size is None:
             return Parsed()
-        if device is not None and size not in device.storage_gb:
-            return Parsed(problem=f"The {device.name} comes with {device.storage_choices}.")
-        return Parsed(size, ok=True)
+        return Parsed(size, ok=True)  # a size the device doesn't come in is refused, with its sizes, by check_slot
     if slot == "battery_health_pct":
         if _SKIP.search(norm):
             return Parsed(None, ok=True)
@@ -157,7 +155,7 @@ def parse_answer(slot: str, text: str, *, devices: DeviceMatcher, device: Device
     if slot == "email":
         email = extract.extract_email(text)
         if email is None:
-            return Parsed(problem="That doesn't look like an email address (for example name@example.com).")
+            return Parsed(problem="not_an_email")  # a response name
         return Parsed(email, ok=True)
     if slot == "condition":
         condition = extract.extract_condition(text, bare_word=True)

@@ -150,7 +150,7 @@ class TelegramChannel:
     async def _not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         if chat is not None:
-            await self.send(chat.id, Reply("I can only read text for now. Please type your question, or /help."))
+            await self.send(chat.id, self.engine.say.reply("text_only"))
 
     async def _button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -310,7 +310,7 @@ class TelegramChannel:
         if message is None or user is None or ticket_id is None or not message.text:
             return
         if not self._is_agent(user.id):
-            await self._to_support(update, "Only support agents can answer shoppers.")
+            await self._to_support(update, self.engine.say.text("agents_only_answer"))
             return
         result = self.desk.agent_message(ticket_id, user.full_name, message.text)
         if not result.ok or result.ticket is None:
@@ -322,7 +322,7 @@ class TelegramChannel:
         user = update.effective_user
         ticket_id = self._ticket_of(update)
         if ticket_id is None or user is None:
-            await self._to_support(update, "Use /close inside a ticket's topic or as a reply to its messages.")
+            await self._to_support(update, self.engine.say.text("agents_close_where"))
             return
         await self._close(update, ticket_id, user.id, user.full_name)
 
@@ -332,7 +332,7 @@ class TelegramChannel:
         if len(parts) != 3 or parts[0] != "t" or user is None:
             return
         if not self._is_agent(user.id):
-            await self._to_support(update, "Only support agents can claim or close tickets.")
+            await self._to_support(update, self.engine.say.text("agents_only_claim"))
             return
         if parts[1] == "claim":
             result = self.desk.claim(parts[2], user.full_name)
@@ -345,13 +345,13 @@ class TelegramChannel:
 
     async def _close(self, update: Update, ticket_id: str, user_id: int, name: str) -> None:
         if not self._is_agent(user_id):
-            await self._to_support(update, "Only support agents can close tickets.")
+            await self._to_support(update, self.engine.say.text("agents_only_close"))
             return
         result = self.desk.close(ticket_id, name)
         await self._to_support(update, result.note)
         if result.ok and result.ticket is not None:
             replies = await asyncio.to_thread(self.engine.handback, result.ticket.conversation_key,
-                                              "Our support agent has closed the chat: you're back with the bot.")
+                                              self.engine.say.text("agent_closed"))
             await self.send_all(int(result.ticket.chat_id), replies)
 
     async def _to_support(self, update: Update, text: str) -> None:
@@ -374,8 +374,7 @@ class TelegramChannel:
             log.exception("unclaimed-ticket check failed")
             return
         for ticket in tickets:
-            note = (f"Sorry, nobody from our team could pick this up yet. Your request {ticket.ticket_id} stays "
-                    "open and a person will get back to you here; meanwhile I'm here to help.")
+            note = self.engine.say.text("nobody_came", ticket_id=ticket.ticket_id)
             replies = await asyncio.to_thread(self.engine.handback, ticket.conversation_key, note)
             await self.send_all(int(ticket.chat_id), replies)
 
@@ -388,5 +387,5 @@ class TelegramChannel:
         if isinstance(update, Update) and update.effective_chat is not None:
             with contextlib.suppress(Exception):
                 await self.send(update.effective_chat.id,
-                                Reply("Sorry, something went wrong on my side. Please try again, or type /human."))
+                                self.engine.say.reply("internal_error"))
 
