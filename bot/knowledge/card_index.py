@@ -37,6 +37,13 @@ class CardMatch:
     score: float
 
 
+def _bm25_by_term(documents: list[list[str]]) -> dict[str, np.ndarray]:
+    """Each term's BM25 contribution to every card, computed once: a query's scores are then one sum."""
+    bm25 = BM25Okapi(documents)
+    vocabulary = sorted({w for doc in documents for w in doc})
+    return {term: np.asarray(bm25.get_scores([term]), dtype=np.float64) for term in vocabulary}
+
+
 class CardIndex:
     """The cards of an index directory and their vectors."""
 
@@ -55,7 +62,7 @@ class CardIndex:
         self.order = np.argsort(self.rows, kind="stable")
         self.starts = np.searchsorted(self.rows[self.order], np.arange(len(self.cards))) if self.cards else self.rows
         self.journeys = np.array([c.journey for c in self.cards])
-        self.bm25 = BM25Okapi([tokenize(c.indexed_text) for c in self.cards]) if self.cards else None
+        self.term_scores = _bm25_by_term([tokenize(c.indexed_text) for c in self.cards]) if self.cards else {}
 
     def best(self, vector: np.ndarray, prepared: str, context: Mapping[str, Any] | None = None,
              last_card: str | None = None) -> CardMatch | None:
@@ -71,10 +78,9 @@ class CardIndex:
         cosine = self.vectors @ vector.astype(self.vectors.dtype, copy=False) - self.handicap
         similarity = np.maximum.reduceat(cosine[self.order], self.starts)
         score = similarity.astype(np.float64)
-        assert self.bm25 is not None
-        words = tokenize(prepared)
-        if words:
-            bm25 = np.asarray(self.bm25.get_scores(words))
+        known = [self.term_scores[w] for w in tokenize(prepared) if w in self.term_scores]
+        if known:
+            bm25 = np.sum(known, axis=0)
             if bm25.max() > 0:
                 score += BM25_WEIGHT * bm25 / bm25.max()
         score += self._context_boost(context or {}, prepared, last_card)
