@@ -10,6 +10,7 @@ from bot.catalog import Catalog, Device
 from bot.nlu.text import normalize, squash
 
 MAX_WINDOW = 6
+SEEN_TEXTS = 512  # messages whose mentions are remembered (the reader looks at one message several times)
 FUZZY_CUTOFF = 0.86
 _NOT_A_MODEL_START = frozenset(
     "my a an the for to of i is it and or me your ur our this that with want sell buy trade get in on at from by "
@@ -55,6 +56,7 @@ class DeviceMatcher:
                     if form and not form.isdigit():
                         self._index.setdefault(form, device)
         self._keys = list(self._index)
+        self._seen: dict[str, tuple[DeviceMention, ...]] = {}
 
     @property
     def catalog(self) -> Catalog:
@@ -62,7 +64,15 @@ class DeviceMatcher:
         return self._catalog
 
     def find_all(self, text: str) -> list[DeviceMention]:
-        """Every device mention in the text, left to right."""
+        """Every device mention in the text, left to right (remembered: one message is read several times)."""
+        cached = self._seen.get(text)
+        if cached is None:
+            if len(self._seen) >= SEEN_TEXTS:
+                self._seen.clear()
+            cached = self._seen[text] = tuple(self._find_all(text))
+        return list(cached)
+
+    def _find_all(self, text: str) -> list[DeviceMention]:
         tokens = device_tokens(text)
         found: list[DeviceMention] = []
         i = 0

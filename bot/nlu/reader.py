@@ -91,7 +91,7 @@ class CommandReader:
         if ctx.awaited_is_yes_no and acts.wants_offer(text):
             return (Affirm(),)  # "changed my mind, I'll take the offer" is not a cancel
         u = self.understander
-        rule_intent = u.rule_intent(text)
+        rule_intent = u.rule_intent(text)  # the rules alone: cancel and restart are anchored patterns
         if rule_intent == "restart":
             return (Restart(),)
         if rule_intent == "cancel":
@@ -103,7 +103,7 @@ class CommandReader:
             return (Handoff(reason),)
         if people.asks_for_person(text):
             return (Handoff(ASKED_FOR_PERSON),)
-        selling = ctx.flow_intent in SELLING or u.rule_intent(text) in SELLING or acts.asks_price_or_request(text)
+        selling = ctx.flow_intent in SELLING or rule_intent in SELLING or acts.asks_price_or_request(text)
         rule = people.refusal(text)
         if rule is not None and (selling or rule in ("lost_or_stolen", "blacklisted", "financed")):
             return (Refuse(rule),)

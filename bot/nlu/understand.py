@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.catalog import Catalog, Device
 from bot.nlu import slots as extract
-from bot.nlu.devices import DeviceMatcher, DeviceMention
+from bot.nlu.devices import SEEN_TEXTS, DeviceMatcher, DeviceMention
 from bot.nlu.intent_model import LearnedIntents
 from bot.nlu.intents import classify
 from bot.nlu.slots import STORAGE_SIZES
@@ -43,6 +43,7 @@ class Understander:
         self.catalog = catalog
         self.devices = DeviceMatcher(catalog)
         self.learned = learned
+        self._slots_seen: dict[str, dict[str, Any]] = {}
 
     def view(self, text: str, mentions: list[DeviceMention] | None = None) -> tuple[str, str]:
         """The text as the learned model reads it: normalised, and with each device mention masked."""
@@ -121,6 +122,14 @@ class Understander:
 
     def slots_in(self, text: str) -> dict[str, Any]:
         """Every non-device slot the text states."""
+        cached = self._slots_seen.get(text)
+        if cached is None:
+            if len(self._slots_seen) >= SEEN_TEXTS:
+                self._slots_seen.clear()
+            cached = self._slots_seen[text] = self._slots_in(text)
+        return dict(cached)
+
+    def _slots_in(self, text: str) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for name, value in (
             ("storage_gb", extract.extract_storage(text)),
