@@ -90,6 +90,20 @@ class Dialogue:
         """The question the active flow is waiting on, to pick the conversation up again."""
         return self.runner.prompt(turn, resume=True)
 
+    def answer_while_waiting(self, turn: Turn, text: str) -> list[Reply]:
+        """While a person is being fetched, a question the cards answer is answered (nothing else happens)."""
+        commands = self.reader.read(text, ReadingContext())
+        if len(commands) != 1 or not isinstance(commands[0], Answer) or commands[0].otherwise is not None:
+            return []
+        answer = self.p.answerer.answer(commands[0].question, dict(commands[0].context))
+        if not answer.confident:
+            return []
+        turn.sources.extend(answer.sources)
+        turn.commands = command_names(commands)
+        return [self.say.reply("answer", self._follow_ups(tuple(f for f in answer.follow_ups if f[0] != "person")),
+                               answer=answer.text, sources="; ".join(s.title for s in answer.sources)),
+                self.say.reply("still_waiting")]
+
     def active_task(self, turn: Turn) -> str | None:
         """The flow in progress, as the replay shows it: none once it only waits on an optional question."""
         step = self.runner.awaited(turn.state)

@@ -156,7 +156,7 @@ class Engine:
             turn.owner = "bot"
             return [self.say.reply("back_with_bot")]
         if turn.owner == "pending_human":
-            return [self.say.reply("added_to_request")]
+            return self.dialogue.answer_while_waiting(turn, text) or [self.say.reply("added_to_request")]
         return []
 
 

@@ -17,7 +17,8 @@ _IDENTITY = re.compile(
     r"\b(?:are|r) (?:you|u|ya) (?:a |an )?(?:bot|robot|machine|human|real|ai|person|actual person|computer|"
     r"chatbot|program|automated)\b|\bis (?:this|it) (?:a |an )?(?:bot|robot|real person|human|automated|ai|"
     r"machine|chatbot|live person|computer)\b|\b(?:you|u) (?:a )?(?:bot|robot)\b|\bis (?:anyone|anybody|someone) "
-    r"(?:real|there|human)\b|\bwho am i (?:talking|speaking|chatting) (?:to|with)\b")
+    r"(?:real|there|human)\b|\bwho am i (?:\w+ )?(?:talking|speaking|chatting|texting) (?:to|with)\b|"
+    r"\b(?:are|r) (?:you|u) (?:a )?(?:real|actual|live) (?:human|person)\b")
 _ASKS_FOR_PERSON = re.compile(
     r"\b(?:human|humans|hooman|agent|representative|rep|operator|real (?:person|people|human)|someone real|"
     r"live (?:chat|support|agent|person)|customer (?:service|support|care)|support team|actual (?:employee|person|"

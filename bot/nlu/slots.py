@@ -18,7 +18,8 @@ _RAM_AFTER = re.compile(r"\s?(?:of\s)?(?:ram|memory|unified memory)\b")  # "16gb
 _STORAGE_WORDS = re.compile(r"\b(\d{2,4}) ?(?:ssd|storage)\b|\b(?:its|it's|it is) (\d{2,4})\b(?! ?%)")
 _BATTERY = [
     re.compile(r"\b(?:batt(?:ery)?|bh|battery health|health|max capacity)\s?(?:health\s?)?"
-               r"(?:(?:is|at|of|=|:|shows|says|like|around|about|~|still|now|only)\s?){0,3}(\d{2,3})\s?(?:%|percent|pct)?"),
+               r"(?:(?:is|at|of|=|:|shows|says|like|around|about|~|still|now|only|actually|really|more|closer|to|"
+               r"maybe|prob|probably|sitting|reads|showing)\s?){0,3}(\d{2,3})\s?(?:%|percent|pct)?"),
     re.compile(r"\b(\d{2,3})\s?(?:%|percent|pct)\s?(?:battery|batt|bh|health|max capacity)"),
     re.compile(r"\b(\d{2,3})\s?(?:bh|battery health)\b"),
 ]
@@ -194,9 +195,18 @@ def battery_unknown(text: str) -> bool:
     return bool(_BATTERY_UNKNOWN.search(normalize(text)))
 
 
+_CORRECTED_NUMBER = re.compile(r"\b(?:no wait|wait no|no|actually|i mean|sorry|oops|correction|make that|or rather)"
+                               r"\W+(?:it s |its |more like )?(\d{2,3})\b(?! ?(?:gb|tb|dollars|bucks))")
+
+
 def extract_battery(text: str) -> int | None:
-    """Battery health in percent ('battery 84%', 'batt health 79')."""
+    """Battery health in percent ('battery 84%', 'batt health 79'; 'battery 90... no wait 80' is 80)."""
     norm = normalize(text)
+    first = next((m for p in _BATTERY if (m := p.search(norm))), None)
+    if first is not None:
+        corrected = _CORRECTED_NUMBER.search(norm, first.end())
+        if corrected and 1 <= int(corrected.group(1)) <= 100:
+            return int(corrected.group(1))
     for pattern in _BATTERY:
         match = pattern.search(norm)
         if match and 1 <= int(match.group(1)) <= 100:
