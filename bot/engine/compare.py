@@ -72,8 +72,12 @@ class CompareActions:
     def show_budget_options(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
         """Up to three catalog options at or near the budget, priced at the usual grade."""
         budget = Decimal(int(slots.get("budget_usd") or 0))
+        kind = str(slots.get("budget_kind") or "phone")
         priced = sorted(((d.refurbished_usd[d.base_storage][BUDGET_GRADE], d) for d in self.shop.catalog.devices
-                         if d.base_storage in d.refurbished_usd), key=lambda pair: (-pair[0], pair[1].name))
+                         if d.base_storage in d.refurbished_usd and _is_kind(d, kind)),
+                        key=lambda pair: (-pair[0], pair[1].name))
+        if not priced:
+            return ActionResult((self.say.reply("device_unknown_for_compare"),), outcome="failed")
         within = [(price, d) for price, d in priced if price <= budget]
         near = sorted(((p, d) for p, d in priced if budget < p <= budget * BUDGET_SLACK), key=lambda pair: pair[0])
         fitting = (within + near)[:BUDGET_OPTIONS]
@@ -155,6 +159,17 @@ class CompareActions:
             warranties=warranties, co2e_new=kg_range(c.co2e_new_kg), co2e_source=c.co2e_source,
             co2e_avoided=kg_range(c.co2e_avoided_kg), impact_source=impact.impact_source,
             company_claim=impact.company_claim, as_of=c.as_of, price_table_version=c.price_table_version)
+
+
+def _is_kind(device: Device, kind: str) -> bool:
+    """Whether a device is of the kind a budget question names (any phone when it names none)."""
+    if kind in ("laptop", "tablet"):
+        return device.category == kind
+    if kind == "iphone":
+        return device.family == "iPhone"
+    if kind == "android":
+        return device.category == "smartphone" and device.brand != "Apple"
+    return device.category == "smartphone"
 
 
 def kg_range(values: tuple[Decimal, Decimal]) -> str:

@@ -17,15 +17,16 @@ SLOT_TYPES: dict[str, type] = {
     "device_model": str, "storage_gb": int, "condition": str, "carrier": str, "battery_health_pct": int,
     "account_locked": bool, "grade": str, "email": str, "accept": bool, "payout_method": str,
     "target_model": str, "device_family": str, "storage_choice": bool, "device_kind": str, "quote_id": str,
-    "reconsider": bool, "compare_with": str, "budget_usd": int,
+    "reconsider": bool, "compare_with": str, "budget_usd": int, "budget_kind": str,
     "reason": str, "rule": str, "kind": str, "interrupted": bool, "misses": int,
 }
 PAYOUT_METHODS = ("ach", "paypal")
 GRADES = ("fair", "good", "excellent", "premium")
 MAX_EMAIL_CHARS = 254  # RFC 5321's limit for a path; longer is not an address
 BUDGET_RANGE = (50, 5000)
+BUDGET_KINDS = ("laptop", "tablet", "android", "iphone")
 _ENUMS: dict[str, tuple[str, ...]] = {"condition": extract.CONDITIONS, "carrier": extract.CARRIERS,
-                                     "payout_method": PAYOUT_METHODS, "grade": GRADES}
+                                     "payout_method": PAYOUT_METHODS, "grade": GRADES, "budget_kind": BUDGET_KINDS}
 _DEVICE_SLOTS = ("device_model", "target_model", "compare_with")
 
 

@@ -180,8 +180,8 @@ class CommandReader:
         assert ctx.awaited is not None
         if ctx.awaited_is_yes_no:
             return (Affirm(),) if acts.wants_offer(text) else None
-        if acts.is_question(text):
-            return None
+        if acts.is_question(text) and len(text.split()) > BARE_VALUE_WORDS:
+            return None  # "256gb?" still picks the size; a longer question is a question
         parsed = parse_answer(ctx.awaited, text, devices=self.understander.devices, device=ctx.device)
         if parsed.ok and len(text.split()) <= 3:
             return (SetSlots({ctx.awaited: parsed.value}),)
@@ -209,6 +209,8 @@ class CommandReader:
         question = acts.is_question(text)
         if u.intent in SMALL_TALK:
             return (SmallTalk(u.intent),)
+        if "device_model" not in u.slots and acts.shops_on_budget(text):
+            u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "a macbook under 700"
         if u.intent not in TASKS and "device_model" in u.slots and acts.requests_task(text):
             u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "co2 of a refurb 14 vs new"
         u = self._upgrade_if_owned(text, u)
@@ -219,7 +221,7 @@ class CommandReader:
                 return (SmallTalk("one_at_a_time"), StartFlow("trade_in", {"device_model": several[0].device.name}))  # type: ignore[union-attr]
             device = "device_model" in start.slots or "budget_usd" in start.slots
             own = acts.states_own_facts(text)
-            if acts.requests_task(text) and (device or own or not question):
+            if (acts.requests_task(text) and (device or own or not question)) or "budget_usd" in start.slots:
                 return (start,)
             if question or not device:
                 # "does a refurb galaxy s23 come unlocked for verizon?": the answer first, then the task offered;
@@ -274,6 +276,10 @@ class CommandReader:
             amount = acts.budget(text)
             if amount is not None and "device_model" not in slots:
                 slots["budget_usd"] = amount
+                slots.pop("storage_gb", None)
+                kind = acts.device_kind_named(text)
+                if kind is not None:
+                    slots["budget_kind"] = kind
         return StartFlow(u.intent, slots)
 
     def _stated(self, text: str, ctx: ReadingContext, mentions: list[DeviceMention], *,

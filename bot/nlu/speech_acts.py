@@ -272,3 +272,23 @@ def leading_yes_no(text: str) -> bool | None:
     if _LEADING_YES.search(norm):
         return True
     return None
+
+
+_KINDS = (("laptop", re.compile(r"\b(?:laptops?|macbooks?|notebooks?|computers?)\b")),
+          ("tablet", re.compile(r"\b(?:tablets?|ipads?)\b")),
+          ("android", re.compile(r"\b(?:android|samsung|galaxy|pixel|google)\b")),
+          ("iphone", re.compile(r"\b(?:iphones?|apple phone)\b")))
+
+
+def device_kind_named(text: str) -> str | None:
+    """The kind of device a budget question is about: laptop, tablet, android or iphone (None: any phone)."""
+    norm = normalize(text)
+    return next((kind for kind, pattern in _KINDS if pattern.search(norm)), None)
+
+
+_SELLING_WORDS = re.compile(r"\b(?:sell|selling|sold|trade|trading|offer(?:ed)? me|pay me|paid|worth|quote|payout)\b")
+
+
+def shops_on_budget(text: str) -> bool:
+    """A budget for buying ("cheapest refurb macbook, budget under 700"), not an amount offered for a trade-in."""
+    return budget(text) is not None and not _SELLING_WORDS.search(normalize(text))
