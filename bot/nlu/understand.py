@@ -177,4 +177,4 @@ def is_owned(text: str, mention: DeviceMention) -> bool:
     """Whether the one device named is the shopper's current one ('my s21')."""
     words = normalize(text).split()
     start = mention.span[0]
-    return any(w in ("my", "mine", "have", "got", "own", "in", "currently", "on") for w in words[max(0, start - 3):start])
+    return any(w in ("my", "mine", "have", "got", "own", "in") for w in words[max(0, start - 3):start])
