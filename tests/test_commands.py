@@ -125,6 +125,13 @@ def test_an_unanswered_question_is_declined_recorded_and_listed(chat: ChatHarnes
     assert json.loads(listed.stdout)[0]["question"] == "do you offer gift wrapping?"
 
 
+def test_an_unanswered_question_is_kept_without_personal_data(chat: ChatHarness) -> None:
+    chat.say("do you offer gift wrapping? mail me at jo@example.com or call 555-123-4567")
+    with chat.app.sessions() as session:
+        text = session.execute(select(UnansweredQuestion.text)).scalar_one()
+    assert "jo@example.com" not in text and "555-123-4567" not in text and "[email]" in text and "[phone]" in text
+
+
 def test_the_understand_command_prints_commands() -> None:
     env = {**os.environ, "LOG_LEVEL": "WARNING", "INDEX_DIR": str(PROJECT_ROOT / "var" / "test-index")}
     done = subprocess.run([sys.executable, "run_bot.py", "understand", "--json", "am I talking to a machine?"],

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import HandoffInfo, Quote, QuoteLine, Source
 from bot.engine.state import ConversationState
+from bot.nlu.text import mask_personal
 from bot.storage import repo
 from bot.storage.models import QuoteRow
 
@@ -53,8 +54,8 @@ class TurnStore:
 
     def record_unanswered(self, text: str, flow: str | None) -> None:
         """Remember a question without a reliable answer."""
-        repo.record_unanswered(self.session, conversation_id=self.conversation_id, text=text[:MAX_QUESTION_CHARS],
-                               flow=flow)
+        repo.record_unanswered(self.session, conversation_id=self.conversation_id,
+                               text=mask_personal(text)[:MAX_QUESTION_CHARS], flow=flow)
 
     def transcript(self, limit: int = 10) -> list[tuple[str, str]]:
         """The last messages as (direction, text)."""

@@ -150,3 +150,12 @@ def refusal(text: str) -> str | None:
                 r"\b(?:i (?:found|m|am|live|still)|im)\b", norm)
             return None if general_question else rule
     return None
+
+
+_FIRST_PERSON = re.compile(r"\b(?:my|mine|i|i ve|ive|im|i m|we|our|me|us)\b")
+
+
+def about_own_problem(text: str) -> bool:
+    """The message tells of the shopper's own situation (a statement), not a question about a policy."""
+    norm = normalize(text)
+    return bool(_FIRST_PERSON.search(norm)) and not HYPOTHETICAL.search(norm) and not is_question(text)

@@ -35,6 +35,8 @@ from bot.nlu.llm_fallback import Extractor, understand
 from bot.nlu.understand import Understander, Understanding, is_owned
 
 ASKED_FOR_PERSON = "asked for a person"
+NEEDS_PERSON = "a problem for a person"  # read as one by the rules and the learned model, not by a named topic
+LIKELY_PERSON = 0.5  # the combined confidence above which a first-person problem goes to a person
 # The understanding's purposes that are tasks (flows name them in `triggers`), and small talk kinds.
 TASKS = frozenset({"trade_in", "compare", "upgrade"})
 SMALL_TALK = frozenset({"greet", "help", "thanks"})
@@ -230,6 +232,8 @@ class CommandReader:
                 return (Answer(text, context=_context(u, [], self._masked(text)), otherwise=fallback,
                                offer=start if device else None),)
             return (start,)
+        if u.intent == "handoff" and u.confidence >= LIKELY_PERSON and people.about_own_problem(text):
+            return (Handoff(NEEDS_PERSON),)  # the rules and the model agree a person is needed: a problem of theirs
         if people.frustrated(text):
             return (SmallTalk("frustrated"),)
         if u.intent == "fallback" and u.confidence > SURELY_OFF_TOPIC:

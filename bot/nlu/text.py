@@ -29,3 +29,13 @@ def normalize(text: str) -> str:
 def squash(text: str) -> str:
     """Remove everything but letters, digits and '+', for spacing-insensitive matching."""
     return re.sub(r"[^a-z0-9+]", "", text.casefold())
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_IMEI = re.compile(r"\b\d{15}\b")
+_PHONE = re.compile(r"(?<!\w)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)")
+
+
+def mask_personal(text: str) -> str:
+    """The text with emails, IMEIs and phone numbers masked, for what is kept for reading (unanswered questions)."""
+    return _PHONE.sub("[phone]", _IMEI.sub("[imei]", _EMAIL.sub("[email]", text)))
