@@ -192,3 +192,14 @@ def classify(text: str, *, devices: int, has_trade_slots: bool) -> tuple[str, fl
     if _FAQ.search(norm):
         return "faq", 0.5
     return "fallback", 0.3
+
+
+_ANOTHER = re.compile(
+    r"\bget (?:a|an|the|something|me)\b|\bi (?:can|could) get\b|\bcover\b|\bswap\b|\btowards?\b|\bpaying for\b|"
+    r"\bsomething (?:newer|new|better)\b|\bnewer\b|\bfor (?:a|an|the) \w+|\bcredit\b|\bend up paying\b|\bupgrad")
+
+
+def wants_another(text: str) -> bool:
+    """The message speaks of getting another device (an upgrade), not only of selling one."""
+    norm = normalize(text)
+    return bool(_UPGRADE.search(norm) or _ACQUIRE.search(norm) or _ANOTHER.search(norm))

@@ -10,7 +10,7 @@ from bot.catalog import Catalog, Device
 from bot.nlu import slots as extract
 from bot.nlu.devices import SEEN_TEXTS, DeviceMatcher, DeviceMention
 from bot.nlu.intent_model import LearnedIntents
-from bot.nlu.intents import classify
+from bot.nlu.intents import classify, wants_another
 from bot.nlu.slots import STORAGE_SIZES
 from bot.nlu.text import normalize
 
@@ -89,7 +89,11 @@ class Understander:
         spelled_out = (intent == "trade_in" and confidence >= 0.9 and bool(known) and trade_slots) or (
             intent == "upgrade" and len(known) >= 2 and trade_slots)
         if learned and self.learned is not None and intent not in _RULES_ONLY and not spelled_out:
+            rule_intent = intent
             intent, confidence = _combined(intent, confidence, self.learned.probabilities(self.view(text, mentions)))
+            if intent == "upgrade" and rule_intent == "trade_in" and len(known) == 1 and target is None \
+                    and is_owned(text, known[0]) and not wants_another(text):
+                intent = "trade_in"  # "i want to trade in my iphone 14 pro": one device, theirs, nothing to get
         if intent == "upgrade" and target is not None and target.device is not None:
             slots["target_model"] = target.device.name
         elif intent == "upgrade" and len(known) == 1 and not is_owned(text, known[0]):
