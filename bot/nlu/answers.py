@@ -121,8 +121,11 @@ def _yes_or_no(text: str) -> bool | None:
 def parse_answer(slot: str, text: str, *, devices: DeviceMatcher, device: Device | None) -> Parsed:
     """Interpret free text as the value of `slot`."""
     norm = normalize(text)
-    if slot == "device_model":
+    if slot in ("device_model", "target_model"):
         mention = devices.find(text)
+        if mention is None and device is not None:  # "make that the 16 pro max": read in the device's family
+            mention = devices.find(f"{device.family} {text}")
+            mention = mention if mention is not None and mention.device is not None else None
         if mention is None:
             return Parsed()
         if mention.device is not None:

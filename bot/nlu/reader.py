@@ -44,6 +44,7 @@ SELLING = frozenset({"trade_in", "upgrade"})
 # Rules alone never say "fallback" above 0.5; above it the learned model agrees the message is off topic.
 SURELY_OFF_TOPIC = 0.5
 OFF_TOPIC = "off_topic"  # context flag: an unsure answer shows what the bot can do, not "no reliable answer"
+DEVICE_CHOICES = ("target_model",)  # a device named at the question "another one?" after the upgrade math
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
 
@@ -182,6 +183,11 @@ class CommandReader:
         assert ctx.awaited is not None
         if ctx.awaited_is_yes_no:
             return (Affirm(),) if acts.wants_offer(text) else None
+        if ctx.awaited in DEVICE_CHOICES:  # "and if i went with the 16 plus instead?": the math for another one
+            target = ctx.slots.get(ctx.awaited)
+            family = self.understander.catalog.by_name(str(target)) if target else None
+            parsed = parse_answer(ctx.awaited, text, devices=self.understander.devices, device=family)
+            return (SetSlots({ctx.awaited: parsed.value}),) if parsed.ok and parsed.value != target else None
         if acts.is_question(text) and len(text.split()) > BARE_VALUE_WORDS:
             return None  # "256gb?" still picks the size; a longer question is a question
         parsed = parse_answer(ctx.awaited, text, devices=self.understander.devices, device=ctx.device)
