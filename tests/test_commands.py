@@ -137,3 +137,18 @@ def test_the_understand_command_prints_commands() -> None:
     done = subprocess.run([sys.executable, "run_bot.py", "understand", "--json", "am I talking to a machine?"],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(done.stdout)["commands"] == ["SmallTalk(kind=identity)"]
+
+
+def test_a_fact_given_after_the_offer_supersedes_it_and_its_accept_books_nothing(chat: ChatHarness) -> None:
+    first = chat.say(OFFER).quote
+    assert first is not None and first.condition == "flawless"
+    accept_first = next(b.payload for r in chat.last.replies for b in r.buttons if b.label == "Accept")  # type: ignore[union-attr]
+    second = chat.say("oh, the rear glass is actually broken").quote
+    assert second is not None and second.quote_id != first.quote_id and second.condition == "broken"
+    assert second.offer_usd < first.offer_usd
+    stale = chat.press(accept_first)
+    assert [r.response for r in stale.replies][:2] == ["offer_replaced", "offer"]
+    assert "email" not in ChatHarness.text_of(stale).casefold()
+    with chat.app.sessions() as session:
+        statuses = dict(session.execute(select(QuoteRow.id, QuoteRow.status)).all())
+    assert statuses == {first.quote_id: "superseded", second.quote_id: "offered"}
