@@ -130,8 +130,9 @@ class CommandReader:
             if fact is not None:
                 return (fact,)
             commands: list[Command] = []
-            if acts.states_own_facts(text) and not other_device:
-                facts = self._stated(text, ctx, mentions, lenient=False)
+            stated = acts.statement_part(text)
+            if not other_device and (acts.states_own_facts(text) or stated):
+                facts = self._stated(stated or text, ctx, mentions, lenient=False)
                 facts.pop("device_model", None)
                 if facts:
                     commands.append(SetSlots(facts))
@@ -188,10 +189,11 @@ class CommandReader:
             family = self.understander.catalog.by_name(str(target)) if target else None
             parsed = parse_answer(ctx.awaited, text, devices=self.understander.devices, device=family)
             return (SetSlots({ctx.awaited: parsed.value}),) if parsed.ok and parsed.value != target else None
-        if acts.is_question(text) and len(text.split()) > BARE_VALUE_WORDS:
+        refining = acts.refines(text)  # "what about the 256gb one"
+        if acts.is_question(text) and len(text.split()) > BARE_VALUE_WORDS and not refining:
             return None  # "256gb?" still picks the size; a longer question is a question
         parsed = parse_answer(ctx.awaited, text, devices=self.understander.devices, device=ctx.device)
-        if parsed.ok and len(text.split()) <= 3:
+        if parsed.ok and (len(text.split()) <= 3 or refining):
             return (SetSlots({ctx.awaited: parsed.value}),)
         return None
 

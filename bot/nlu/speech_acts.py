@@ -114,7 +114,7 @@ def is_yes(text: str) -> bool:
     text = last_clause(text)
     if "?" in text:
         return False
-    sentences = [s for s in re.split(r"[.!;\n]+", text) if s.strip()]
+    sentences = [s for s in re.split(r"[.!;,\n]+", text) if s.strip()]
     if len(sentences) > 1 and not any(_HEDGE.search(normalize(s)) for s in sentences[:-1]):
         text = sentences[-1]
     norm = normalize(text)
@@ -258,8 +258,10 @@ def trades_own(text: str) -> bool:
     return bool(_TRADES_OWN.search(normalize(text)))
 
 
-_LEADING_YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|done|already did|i did|did it|correct|right)\b")
-_LEADING_NO = re.compile(r"^(?:n|no|nope|nah|not yet|not really|i haven t|havent|haven t|didn t|didnt)\b")
+_LEADING_YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|done|already did|i did|did it|correct|right|"
+                          r"it s off|its off|all off|already removed|removed it|all removed|all done|signed out)\b")
+_LEADING_NO = re.compile(r"^(?:n|no|nope|nah|not yet|not really|i haven t|havent|haven t|didn t|didnt|still on|"
+                         r"still there|still signed in|still logged in|not removed)\b")
 
 
 def leading_yes_no(text: str) -> bool | None:
@@ -292,3 +294,21 @@ _SELLING_WORDS = re.compile(r"\b(?:sell|selling|sold|trade|trading|offer(?:ed)? 
 def shops_on_budget(text: str) -> bool:
     """A budget for buying ("cheapest refurb macbook, budget under 700"), not an amount offered for a trade-in."""
     return budget(text) is not None and not _SELLING_WORDS.search(normalize(text))
+
+
+def statement_part(text: str) -> str:
+    """The sentences of a message that state something rather than ask ("face id stopped working. does that
+    matter?" -> "face id stopped working")."""
+    parts = re.findall(r"[^.!?]+[.!?]*", text)
+    kept = [p for p in parts if not p.rstrip().endswith("?") and not is_question(p) and not HYPOTHETICAL.search(
+        normalize(p))]
+    return " ".join(p.strip() for p in kept)
+
+
+_REFINES = re.compile(r"^(?:and |so |ok |okay )?(?:what|how) about\b|^and (?:the|a|an|in|for)\b|^(?:the|in) \w+ (?:one|version)\b")
+REFINE_WORDS = 7  # "what about the 256gb one": short, about the figures on screen
+
+
+def refines(text: str) -> bool:
+    """A short follow-up that changes one thing about the figures on screen."""
+    return len(text.split()) <= REFINE_WORDS and bool(_REFINES.search(normalize(text)))
