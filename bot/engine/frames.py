@@ -159,7 +159,10 @@ class FlowRunner:
     def pattern_intent(self, command: Command, slots: Mapping[str, Any]) -> str:
         """The replay intent of a command's pattern flow (its `intent`, which may name a field: "{kind}")."""
         flow = self.flow_for(type(command).__name__)
-        return render(flow.intent, {**_fields(command), **slots}) if flow is not None else "fallback"
+        if flow is None:
+            return "fallback"
+        intent = render(flow.intent, {**_fields(command), **slots})
+        return flow.intent_names.get(intent, intent)
 
     def prompt(self, turn: Turn, *, resume: bool) -> list[Reply]:
         """The active flow's question, unless this turn already asked it (or it may be walked away from)."""

@@ -16,8 +16,8 @@ from bot.flows.model import Action, Branch, Collect, Condition, End, Flow, Link,
 STEP_KINDS = ("collect", "say", "branch", "action", "link", "end")
 _CONDITION = re.compile(r"^\s*(not\s+)?(\w+)\s*(?:(==|!=|>=|in)\s*(.+?))?\s*$")
 RESPONSE_NAME = re.compile(r"^[a-z{][a-z0-9_{}]*$")  # a say/ask value like this names a response
-_FLOW_KEYS = ("description", "steps", "intent", "triggers", "persisted_slots", "derived_slots", "extra_slots",
-              "journey")
+_FLOW_KEYS = ("description", "steps", "intent", "intent_names", "triggers", "persisted_slots", "derived_slots",
+              "extra_slots", "journey")
 _DERIVED = re.compile(r"^device_model\.(family|kind|brand|storage_choice)$")
 
 
@@ -80,7 +80,8 @@ def _parse_flow(file: str, name: str, body: Any, vocab: Vocabulary) -> Flow:
     flow = Flow(name=name, description=str(body.get("description", "")), steps=tuple(steps), file=file,
                 intent=str(body.get("intent") or name), triggers=tuple(str(t) for t in body.get("triggers") or ()),
                 persisted_slots=tuple(body.get("persisted_slots") or ()), derived_slots=derived,
-                extra_slots=tuple(body.get("extra_slots") or ()), journey=str(body.get("journey") or ""))
+                extra_slots=tuple(body.get("extra_slots") or ()), journey=str(body.get("journey") or ""),
+                intent_names={str(k): str(v) for k, v in (body.get("intent_names") or {}).items()})
     _check_targets(flow)
     _check_reachable(flow)
     return flow

@@ -108,6 +108,7 @@ class Flow:
     derived_slots: Mapping[str, str] = field(default_factory=dict)  # slot -> "device_model.<attribute>"
     extra_slots: tuple[str, ...] = ()  # slots it accepts without a question (e.g. budget_usd)
     journey: str = ""  # buying | selling: which answer cards a question asked inside it is most likely about
+    intent_names: Mapping[str, str] = field(default_factory=dict)  # a rendered intent -> the replay's name
 
     def step(self, step_id: str) -> Step:
         """The step with this id."""
