@@ -31,7 +31,7 @@ from bot.nlu.commands import (
     command_names,
 )
 from bot.nlu.llm_fallback import Extractor
-from bot.nlu.reader import OFF_TOPIC, CommandReader, ReadingContext
+from bot.nlu.reader import CommandReader, ReadingContext
 from bot.nlu.understand import Understander
 from bot.shop import Shop
 
@@ -253,9 +253,8 @@ class Dialogue:
 
     def _answer(self, turn: Turn, command: Answer) -> list[Reply]:
         state = turn.state
-        fact = command.context.get("device_fact")
-        if fact and command.context.get("device_model"):
-            reply = self.p.device_facts(str(fact), str(command.context["device_model"]))
+        if command.device_fact is not None:
+            reply = self.p.device_facts(*command.device_fact)
             if reply is not None:
                 turn.intent = turn.intent or self.runner.pattern_intent(command, {})
                 state.fallbacks = 0
@@ -273,11 +272,11 @@ class Dialogue:
                                    sources="; ".join(s.title for s in answer.sources))]
         if command.otherwise is not None:
             return self._start(turn, command.otherwise)
-        unknown = command.context.get("unknown_device")
+        unknown = command.unknown_device
         if unknown:
             turn.intent = turn.intent or self.runner.pattern_intent(command, {})
             return [self.say.reply("not_in_catalog", name=unknown, brands=" and ".join(self.p.shop.catalog.brands()))]
-        if not answer.known_words or command.context.get(OFF_TOPIC):
+        if not answer.known_words or command.off_topic:
             return self.runner.cannot_handle(turn)
         turn.store.record_unanswered(command.question, self.active_task(turn))
         state.fallbacks += 1

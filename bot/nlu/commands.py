@@ -42,12 +42,16 @@ class Answer:
 
     `otherwise`: what to do when no card answers it confidently (a request phrased as a question).
     `offer`: a flow to offer as a button after the answer, with what the message said filled in.
+    `device_fact`: a fact about one catalog device, answered from the catalog rather than a card.
     """
 
     question: str
     context: Mapping[str, Any] = field(default_factory=dict)
     otherwise: StartFlow | None = None
     offer: StartFlow | None = None
+    device_fact: tuple[str, str] | None = None  # (storage | new_price | sold_new | co2e | available, device)
+    unknown_device: str | None = None  # a device named that the catalog does not have
+    off_topic: bool = False  # most likely off topic: without a card, show what the bot can do
 
 
 @dataclass(frozen=True)

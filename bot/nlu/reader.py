@@ -43,7 +43,6 @@ SMALL_TALK = frozenset({"greet", "help", "thanks"})
 SELLING = frozenset({"trade_in", "upgrade"})
 # Rules alone never say "fallback" above 0.5; above it the learned model agrees the message is off topic.
 SURELY_OFF_TOPIC = 0.5
-OFF_TOPIC = "off_topic"  # context flag: an unsure answer shows what the bot can do, not "no reliable answer"
 DEVICE_CHOICES = ("target_model",)  # a device named at the question "another one?" after the upgrade math
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
@@ -140,7 +139,7 @@ class CommandReader:
             if u.intent in TASKS and not commands and acts.asks_price_or_request(text) and (
                     other_device or u.intent != ctx.flow_intent):
                 return (StartFlow(u.intent, u.slots),)  # "and what would a refurb 15 cost?" mid trade-in
-            commands.append(Answer(text, context=_context(u, mentions, self._masked(text))))
+            commands.append(Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u)))
             return tuple(commands)
         if other_device and ctx.awaited != "device_model" and not acts.corrects(text):
             u = self.understander.understand(text, learned=False)
@@ -149,7 +148,7 @@ class CommandReader:
             commands = [SetSlots(facts)] if facts and acts.states_own_facts(text) else []
             if u.intent in TASKS and u.intent != ctx.flow_intent and acts.asks_price_or_request(text):
                 return (*commands, StartFlow(u.intent, u.slots))
-            return (*commands, Answer(text, context=_context(u, mentions, self._masked(text))))
+            return (*commands, Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u)))
         facts = self._stated(text, ctx, mentions, lenient=True)
         if len({d.name for d in known}) >= 2 and acts.several_devices(text):
             first = known[0]
@@ -166,7 +165,7 @@ class CommandReader:
         if people.frustrated(text):
             return (SmallTalk("frustrated"),)
         if len(text.split()) >= 3:
-            return (Answer(text, context=_context(u, mentions, self._masked(text))),)
+            return (Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u)),)
         return (CannotHandle(),)
 
     def _bare_value(self, text: str, ctx: ReadingContext) -> dict[str, Any]:
@@ -207,8 +206,8 @@ class CommandReader:
         if named is None or len({m.device.name for m in mentions if m.device is not None}) > 1:
             return None
         if named.device is not None:
-            return Answer(text, context={"device_fact": kind, "device_model": named.device.name})
-        return Answer(text, context={"device_fact": kind, "unknown_device": named.unknown})
+            return Answer(text, device_fact=(kind, named.device.name))
+        return Answer(text, unknown_device=named.unknown)
 
     def _opening(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """A message outside a task: small talk, a task to start, or a question."""
@@ -238,7 +237,7 @@ class CommandReader:
                 # with no card that fits, a question about a named device starts the task after all.
                 fallback = start if device or own else None
                 return (Answer(text, context=_context(u, [], self._masked(text)), otherwise=fallback,
-                               offer=start if device else None),)
+                               offer=start if device else None, unknown_device=_unknown(u)),)
             return (start,)
         if u.intent == "handoff" and u.confidence >= LIKELY_PERSON and people.about_own_problem(text):
             return (Handoff(NEEDS_PERSON),)  # the rules and the model agree a person is needed: a problem of theirs
@@ -248,11 +247,12 @@ class CommandReader:
             if not question:
                 return (CannotHandle(),)
             # Most likely off topic ("what time is it in london"): a card may still know it; if not, the menu.
-            return (Answer(text, context={**_context(u, [], self._masked(text)), OFF_TOPIC: True}),)
+            return (Answer(text, context=_context(u, [], self._masked(text)), off_topic=True,
+                           unknown_device=_unknown(u)),)
         if u.intent == "faq" or question or len(text.split()) >= 2:
-            return (Answer(text, context=_context(u, [], self._masked(text))),)
+            return (Answer(text, context=_context(u, [], self._masked(text)), unknown_device=_unknown(u)),)
         if u.device is not None and u.device.unknown:
-            return (Answer(text, context=_context(u, [], self._masked(text))),)
+            return (Answer(text, context=_context(u, [], self._masked(text)), unknown_device=_unknown(u)),)
         return (CannotHandle(),)
 
     def _upgrade_if_owned(self, text: str, u: Understanding) -> Understanding:
@@ -378,6 +378,9 @@ def _context(u: Understanding, mentions: list[DeviceMention], masked: str | None
     named = [m.device.name for m in mentions if m.device is not None]
     if named and "device_model" not in context:
         context["device_model"] = named[0]
-    if u.device is not None and u.device.unknown:
-        context["unknown_device"] = u.device.unknown
     return context
+
+
+def _unknown(u: Understanding) -> str | None:
+    """The device the message named that the catalog does not have, if any."""
+    return u.device.unknown if u.device is not None and u.device.unknown else None
