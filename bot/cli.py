@@ -8,11 +8,12 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from bot.catalog import Device
+from bot.cli_lists import cmd_tickets, cmd_unanswered
+from bot.cli_output import print_json
 from bot.errors import PricingError, RefurbotError
 from bot.settings import Settings, load_settings
 from bot.shop import Shop
@@ -116,18 +117,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
-
-
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     """Open the console chat."""
     from bot.app import build_app
@@ -204,7 +193,7 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
              "score": round(h.score, 5), "similarity": round(h.similarity, 4), "bm25_rank": h.bm25_rank,
              "vector_rank": h.vector_rank, "text": h.chunk.text} for h in hits]
     if args.json:
-        _print_json(rows)
+        print_json(rows)
     else:
         for n, row in enumerate(rows, 1):
             print(f"{n}. [{row['kind']}] {row['title']} ({row['score']}): {str(row['text'])[:120]}")
@@ -223,7 +212,7 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     text = (responses.text("answer", answer=answer.text, sources=sources) if answer.confident
             else responses.text("no_reliable_answer"))
     if args.json:
-        _print_json({"answer": text, "answered": answer.confident, "card": answer.card_id,
+        print_json({"answer": text, "answered": answer.confident, "card": answer.card_id,
                      "score": round(answer.score, 4),
                      "sources": [{"id": s.id, "title": s.title, "kind": s.kind} for s in answer.sources]})
     else:
@@ -248,7 +237,7 @@ def cmd_understand(settings: Settings, args: argparse.Namespace) -> int:
     learned = understander.learned.probabilities(understander.view(args.text)) if understander.learned else {}
     top = dict(sorted(learned.items(), key=lambda item: -item[1])[:3])
     if args.json:
-        _print_json({"commands": [describe(c) for c in commands],
+        print_json({"commands": [describe(c) for c in commands],
                      "intent": final.intent, "confidence": round(final.confidence, 4), "slots": final.slots,
                      "rules": {"intent": rules.intent, "confidence": round(rules.confidence, 4)},
                      "model": {k: round(v, 4) for k, v in top.items()}})
@@ -273,7 +262,7 @@ def cmd_quote(settings: Settings, args: argparse.Namespace) -> int:
                            battery_health_pct=args.battery, rules=shop.rules, quote_id=new_id("Q"), now=utcnow(),
                            table_version=shop.table_version)
     if args.json:
-        _print_json(quote.to_json())
+        print_json(quote.to_json())
     else:
         from bot.app import load_shop_responses
         from bot.engine.trade_in import TradeInActions
@@ -304,7 +293,7 @@ def cmd_compare(settings: Settings, args: argparse.Namespace) -> int:
     actions = CompareActions(shop, TradeInActions(shop, responses), responses)
     figures = actions.comparison(_find_device(shop, args.model), args.storage)
     if args.json:
-        _print_json(figures.to_json())
+        print_json(figures.to_json())
     else:
         print(actions.render(figures).text)
     return 0
@@ -316,7 +305,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
     report = run_eval(settings, args.what, with_llm=args.llm, splits=tuple(args.split or ()))
     if args.json:
-        _print_json(report.data)
+        print_json(report.data)
     else:
         print(report.text)
     return 0
@@ -361,43 +350,3 @@ async def _serve_webhook(channel: Any, listen: str, port: int, path: str, url: s
         await stop.wait()
     finally:
         await channel.stop()
-
-
-def cmd_tickets(settings: Settings, args: argparse.Namespace) -> int:
-    """List handoff tickets."""
-    from bot.app import open_database
-    from bot.storage.repo import list_tickets
-
-    db, sessions = open_database(settings)
-    with sessions() as session:
-        rows = list_tickets(session, only_open=args.open)
-        data = [{"ticket_id": t.id, "status": t.status, "reason": t.reason, "created_at": t.created_at,
-                 "claimed_by": t.claimed_by, "quote_id": t.quote_id, "slots": t.slots} for t in rows]
-    db.dispose()
-    if args.json:
-        _print_json(data)
-    else:
-        for t in data:
-            print(f"{t['ticket_id']}  {t['status']:<8} {t['created_at']:%Y-%m-%d %H:%M}  {t['reason']}")
-        if not data:
-            print("no tickets")
-    return 0
-
-
-def cmd_unanswered(settings: Settings, args: argparse.Namespace) -> int:
-    """List the questions without a reliable answer: the answer cards to write next."""
-    from bot.app import open_database
-    from bot.storage.repo import list_unanswered
-
-    db, sessions = open_database(settings)
-    with sessions() as session:
-        rows = list_unanswered(session, limit=args.limit)
-    db.dispose()
-    if args.json:
-        _print_json([{"question": text, "times": times, "last_asked": last} for text, times, last in rows])
-    else:
-        for text, times, last in rows:
-            print(f"{times:4}x  {last:%Y-%m-%d}  {text}")
-        if not rows:
-            print("no unanswered questions")
-    return 0
