@@ -152,3 +152,14 @@ def test_a_fact_given_after_the_offer_supersedes_it_and_its_accept_books_nothing
     with chat.app.sessions() as session:
         statuses = dict(session.execute(select(QuoteRow.id, QuoteRow.status)).all())
     assert statuses == {first.quote_id: "superseded", second.quote_id: "offered"}
+
+
+@pytest.mark.parametrize(("link", "reply"), [
+    ("d:quote-iphone-13", "how much storage does your iphone 13 have"),
+    ("d:compare-pixel-8", "pixel 8 (128 gb, our most common configuration): refurbished vs new"),
+    ("d:compare-galaxy-s23-ultra", "galaxy s23 ultra (256 gb, our most common configuration)"),
+    ("d:quote-nokia-3310", "i'm the loop market assistant"),
+    ("d:garbage", "i'm the loop market assistant"),
+])
+def test_a_deep_link_starts_its_task_with_the_device_or_greets(chat: ChatHarness, link: str, reply: str) -> None:
+    assert reply in ChatHarness.text_of(chat.press(link)).casefold()

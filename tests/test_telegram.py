@@ -70,6 +70,14 @@ async def test_greets_with_inline_keyboard_and_registers_commands(running: Any) 
     assert any(method == "setMyCommands" for method, _ in fake.calls)
 
 
+async def test_a_deep_link_from_a_product_page_starts_the_quote(running: Any) -> None:
+    _, fake, _ = running
+    fake.user_says(SHOPPER, "/start quote-iphone-13")
+    await fake.wait_for(SHOPPER, "How much storage does your iPhone 13 have?")
+    fake.user_says(SHOPPER + 1, "/start not-a-real-link")
+    await fake.wait_for(SHOPPER + 1, "I'm the Loop Market assistant")
+
+
 async def test_button_press_is_answered_and_moves_the_flow(running: Any) -> None:
     _, fake, _ = running
     fake.user_says(SHOPPER, "sell my iphone 13")

@@ -43,6 +43,8 @@ SMALL_TALK = frozenset({"greet", "help", "thanks"})
 SELLING = frozenset({"trade_in", "upgrade"})
 # Rules alone never say "fallback" above 0.5; above it the learned model agrees the message is off topic.
 SURELY_OFF_TOPIC = 0.5
+DEEP_LINKS = {"quote": "trade_in", "sell": "trade_in", "tradein": "trade_in", "compare": "compare",
+              "upgrade": "upgrade"}  # t.me/<bot>?start=<prefix>-<device>
 DEVICE_CHOICES = ("target_model",)  # a device named at the question "another one?" after the upgrade math
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
@@ -330,6 +332,15 @@ class CommandReader:
                 found.pop("device_model")
         return {k: v for k, v in found.items() if k in ctx.flow_slots}
 
+    def _deep_link(self, link: str) -> tuple[Command, ...]:
+        """Start the task a deep link names, with its device; anything else greets as /start does."""
+        prefix, _, device_text = link.partition("-")
+        purpose = DEEP_LINKS.get(prefix.casefold())
+        mention = self.understander.devices.find(device_text.replace("-", " ").replace("_", " "))
+        if purpose is None or mention is None or mention.device is None:
+            return (SmallTalk("greet"),)
+        return (StartFlow(purpose, {"device_model": mention.device.name}),)
+
     def _masked(self, text: str) -> str | None:
         """The text with its device names masked, when it names one."""
         mentions = self.understander.devices.find_all(text)
@@ -358,6 +369,8 @@ class CommandReader:
             return (SetSlots({slot: value}, from_button=True, bound=bound or None),)
         if kind == "q" and rest:
             return self.read(rest, ctx)
+        if kind == "d":  # a deep link from a shop's product page: "quote-iphone-13", "compare-pixel-8"
+            return self._deep_link(rest)
         if kind == "k" and rest:  # a related answer card
             return (Answer("", context={"card": rest}),)
         if kind == "c" and rest:

@@ -37,6 +37,8 @@ COMMANDS = {  # command -> what the engine receives
     "start": ("text", "/start"), "help": ("text", "help"), "quote": ("button", "i:trade_in"),
     "compare": ("button", "i:compare"), "human": ("button", "i:handoff"), "cancel": ("text", "cancel"),
 }
+DEEP_LINK = "d:"  # the engine's payload for a /start parameter
+MAX_START_PAYLOAD = 64  # Telegram's own limit for a start parameter
 COMMAND_HELP = [("start", "Start over with a greeting"), ("help", "What I can do"),
                 ("quote", "Get a trade-in quote"), ("compare", "Refurbished vs new"),
                 ("human", "Talk to a person"), ("cancel", "Cancel what we're doing")]
@@ -144,6 +146,9 @@ class TelegramChannel:
         if message is None or not message.text:
             return
         name = message.text.split()[0].lstrip("/").split("@")[0].casefold()
+        if name == "start" and context.args:  # a deep link: t.me/<bot>?start=quote-iphone-13
+            await self._handle(update, text=None, payload=DEEP_LINK + context.args[0][:MAX_START_PAYLOAD])
+            return
         kind, value = COMMANDS.get(name, ("text", message.text))
         await self._handle(update, text=value if kind == "text" else None, payload=value if kind == "button" else None)
 
