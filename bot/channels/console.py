@@ -27,7 +27,7 @@ def render(outcome: Outcome, out: TextIO) -> list[Button]:
 
 async def chat(engine: Engine, *, user: str = "local", stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
     """Run the REPL until end of input or /quit."""
-    out.write("Refurbot console. Type a message, a number to press a button, /quit to leave.\n")
+    out.write(engine.say.text("console_welcome") + "\n")
     offered: list[Button] = []
     first = True
     while True:

@@ -82,10 +82,6 @@ class Dialogue:
         """Handle a pressed button."""
         return self.process(turn, self.reader.read_button(payload, self.context(turn)))
 
-    def understand(self, text: str, turn: Turn | None = None) -> tuple[Command, ...]:
-        """The commands a message would produce (for `run_bot.py understand`)."""
-        return self.reader.read(text, self.context(turn) if turn is not None else ReadingContext())
-
     def resume_prompt(self, turn: Turn) -> list[Reply]:
         """The question the active flow is waiting on, to pick the conversation up again."""
         return self.runner.prompt(turn, resume=True)
