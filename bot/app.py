@@ -152,12 +152,12 @@ def load_shop_responses(settings: Settings, shop: Shop) -> Responses:
 
 
 def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase, llm: LLM | None = None,
-                   responses: Responses | None = None) -> Dialogue:
+                   responses: Responses | None = None, *, staffed: bool = True) -> Dialogue:
     """Flows, actions, button sources, responses and NLU wired into the dialogue manager."""
     responses = responses or load_shop_responses(settings, shop)
     trade_in = TradeInActions(shop, responses)
     comparing = CompareActions(shop, trade_in, responses)
-    repairs = RepairActions(shop)
+    repairs = RepairActions(shop, staffed=staffed)
     actions = {
         "make_quote": trade_in.make_quote,
         "accept_quote": trade_in.accept_quote,
@@ -194,13 +194,14 @@ def _storage_buttons(shop: Shop, slots: Mapping[str, Any]) -> tuple[tuple[str, s
     return tuple((storage_label(s), str(s)) for s in device.storage_gb)
 
 
-def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, auto_index: bool = True) -> App:
-    """Build the whole bot: database, shop data, knowledge, dialogue, engine."""
+def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, auto_index: bool = True,
+              staffed: bool = True) -> App:
+    """Build the whole bot: database, shop data, knowledge, dialogue, engine (staffed: a desk sees tickets)."""
     shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
     db, sessions = open_database(settings)
     llm = build_llm(settings, shop.name)
     knowledge = open_knowledge(settings, shop, auto_index=auto_index, llm=llm)
     responses = load_shop_responses(settings, shop)
-    engine = Engine(sessions, build_dialogue(shop, settings, knowledge, llm, responses), responses, clock=clock,
-                    redelivery_grace_s=settings.redelivery_grace_s)
+    dialogue = build_dialogue(shop, settings, knowledge, llm, responses, staffed=staffed)
+    engine = Engine(sessions, dialogue, responses, clock=clock, redelivery_grace_s=settings.redelivery_grace_s)
     return App(settings, db, sessions, shop, knowledge, engine, llm)

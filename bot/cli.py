@@ -322,7 +322,7 @@ def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
     secret = settings.telegram_webhook_secret
     if args.webhook_url:
         validated_webhook_secret(secret.get_secret_value() if secret is not None else None)
-    app = build_app(settings)
+    app = build_app(settings, staffed=settings.support_chat_id is not None)  # no group: nobody sees tickets
     channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions))
     try:
         if args.webhook_url:
@@ -330,7 +330,7 @@ def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
             asyncio.run(_serve_webhook(channel, args.listen, args.port, path, args.webhook_url,
                                        secret.get_secret_value()))  # type: ignore[union-attr]
         else:
-            channel.app.run_polling()
+            channel.run_polling()
     finally:
         app.close()
     return 0

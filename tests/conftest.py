@@ -105,9 +105,9 @@ def make_app(test_index: Path, clock: Clock) -> Iterator[Callable[..., App]]:
     """Build apps on a given database; all are closed at the end."""
     apps: list[App] = []
 
-    def factory(database_url: str, **overrides: Any) -> App:
+    def factory(database_url: str, *, staffed: bool = True, **overrides: Any) -> App:
         settings: Settings = load_settings(database_url=database_url, index_dir=test_index, **overrides)
-        app = build_app(settings, clock=clock, auto_index=False)
+        app = build_app(settings, clock=clock, auto_index=False, staffed=staffed)
         apps.append(app)
         return app
 

@@ -43,6 +43,8 @@ class FakeTelegram:
     faults: dict[str, list[tuple[str, float]]] = field(default_factory=lambda: defaultdict(list))
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
+    admins: list[int] = field(default_factory=list)  # the support group's administrators
+    profile: dict[str, Any] = field(default_factory=dict)  # descriptions and command menus by scope
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _topics: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
@@ -75,11 +77,25 @@ class FakeTelegram:
                                            "chat": message["chat"], "text": "..."}
         return self._queue({"update_id": update_id or next(self._update_ids), "message": message})
 
+    def user_edits(self, chat_id: int, message_id: int, text: str, *, user_id: int | None = None,
+                   first_name: str = "Sam", chat_type: str = "private", thread_id: int | None = None) -> dict[str, Any]:
+        """Queue an edited_message update: the user changed an earlier message."""
+        message: dict[str, Any] = {
+            "message_id": message_id, "date": int(time.time()), "edit_date": int(time.time()), "text": text,
+            "chat": {"id": chat_id, "type": chat_type},
+            "from": {"id": user_id or chat_id, "is_bot": False, "first_name": first_name},
+        }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        return self._queue({"update_id": next(self._update_ids), "edited_message": message})
+
     def user_presses(self, chat_id: int, data: str, *, user_id: int | None = None, message_id: int = 1,
                      chat_type: str = "private", thread_id: int | None = None) -> dict[str, Any]:
         """Queue a callback query (a button press)."""
         message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()),
-                                   "chat": {"id": chat_id, "type": chat_type}, "text": "..."}
+                                   "chat": {"id": chat_id, "type": chat_type}, "text": "...",
+                                   "from": {"id": 42, "is_bot": True, "first_name": "Refurbot"}}
         if thread_id is not None:
             message["message_thread_id"] = thread_id
             message["is_topic_message"] = True
@@ -183,7 +199,26 @@ class FakeTelegram:
         return True
 
     async def _m_setMyCommands(self, p: dict[str, Any]) -> bool:
+        scope = p.get("scope") or {"type": "default"}
+        key = scope["type"] + (f":{scope['chat_id']}" if "chat_id" in scope else "")
+        self.profile[f"commands:{key}"] = [c["command"] for c in p["commands"]]
         return True
+
+    async def _m_setMyDescription(self, p: dict[str, Any]) -> bool:
+        self.profile["description"] = p.get("description", "")
+        return True
+
+    async def _m_setMyShortDescription(self, p: dict[str, Any]) -> bool:
+        self.profile["short_description"] = p.get("short_description", "")
+        return True
+
+    async def _m_getChatAdministrators(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"status": "administrator", "user": {"id": uid, "is_bot": False, "first_name": f"Admin{uid}"},
+                 "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                 "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
+                 "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
+                 "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False}
+                for uid in self.admins]
 
     async def _m_getChat(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(p["chat_id"])

@@ -44,10 +44,11 @@ async def polling(app: App, fake: FakeTelegram, **overrides: Any) -> AsyncIterat
     assert not channel.errors, channel.errors
 
 
-def _channel(app: App, fake: FakeTelegram, **overrides: Any) -> TelegramChannel:
+def _channel(app: App, fake: FakeTelegram, *, admins: tuple[int, ...] = (AGENT,), **overrides: Any) -> TelegramChannel:
+    fake.admins = list(admins)  # with no SUPPORT_AGENT_IDS, the support group's administrators are the agents
     settings = load_settings(database_url=str(app.settings.database_url), index_dir=app.settings.index_dir,
                              telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
-                             support_chat_id=SUPPORT, **overrides)
+                             **{"support_chat_id": SUPPORT, **overrides})
     return TelegramChannel(settings, app.engine, SupportDesk(app.sessions),
                            outbox=Outbox(per_chat_rate=50, per_chat_burst=50, global_rate=200))
 
@@ -131,7 +132,7 @@ async def test_handoff_end_to_end(running: Any) -> None:
     await fake.wait_for(SHOPPER, "Find My")
     with app.sessions() as session:
         ticket = session.execute(select(Ticket)).scalar_one()
-    assert (ticket.status, ticket.claimed_by) == ("closed", "Sam")
+    assert (ticket.status, ticket.claimed_by, ticket.claimed_by_name) == ("closed", f"telegram:{AGENT}", "Sam")
 
 
 async def test_only_configured_agents_may_claim(make_app: Callable[..., App], sqlite_url: str,
@@ -141,7 +142,17 @@ async def test_only_configured_agents_may_claim(make_app: Callable[..., App], sq
         fake.user_says(SHOPPER, "talk to a human please")
         card = await fake.wait_for(SUPPORT, "Ticket T-")
         fake.user_presses(SUPPORT, f"t:claim:{card.split()[2]}", user_id=999, chat_type="supergroup")
-        await fake.wait_for(SUPPORT, "Only support agents")
+        await _alerted(fake, "Only support agents")
+
+
+async def _alerted(fake: FakeTelegram, needle: str, timeout: float = 10.0) -> str:
+    """Wait for a pop-up answer to a button press (what only the presser sees)."""
+    for _ in range(int(timeout / 0.02)):
+        for answer in fake.callback_answers:
+            if needle.casefold() in str(answer.get("text", "")).casefold():
+                return str(answer["text"])
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no pop-up with {needle!r}; got {fake.callback_answers}")
 
 
 async def test_flood_of_429s_loses_nothing_and_keeps_order(running: Any) -> None:
@@ -186,7 +197,8 @@ async def test_restart_during_handoff_keeps_it(make_app: Callable[..., App], sql
         assert len(fake.texts_to(SHOPPER)) == replies, "the bot stays silent: a person owns the chat"
     with app.sessions() as session:
         ticket = session.execute(select(Ticket)).scalar_one()
-    assert (ticket.id, ticket.status, ticket.claimed_by) == (card.split()[2], "claimed", "Alex")
+    assert (ticket.id, ticket.status, ticket.claimed_by, ticket.claimed_by_name) == (
+        card.split()[2], "claimed", f"telegram:{AGENT}", "Alex")
 
 
 async def test_unclaimed_ticket_returns_to_the_bot(make_app: Callable[..., App], sqlite_url: str,
@@ -197,7 +209,7 @@ async def test_unclaimed_ticket_returns_to_the_bot(make_app: Callable[..., App],
         await fake.wait_for(SUPPORT, "Ticket T-")
         with app.sessions() as session, session.begin():
             ticket = session.execute(select(Ticket)).scalar_one()
-            ticket.created_at = ticket.created_at.replace(year=2020)
+            ticket.handed_off_at = ticket.created_at.replace(year=2020)
         await channel.return_unclaimed()
         await fake.wait_for(SHOPPER, "nobody from our team could pick this up yet")
         fake.user_says(SHOPPER, "hi")

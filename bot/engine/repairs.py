@@ -16,8 +16,9 @@ from bot.support.hours import describe_opening, next_opening
 class RepairActions:
     """Registered actions of flows/patterns.yaml."""
 
-    def __init__(self, shop: Shop) -> None:
+    def __init__(self, shop: Shop, *, staffed: bool = True) -> None:
         self.shop = shop
+        self.staffed = staffed  # False: no support desk is connected, so a handoff cannot reach a person
 
     def drop_interrupted(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
         """Forget the task the pattern interrupted (cancel, a refusal by policy)."""
@@ -35,6 +36,9 @@ class RepairActions:
     def open_ticket(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
         """Open (or reuse) the conversation's ticket with the reason, the facts so far and the last quote."""
         state = turn.state
+        if not self.staffed:  # nobody would see a ticket: say how to reach the team instead
+            state.fallbacks = 0
+            return ActionResult(outcome="unstaffed")
         facts = state.interrupted.slots if state.interrupted is not None else {}
         known = {k: v for k, v in facts.items() if v is not None}
         quote_line = None

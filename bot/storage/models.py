@@ -109,9 +109,11 @@ class Ticket(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     slots: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     quote_id: Mapped[str | None] = mapped_column(String(32))
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))  # the agent's id ("telegram:<user id>"), never a name
+    claimed_by_name: Mapped[str | None] = mapped_column(String(128))  # for display only
     support_thread_id: Mapped[str | None] = mapped_column(String(64))
     returned_to_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    handed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the latest handoff: its own timeout
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -150,6 +152,8 @@ class SupportMessage(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    relayed_chat_id: Mapped[str | None] = mapped_column(String(64))  # an agent's reply: where its copy went
+    relayed_message_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

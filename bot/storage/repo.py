@@ -142,11 +142,14 @@ def open_ticket(
     """Create a handoff ticket, or return the conversation's ticket that is still open."""
     stmt = select(Ticket).where(Ticket.conversation_id == conversation_id, Ticket.status != "closed")
     existing = session.execute(stmt).scalars().first()
-    if existing is not None:
-        return existing
     now = utcnow()
+    if existing is not None:  # a handoff again: it waits for a person afresh, with its own timeout
+        existing.handed_off_at, existing.updated_at, existing.returned_to_bot = now, now, False
+        existing.summary, existing.slots, existing.quote_id = summary, slots, quote_id or existing.quote_id
+        return existing
     ticket = Ticket(id=new_id("T"), conversation_id=conversation_id, status="open", reason=reason,
-                    summary=summary, slots=slots, quote_id=quote_id, created_at=now, updated_at=now)
+                    summary=summary, slots=slots, quote_id=quote_id, created_at=now, updated_at=now,
+                    handed_off_at=now)
     session.add(ticket)
     return ticket
 

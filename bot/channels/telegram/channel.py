@@ -1,4 +1,8 @@
-"""The Telegram adapter: updates in, engine outcomes out, and the support group relay."""
+"""The Telegram adapter: shoppers' updates in, engine outcomes out (the support group: support.py).
+
+Shoppers talk to the bot in private chats only: a conversation in a group would be shared by every
+member. Edits of old messages are not new turns (editing "yes" into "cancel" must not withdraw anything).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,15 @@ import contextlib
 import logging
 from typing import Any
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MessageEntity,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -21,15 +33,17 @@ from telegram.ext import (
 
 from bot.channels.telegram.checks import validated_token, validated_webhook_secret
 from bot.channels.telegram.delivery import Outbox
+from bot.channels.telegram.profile import ALLOWED_UPDATES, TelegramProfile, load_profile
 from bot.channels.telegram.render import STORED_PREFIX, keyboard, split_text
+from bot.channels.telegram.support import SupportGroup
 from bot.channels.telegram.webhook import WebhookServer
-from bot.domain import IncomingMessage, Outcome, Reply
+from bot.domain import IncomingMessage, Reply
 from bot.engine.engine import Engine
 from bot.errors import ConfigError
 from bot.settings import Settings
+from bot.shop import read_yaml
 from bot.storage import repo
-from bot.storage.models import utcnow
-from bot.support.desk import SupportDesk, TicketView
+from bot.support.desk import SupportDesk
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -39,24 +53,24 @@ COMMANDS = {  # command -> what the engine receives
 }
 DEEP_LINK = "d:"  # the engine's payload for a /start parameter
 MAX_START_PAYLOAD = 64  # Telegram's own limit for a start parameter
-COMMAND_HELP = [("start", "Start over with a greeting"), ("help", "What I can do"),
-                ("quote", "Get a trade-in quote"), ("compare", "Refurbished vs new"),
-                ("human", "Talk to a person"), ("cancel", "Cancel what we're doing")]
+PRIVATE_CHAT_URL = "https://t.me/{username}"
 
 
 class TelegramChannel:
     """Wires python-telegram-bot to the engine and the support desk."""
 
     def __init__(self, settings: Settings, engine: Engine, desk: SupportDesk, *,
-                 outbox: Outbox | None = None, unclaimed_check_s: float = 30.0) -> None:
+                 outbox: Outbox | None = None, unclaimed_check_s: float = 30.0,
+                 profile: TelegramProfile | None = None) -> None:
         self.settings = settings
         self.engine = engine
-        self.desk = desk
         self.outbox = outbox or Outbox()
         self.support_chat_id = settings.support_chat_id
+        self.support = SupportGroup(self, settings.support_chat_id, desk) if settings.support_chat_id else None
+        config_dir = settings.path(settings.config_dir)
+        self.profile = profile or load_profile(config_dir, read_yaml(config_dir / "policy.yaml"))
         self.unclaimed_check_s = unclaimed_check_s
         self.errors: list[BaseException] = []
-        self._support_is_forum: bool | None = None
         self._watch: asyncio.Task[None] | None = None
         self._webhook: WebhookServer | None = None
         self.failed_updates: set[int] = set()  # updates whose turn could not be stored: not acknowledged
@@ -76,20 +90,40 @@ class TelegramChannel:
     # lifecycle ----------------------------------------------------------------------------------------
 
     def _register(self) -> None:
-        support = filters.Chat(chat_id=self.support_chat_id) if self.support_chat_id else None
-        if support is not None:
-            self.app.add_handler(CommandHandler("close", self._agent_close, filters=support))
-            self.app.add_handler(MessageHandler(support & filters.TEXT & ~filters.COMMAND, self._agent_message))
+        if self.support is not None:
+            self.support.register(self.app.add_handler)
+        private, new = filters.ChatType.PRIVATE, filters.UpdateType.MESSAGE
         for command in COMMANDS:
-            self.app.add_handler(CommandHandler(command, self._command, filters=filters.ChatType.PRIVATE))
-        self.app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, self._text))
-        self.app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT, self._not_text))
+            self.app.add_handler(CommandHandler(command, self._command, filters=private & new))
+        self.app.add_handler(MessageHandler(private & new & filters.TEXT, self._text))
+        self.app.add_handler(MessageHandler(private & new & ~filters.TEXT, self._not_text))
+        self.app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self._edited))
+        addressed = filters.COMMAND | filters.Entity(MessageEntity.MENTION) | filters.REPLY
+        self.app.add_handler(MessageHandler(filters.ChatType.GROUPS & new & addressed, self._in_a_group))
         self.app.add_handler(CallbackQueryHandler(self._button))
         self.app.add_error_handler(self._error)
 
     async def _post_init(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMAND_HELP])
-        self._watch = asyncio.create_task(self._watch_unclaimed())
+        await self._describe(app)
+        if self.support is None:
+            log.warning("SUPPORT_CHAT_ID is not set: nobody would see a handoff ticket, so shoppers who ask "
+                        "for a person are given the support email and hours instead")
+        else:
+            self._watch = asyncio.create_task(self._watch_unclaimed())
+
+    async def _describe(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Command menus (shoppers' in private chats, agents' in the support group) and descriptions."""
+        profile = self.profile
+        try:
+            await app.bot.set_my_commands([BotCommand(c, d) for c, d in profile.shopper_commands],
+                                          scope=BotCommandScopeAllPrivateChats())
+            if self.support_chat_id:
+                await app.bot.set_my_commands([BotCommand(c, d) for c, d in profile.agent_commands],
+                                              scope=BotCommandScopeChat(self.support_chat_id))
+            await app.bot.set_my_description(profile.description)
+            await app.bot.set_my_short_description(profile.short_description)
+        except TelegramError as err:  # cosmetic: the bot works without its menus
+            log.warning("could not set the bot's commands or description: %s", err)
 
     async def _post_shutdown(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         if self._watch:
@@ -104,7 +138,11 @@ class TelegramChannel:
         await self.app.start()
         assert self.app.updater is not None
         await self.app.updater.start_polling(poll_interval=poll_interval, timeout=timeout,
-                                             drop_pending_updates=False)
+                                             drop_pending_updates=False, allowed_updates=list(ALLOWED_UPDATES))
+
+    def run_polling(self) -> None:
+        """Poll until interrupted (the CLI)."""
+        self.app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
 
     async def start_webhook(self, *, listen: str, port: int, url_path: str, webhook_url: str, secret: str) -> None:
         """Start our webhook server without blocking (see webhook.py: updates are acknowledged after commit)."""
@@ -115,7 +153,8 @@ class TelegramChannel:
         self._webhook = WebhookServer(self, secret)
         await self._webhook.start(listen, port, url_path)
         try:
-            await self.app.bot.set_webhook(url=webhook_url, secret_token=secret, max_connections=40)
+            await self.app.bot.set_webhook(url=webhook_url, secret_token=secret, max_connections=40,
+                                           allowed_updates=list(ALLOWED_UPDATES))
         except TelegramError as err:  # a refused webhook must stop start-up, not leave a deaf bot running
             await self.stop()
             raise ConfigError(f"Telegram refused the webhook {webhook_url}: {err}") from err
@@ -157,20 +196,37 @@ class TelegramChannel:
         if chat is not None:
             await self.send(chat.id, self.engine.say.reply("text_only"))
 
+    async def _edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is not None:
+            await self.send(chat.id, self.engine.say.reply("shopper_edited"))
+
+    async def _in_a_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A shopper's conversation would be every member's: invite them to a private chat."""
+        chat = update.effective_chat
+        if chat is None or chat.id == self.support_chat_id:
+            return
+        link = InlineKeyboardMarkup([[InlineKeyboardButton(
+            self.engine.say.text("private_only_button"), url=PRIVATE_CHAT_URL.format(username=self.app.bot.username))]])
+        await self.send(chat.id, self.engine.say.reply("private_only"), markup=link)
+
     async def _button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
+            return
+        message = query.message
+        chat = message.chat if message is not None else None
+        if chat is not None and chat.type != chat.PRIVATE:  # a bot message forwarded to a family group, say
+            with contextlib.suppress(TelegramError):
+                await query.answer(self.engine.say.text("private_only_alert", username=self.app.bot.username),
+                                   show_alert=True)
             return
         try:
             await query.answer()  # at once, so the spinner stops; answers are not chat messages
         except Exception as err:  # an expired query must not block the press itself
             log.warning("could not answer a callback query: %s", type(err).__name__)
         data = query.data or ""
-        message = query.message
-        chat_id = message.chat.id if message is not None else None
-        if self.support_chat_id and chat_id == self.support_chat_id:
-            await self._agent_button(update, data)
-            return
+        chat_id = chat.id if chat is not None else None
         if data.startswith(STORED_PREFIX):
             data = self._load_payload(data[len(STORED_PREFIX):]) or "stale"
         await self._handle(update, payload=data)
@@ -200,8 +256,8 @@ class TelegramChannel:
         self._apologised.discard(update.update_id)
         self._retries.pop(update.update_id, None)
         await self.send_all(chat.id, outcome.replies)
-        if not outcome.duplicate:
-            await self._support_side(outcome, msg, user.full_name)
+        if not outcome.duplicate and self.support is not None and outcome.owner != "bot":
+            await self.support.after_turn(msg.conversation_key, user.full_name, msg.text)
         await asyncio.to_thread(self.engine.mark_delivered, msg)
 
     async def send_all(self, chat_id: int, replies: tuple[Reply, ...] | list[Reply]) -> None:
@@ -252,136 +308,16 @@ class TelegramChannel:
 
     # support side --------------------------------------------------------------------------------------
 
-    async def _support_side(self, outcome: Outcome, msg: IncomingMessage, name: str) -> None:
-        if not self.support_chat_id or outcome.owner == "bot":
-            return
-        ticket = self.desk.open_ticket_of(msg.conversation_key)
-        if ticket is None:
-            return
-        if ticket.support_thread_id is None:
-            await self._post_ticket(ticket, name)
-        elif msg.text:
-            await self._to_thread(ticket, f"💬 {name}: {msg.text}")
-
-    async def _post_ticket(self, ticket: TicketView, name: str) -> None:
-        assert self.support_chat_id is not None
-        thread_id: int | None = None
-        if await self._is_forum():
-            topic = await self.outbox.call(self.support_chat_id, lambda: self.app.bot.create_forum_topic(
-                chat_id=self.support_chat_id, name=f"{ticket.ticket_id} · {name}"[:128]))
-            thread_id = topic.message_thread_id if topic is not None else None
-        buttons = InlineKeyboardMarkup([[InlineKeyboardButton("Claim", callback_data=f"t:claim:{ticket.ticket_id}"),
-                                         InlineKeyboardButton("Close", callback_data=f"t:close:{ticket.ticket_id}")]])
-        card = (f"🆕 Ticket {ticket.ticket_id} ({ticket.reason})\nShopper: {name} on {ticket.channel}\n\n"
-                f"{ticket.summary}\n\nReply in this {'topic' if thread_id else 'thread'} to answer; /close hands "
-                "the chat back to the bot.")
-        message_id = await self.send(self.support_chat_id, Reply(card), thread_id=thread_id, markup=buttons)
-        if message_id is not None:
-            self.desk.remember_message(ticket.ticket_id, str(self.support_chat_id), str(message_id),
-                                       thread_id=str(thread_id) if thread_id else f"m{message_id}")
-
-    async def _to_thread(self, ticket: TicketView, text: str) -> None:
-        assert self.support_chat_id is not None
-        thread = ticket.support_thread_id or ""
-        topic = int(thread) if thread.isdigit() else None
-        root = int(thread[1:]) if thread.startswith("m") else None
-        message_id = await self.send(self.support_chat_id, Reply(text), thread_id=topic, reply_to=root)
-        if message_id is not None:
-            self.desk.remember_message(ticket.ticket_id, str(self.support_chat_id), str(message_id))
-
-    async def _is_forum(self) -> bool:
-        if self._support_is_forum is None:
-            chat = await self.outbox.call(self.support_chat_id or 0,
-                                          lambda: self.app.bot.get_chat(chat_id=self.support_chat_id))
-            self._support_is_forum = bool(getattr(chat, "is_forum", False))
-        return self._support_is_forum
-
-    def _is_agent(self, user_id: int | None) -> bool:
-        """Anyone in the support group may act, unless agent ids are configured."""
-        allowed = self.settings.support_agent_ids
-        return user_id is not None and (not allowed or user_id in allowed)
-
-    def _ticket_of(self, update: Update) -> str | None:
-        message = update.effective_message
-        if message is None:
-            return None
-        thread = str(message.message_thread_id) if message.is_topic_message and message.message_thread_id else None
-        replied = str(message.reply_to_message.message_id) if message.reply_to_message else None
-        return self.desk.ticket_for(str(self.support_chat_id), message_id=replied, thread_id=thread)
-
-    async def _agent_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message, user = update.effective_message, update.effective_user
-        ticket_id = self._ticket_of(update)
-        if message is None or user is None or ticket_id is None or not message.text:
-            return
-        if not self._is_agent(user.id):
-            await self._to_support(update, self.engine.say.text("agents_only_answer"))
-            return
-        result = self.desk.agent_message(ticket_id, user.full_name, message.text)
-        if not result.ok or result.ticket is None:
-            await self._to_support(update, result.note)
-            return
-        await self.send(int(result.ticket.chat_id), Reply(f"👤 {user.first_name} (support): {message.text}"))
-
-    async def _agent_close(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user
-        ticket_id = self._ticket_of(update)
-        if ticket_id is None or user is None:
-            await self._to_support(update, self.engine.say.text("agents_close_where"))
-            return
-        await self._close(update, ticket_id, user.id, user.full_name)
-
-    async def _agent_button(self, update: Update, data: str) -> None:
-        user = update.effective_user
-        parts = data.split(":")
-        if len(parts) != 3 or parts[0] != "t" or user is None:
-            return
-        if not self._is_agent(user.id):
-            await self._to_support(update, self.engine.say.text("agents_only_claim"))
-            return
-        if parts[1] == "claim":
-            result = self.desk.claim(parts[2], user.full_name)
-            await self._to_support(update, result.note)
-            if result.ok and result.ticket is not None:
-                await self.send(int(result.ticket.chat_id),
-                                Reply(f"👤 {user.first_name} from our support team has joined the chat."))
-        elif parts[1] == "close":
-            await self._close(update, parts[2], user.id, user.full_name)
-
-    async def _close(self, update: Update, ticket_id: str, user_id: int, name: str) -> None:
-        if not self._is_agent(user_id):
-            await self._to_support(update, self.engine.say.text("agents_only_close"))
-            return
-        result = self.desk.close(ticket_id, name)
-        await self._to_support(update, result.note)
-        if result.ok and result.ticket is not None:
-            replies = await asyncio.to_thread(self.engine.handback, result.ticket.conversation_key,
-                                              self.engine.say.text("agent_closed"))
-            await self.send_all(int(result.ticket.chat_id), replies)
-
-    async def _to_support(self, update: Update, text: str) -> None:
-        message = update.effective_message
-        thread = message.message_thread_id if message is not None and message.is_topic_message else None
-        if self.support_chat_id:
-            await self.send(self.support_chat_id, Reply(text), thread_id=thread)
+    async def return_unclaimed(self) -> None:
+        """One pass of the unclaimed-ticket check (nothing to do without a support group)."""
+        if self.support is not None:
+            await self.support.return_unclaimed()
 
     async def _watch_unclaimed(self) -> None:
         """Tickets nobody claimed in time go back to the bot, with an apology; they stay open."""
         while True:
             await asyncio.sleep(self.unclaimed_check_s)
             await self.return_unclaimed()
-
-    async def return_unclaimed(self) -> None:
-        """One pass of the unclaimed-ticket check."""
-        try:
-            tickets = self.desk.return_unclaimed(utcnow(), self.settings.handoff_unclaimed_minutes)
-        except Exception:  # the watcher must survive a bad pass
-            log.exception("unclaimed-ticket check failed")
-            return
-        for ticket in tickets:
-            note = self.engine.say.text("nobody_came", ticket_id=ticket.ticket_id)
-            replies = await asyncio.to_thread(self.engine.handback, ticket.conversation_key, note)
-            await self.send_all(int(ticket.chat_id), replies)
 
     async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One catch-all: log with the traceback, record it, tell the user sorry."""
