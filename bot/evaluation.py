@@ -189,8 +189,9 @@ def evaluate_retrieval(knowledge: Any) -> Report:
 
 
 CHAT_SETS = {
-    "conversations": {"tune": "conversations_tune.yaml", "holdout": "conversations_holdout.yaml"},
-    "answers": {"tune": "questions_tune.yaml", "holdout": "questions_holdout.yaml"},
+    "conversations": {"tune": "conversations_tune.yaml", "dev": "conversations_dev.yaml",
+                      "holdout": "conversations_holdout.yaml"},
+    "answers": {"tune": "questions_tune.yaml", "dev": "questions_dev.yaml", "holdout": "questions_holdout.yaml"},
 }
 
 

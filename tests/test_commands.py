@@ -97,7 +97,7 @@ def test_forged_button_values_are_refused_and_not_stored(chat: ChatHarness, payl
     chat.say("sell my iphone 12 pro")
     before = chat.say("128gb").slots
     outcome = chat.press(payload)
-    assert outcome.replies[0].response == "invalid_value"
+    assert outcome.replies[0].response in ("invalid_value", "stale_button")  # a value no question on screen took
     slot = payload[2:].split("=")[0]
     assert outcome.slots.get(slot) == before.get(slot)
 

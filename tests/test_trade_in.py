@@ -33,8 +33,7 @@ def _reference(model: str, storage: int, condition: str, carrier: str = "unlocke
 ])
 def test_nothing_a_shopper_types_changes_a_price(chat: ChatHarness, opening: str) -> None:
     chat.say(opening)
-    chat.say("find my is off")
-    outcome = chat.press("s:battery_health_pct=skip")
+    outcome = chat.say("find my is off")
     assert outcome.quote is not None
     assert outcome.quote.offer_usd == _reference("iPhone 12", 64, "flawless")
     assert "$2000" not in ChatHarness.text_of(outcome) and "$5000" not in ChatHarness.text_of(outcome)

@@ -191,7 +191,10 @@ class Dialogue:
                 return [*notes, ask_reply(step, state.slots, self.runner.buttons, self.runner.speak)]
             return notes or self.runner.cannot_handle(turn)
         awaited = step.slot if step is not None else None
-        changed = {k for k, v in values.items() if k in state.slots and state.slots[k] != v and k != awaited}
+        # A fact that differs from what we had, or a first value for one an offer already priced without
+        # (a battery reading after the quote): either way the results that read it are made again.
+        changed = {k for k, v in values.items() if (k != awaited and state.slots.get(k, v) != v)
+                   or (k != awaited and state.slots.get(k) is None and flow.used_before(state.step, k))}
         state.fallbacks = 0
         turn.intent = turn.intent or flow.intent
         state.slots.update(values)

@@ -85,9 +85,19 @@ class TradeInActions:
                              carrier=carrier, condition=quote.condition, offer=format_usd(quote.offer_usd),
                              breakdown=breakdown, quote_id=quote.quote_id, valid_until=f"{quote.valid_until:{DATE}}",
                              price_table_version=quote.price_table_version)
+        if self._battery_matters(quote):  # answer first: ask nothing more, say what would change the offer
+            rules = self.shop.rules
+            text += "\n" + self.say.text("offer_battery_note", threshold=rules.battery_threshold_pct,
+                                          deduction=f"{rules.battery_deduction_pct:g}")
         if locked:
             text += "\n" + self.say.text("offer_locked_note")
         return Reply(text, response="offer")
+
+    def _battery_matters(self, quote: Quote) -> bool:
+        """Whether this device's battery health would change the offer and the shopper has not said it."""
+        device = self.shop.catalog.by_name(quote.device_model)
+        return (quote.battery_health_pct is None and device is not None
+                and device.family in self.shop.rules.battery_families)
 
     def quote_for(self, turn: Turn, slots: Mapping[str, Any]) -> Quote:
         """A stored quote for these slots: the current one when nothing changed, else a new one."""

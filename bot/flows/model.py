@@ -136,6 +136,15 @@ class Flow:
                 return step
         return None
 
+    def used_before(self, step_id: str | None, slot: str) -> bool:
+        """Whether an action before this step has read the slot: a first value for it then changes a result."""
+        for step in self.steps:
+            if step.id == step_id:
+                return False
+            if isinstance(step, Action) and slot in step.uses:
+                return True
+        return False
+
     def producer_of(self, slot: str) -> Action | None:
         """The action that sets this slot (a quote id), if any."""
         return next((s for s in self.steps if isinstance(s, Action) and slot in s.sets), None)

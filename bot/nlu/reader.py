@@ -7,6 +7,7 @@ A question is never an Affirm; a device named in a question is context for the a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,8 @@ DEEP_LINKS = {"quote": "trade_in", "sell": "trade_in", "tradein": "trade_in", "c
 DEVICE_CHOICES = ("target_model",)  # a device named at the question "another one?" after the upgrade math
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
+PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|pct\b)")  # a bare battery reading needs its unit
+MAX_PERCENT = 100
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,9 @@ class CommandReader:
             parsed = parse_answer(slot, text, devices=self.understander.devices, device=ctx.device)
             if parsed.ok and parsed.value is not None:
                 return {slot: parsed.value}
+        percent = PERCENT.search(text)  # "76%" after an offer that says a weak battery changes it
+        if percent and "battery_health_pct" in ctx.flow_slots and 1 <= int(percent.group(1)) <= MAX_PERCENT:
+            return {"battery_health_pct": int(percent.group(1))}
         return {}
 
     def _answers_awaited(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
