@@ -49,6 +49,7 @@ class Driver:
     def __init__(self, app: Any, user: str) -> None:
         self.app, self.user = app, user
         self.last: Outcome | None = None
+        self.screens: list[Outcome] = []  # what is in the chat, oldest first; a pressed keyboard is removed
         self.n = 0
 
     def say(self, text: str) -> Outcome:
@@ -56,18 +57,26 @@ class Driver:
         return self._send(text=text)
 
     def press(self, label: str) -> Outcome | None:
-        """Press the button on screen whose label contains `label` (None: no such button)."""
-        buttons = [b for r in (self.last.replies if self.last else ()) for b in r.buttons]
+        """Press the button whose label contains `label`: on the last screen, else on an earlier keyboard that is
+        still in the chat (Telegram keeps old keyboards; only the one pressed goes away). None: no such button."""
         wanted = label.casefold()
-        match = next((b for b in buttons if b.label.casefold() == wanted), None) or next(
-            (b for b in buttons if wanted in b.label.casefold()), None)
-        return self._send(payload=match.payload) if match else None
+        for outcome in reversed(self.screens):
+            buttons = [b for r in outcome.replies for b in r.buttons]
+            match = next((b for b in buttons if b.label.casefold() == wanted), None) or next(
+                (b for b in buttons if wanted in b.label.casefold()), None)
+            if match is not None:
+                pressed = self._send(payload=match.payload)
+                if outcome in self.screens:
+                    self.screens.remove(outcome)
+                return pressed
+        return None
 
     def _send(self, *, text: str | None = None, payload: str | None = None) -> Outcome:
         self.n += 1
         msg = IncomingMessage(channel=CHANNEL, user_id=self.user, chat_id=self.user,
                               message_id=f"{self.user}-{self.n}", text=text, button_payload=payload)
         self.last = self.app.engine.handle_sync(msg)
+        self.screens.append(self.last)
         return self.last
 
     def bookings(self) -> int:

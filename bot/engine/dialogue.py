@@ -28,6 +28,7 @@ from bot.nlu.commands import (
     GoBack,
     SetSlots,
     StartFlow,
+    WhichTask,
     command_names,
 )
 from bot.nlu.llm_fallback import Extractor
@@ -115,7 +116,7 @@ class Dialogue:
             flow_intent=flow.intent if flow is not None else None, awaited=awaited,
             awaited_is_yes_no=awaited is not None and SLOT_TYPES.get(awaited) is bool,
             passive=step is not None and not step.resume, flow_slots=flow.slots if flow is not None else frozenset(),
-            slots=dict(state.slots), device=self.runner.device(flow, state.slots),
+            slots=dict(state.slots), device=self.runner.device(flow, state.slots), last_device=state.last_device,
         )
 
     # the processor ------------------------------------------------------------------------------------
@@ -144,7 +145,18 @@ class Dialogue:
             return self._yes_no(turn, command)
         if isinstance(command, GoBack):
             return self._go_back(turn)
+        if isinstance(command, WhichTask):
+            return self._which_task(turn, command)
         return self.runner.run_pattern(turn, command)
+
+    def _which_task(self, turn: Turn, command: WhichTask) -> list[Reply]:
+        """A device named alone: sell it, or compare it; the facts that follow are about it."""
+        turn.state.last_device = command.device
+        turn.state.fallbacks = 0
+        turn.intent = turn.intent or "trade_in"
+        slots = {"device_model": command.device}
+        buttons = (*self._offer(StartFlow("trade_in", slots)), *self._offer(StartFlow("compare", slots)))
+        return [self.say.reply("which_task", buttons, device_model=command.device)]
 
     def _start(self, turn: Turn, command: StartFlow) -> list[Reply]:
         flow = self.runner.flow_for(command.purpose)
@@ -201,8 +213,8 @@ class Dialogue:
         notes += self.runner.reconcile(flow, state.slots, changed)
         if changed or isinstance(command, CorrectSlots):
             notes += self.runner.run_pattern(turn, CorrectSlots(values), resume=False)
-            start = flow.first_dependent(changed or set(values))
-            return notes + self.runner.advance(turn, start.id if start else flow.steps[0].id)
+            start = flow.rerun_from(changed or set(values), state.slots)
+            return notes + self.runner.advance(turn, start.id)
         if step is not None and step.slot in values:
             nxt = self.runner.after(flow, step) if step.always_ask else step.id
             return notes + self.runner.advance(turn, nxt)
@@ -265,6 +277,8 @@ class Dialogue:
             turn.intent = turn.intent or self.runner.pattern_intent(command, {})
             state.fallbacks = 0
             state.last_card = answer.card_id or state.last_card
+            if command.offer is not None and command.offer.slots.get("device_model"):
+                state.last_device = str(command.offer.slots["device_model"])  # "can i sell my s21?" then "128, verizon"
             turn.sources.extend(answer.sources)
             buttons = self._offer(command.offer) or self._follow_ups(answer.follow_ups)
             return [self.say.reply("answer", buttons, answer=answer.text,

@@ -34,6 +34,7 @@ class ConversationState:
     last_quote_id: str | None = None
     stack: list[Frame] = field(default_factory=list)  # interrupted frames, the most recent last
     last_card: str | None = None  # the last knowledge card answered: context for a follow-up question
+    last_device: str | None = None  # the device last talked about outside a task: "256gb, att" then quotes it
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -43,7 +44,7 @@ class ConversationState:
             flow=raw.get("flow"), step=raw.get("step"), slots=dict(raw.get("slots") or {}),
             fallbacks=int(raw.get("fallbacks") or 0), last_quote_id=raw.get("last_quote_id"),
             stack=[Frame.from_json(f) for f in raw.get("stack") or () if isinstance(f, dict)],
-            last_card=raw.get("last_card"),
+            last_card=raw.get("last_card"), last_device=raw.get("last_device"),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -136,6 +136,17 @@ class Flow:
                 return step
         return None
 
+    def rerun_from(self, changed: set[str], slots: Mapping[str, Any]) -> Step:
+        """Where a correction re-runs from: its first dependent step, or an earlier question still unanswered
+        (after "back" cleared one), so that no action runs on a fact that is missing."""
+        dependent = self.first_dependent(changed) or self.steps[0]
+        for step in self.steps:
+            if step is dependent:
+                return dependent
+            if isinstance(step, Collect) and slots.get(step.slot) is None and not step.optional and not step.always_ask:
+                return step
+        return dependent
+
     def used_before(self, step_id: str | None, slot: str) -> bool:
         """Whether an action before this step has read the slot: a first value for it then changes a result."""
         for step in self.steps:

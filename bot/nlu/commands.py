@@ -101,12 +101,19 @@ class SmallTalk:
 
 
 @dataclass(frozen=True)
+class WhichTask:
+    """Just a device name: what would the shopper like to do with it (sell it, or compare)?"""
+
+    device: str
+
+
+@dataclass(frozen=True)
 class CannotHandle:
     """Nothing in the message could be understood."""
 
 
 Command = (SetSlots | CorrectSlots | StartFlow | Answer | Affirm | Deny | Cancel | Restart | GoBack | Handoff
-           | Refuse | SmallTalk | CannotHandle)
+           | Refuse | SmallTalk | WhichTask | CannotHandle)
 
 
 COMMAND_TYPES = frozenset(t.__name__ for t in get_args(Command))

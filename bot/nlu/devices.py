@@ -11,6 +11,9 @@ from bot.nlu.text import normalize, squash
 
 MAX_WINDOW = 6
 SEEN_TEXTS = 512  # messages whose mentions are remembered (the reader looks at one message several times)
+NEGATION_REACH = 3  # tokens before a mention where "not (a|the)" denies it
+_NEGATIONS = frozenset({"not", "isnt", "nor", "never", "no"})
+_ARTICLES = frozenset({"a", "an", "the", "my", "one"})
 FUZZY_CUTOFF = 0.86
 _NOT_A_MODEL_START = frozenset(
     "my a an the for to of i is it and or me your ur our this that with want sell buy trade get in on at from by "
@@ -71,6 +74,16 @@ class DeviceMatcher:
                 self._seen.clear()
             cached = self._seen[text] = tuple(self._find_all(text))
         return list(cached)
+
+    def affirmed(self, text: str) -> list[DeviceMention]:
+        """The mentions the text does not deny: "it's not an s23, it's the s23+" names only the S23+."""
+        tokens = device_tokens(text)
+        kept = []
+        for mention in self.find_all(text):
+            before = [t for t in tokens[max(0, mention.span[0] - NEGATION_REACH):mention.span[0]] if t not in _ARTICLES]
+            if not (before and before[-1] in _NEGATIONS):
+                kept.append(mention)
+        return kept
 
     def _find_all(self, text: str) -> list[DeviceMention]:
         tokens = device_tokens(text)

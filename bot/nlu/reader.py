@@ -30,8 +30,9 @@ from bot.nlu.commands import (
     SetSlots,
     SmallTalk,
     StartFlow,
+    WhichTask,
 )
-from bot.nlu.devices import DeviceMention
+from bot.nlu.devices import DeviceMention, device_tokens
 from bot.nlu.llm_fallback import Extractor, understand
 from bot.nlu.understand import Understander, Understanding, is_owned
 
@@ -51,6 +52,8 @@ BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a val
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|pct\b)")  # a bare battery reading needs its unit
 MAX_PERCENT = 100
+NAME_FILLERS = frozenset({"my", "a", "an", "the", "i", "have", "got", "its", "it's", "old", "hi", "hey", "hello"})
+DEVICE_FACT_SLOTS = ("storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class ReadingContext:
     flow_slots: frozenset[str] = frozenset()  # slots the active task holds
     slots: Mapping[str, Any] = field(default_factory=dict)
     device: Device | None = None  # the active task's device
+    last_device: str | None = None  # outside a task: the device talked about last
 
 
 class CommandReader:
@@ -121,7 +125,7 @@ class CommandReader:
     def _in_task(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """A message while a task waits on a question: its answer, other facts, a side question, or a new task."""
         question = acts.is_question(text)
-        mentions = self.understander.devices.find_all(text)
+        mentions = self.understander.devices.affirmed(text)
         known = [m.device for m in mentions if m.device is not None]
         other_device = any(d is not None and ctx.device is not None and d.name != ctx.device.name for d in known)
         if ctx.awaited_is_yes_no and not question:
@@ -175,8 +179,8 @@ class CommandReader:
 
     def _bare_value(self, text: str, ctx: ReadingContext) -> dict[str, Any]:
         """A one- or two-word value of a question the task asked before ("fair", "t-mobile", "256")."""
-        for slot in BARE_VALUE_SLOTS:
-            if slot == ctx.awaited or slot not in ctx.slots:
+        for slot in BARE_VALUE_SLOTS:  # a fact the task holds or will ask for: "fair" at the carrier question
+            if slot == ctx.awaited or (slot not in ctx.slots and slot not in ctx.flow_slots):
                 continue
             parsed = parse_answer(slot, text, devices=self.understander.devices, device=ctx.device)
             if parsed.ok and parsed.value is not None:
@@ -222,6 +226,12 @@ class CommandReader:
         fact = self._device_fact(text)
         if fact is not None:
             return (fact,)
+        alone = self._device_alone(text)
+        if alone is not None:
+            return (WhichTask(alone),)
+        facts = self._facts_of_device_in_view(text, ctx)
+        if facts:
+            return (StartFlow("trade_in", facts),)
         u = understand(self.understander, self.extractor, text)
         question = acts.is_question(text)
         if u.intent in SMALL_TALK:
@@ -262,6 +272,25 @@ class CommandReader:
         if u.device is not None and u.device.unknown:
             return (Answer(text, context=_context(u, [], self._masked(text)), unknown_device=_unknown(u)),)
         return (CannotHandle(),)
+
+    def _device_alone(self, text: str) -> str | None:
+        """The device, when the message is nothing but its name ("iphone 14 plus", "my pixel 7")."""
+        if acts.is_question(text):
+            return None
+        mentions = self.understander.devices.find_all(text)
+        if len(mentions) != 1 or mentions[0].device is None:
+            return None
+        tokens = device_tokens(text)
+        start, end = mentions[0].span
+        rest = [t for i, t in enumerate(tokens) if not start <= i < end]
+        return mentions[0].device.name if all(t in NAME_FILLERS for t in rest) else None
+
+    def _facts_of_device_in_view(self, text: str, ctx: ReadingContext) -> dict[str, Any]:
+        """"256gb, at&t, pretty beat up" right after talking about a device: its trade-in facts."""
+        if ctx.last_device is None or acts.is_question(text) or self.understander.devices.find_all(text):
+            return {}
+        facts = {k: v for k, v in self.understander.slots_in(text).items() if k in DEVICE_FACT_SLOTS}
+        return {"device_model": ctx.last_device, **facts} if facts else {}
 
     def _upgrade_if_owned(self, text: str, u: Understanding) -> Understanding:
         """Two devices, one of them the shopper's own and a trade-in in view: the upgrade math, not a compare."""
@@ -314,7 +343,7 @@ class CommandReader:
                 found[ctx.awaited] = tuple(d.name for d in parsed.candidates)
             elif parsed.unknown_device:
                 found[ctx.awaited] = parsed.unknown_device
-            elif parsed.problem and ctx.awaited == "email":
+            elif parsed.problem and ctx.awaited == "email" and not self.understander.slots_in(text):
                 found[ctx.awaited] = text.strip()  # validated (and refused with a reason) by the processor
         for name, value in self.understander.slots_in(text).items():
             if name in ctx.flow_slots and name not in found and name != "email":

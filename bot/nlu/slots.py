@@ -79,6 +79,8 @@ _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("unlocked", re.compile(r"\bunlocked\b|\bunlockd\b|\bfactory unlocked\b|\bno carrier\b|\bsim ?free\b|"
                             r"(?<!carrier )(?<!to )\bunlock\b(?! (?:my|it|the|a|an|this)\b)")),
 ]
+_SIZE_NOT_SIZE = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?)?,?\s+(?:not|instead of)\s+(?:the\s+)?(\d{2,4})\b")
+_DENIED_BEFORE = re.compile(r"\b(?:not|isnt|isn t|never|no longer|wasnt|wasn t|instead of)\s+(?:on\s+|with\s+|from\s+)?$")
 _UNLOCKED_NOW = re.compile(r"(?<!not )(?<!isn't )(?<!isnt )(?<!never )\bunlocked\b")
 _LOCKED_TO = re.compile(r"\b(?:locked to|locked with|locked on|carrier locked|still locked)\b")
 _ACCOUNT = r"(?:icloud|apple ?id|google|samsung)(?: account| acct)?"
@@ -109,9 +111,13 @@ def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
     if match:
         size = int(float(match.group(1)) * 1024)
         return size if size in STORAGE_SIZES else None
+    pair = _SIZE_NOT_SIZE.search(norm)  # "it's the 512 not 256": the size kept, not the one denied
+    if pair and int(pair.group(1)) in STORAGE_SIZES and int(pair.group(2)) in STORAGE_SIZES:
+        return int(pair.group(1))
     for match in _GB.finditer(norm):
         size = int(match.group(1))
-        if size in STORAGE_SIZES and not _RAM_AFTER.match(norm, match.end()):
+        if size in STORAGE_SIZES and not _RAM_AFTER.match(norm, match.end()) and not _DENIED_BEFORE.search(
+                norm[:match.start()]):
             return size
     for match in _STORAGE_WORDS.finditer(norm):  # "256ssd", "its 256"
         size = int(match.group(1) or match.group(2))
@@ -180,8 +186,8 @@ def extract_carrier(text: str) -> str | None:
     if _UNLOCKED_NOW.search(norm) and not _LOCKED_TO.search(norm):
         return "unlocked"
     for value, pattern in _CARRIER_PATTERNS:
-        if pattern.search(norm):
-            return value
+        if any(not _DENIED_BEFORE.search(norm[:m.start()]) for m in pattern.finditer(norm)):
+            return value  # "it's on boost actually, not t-mobile": the carrier denied is not the answer
     return None
 
 

@@ -26,6 +26,10 @@ _YES_PHRASES = (
     "please", "thanks", "thank you", "ty", "awesome", "nice", "good", "yes sir", "for sure", "bet", "ok bet",
     "lol", "haha", "then", "alright then", "ok then", "okay then", "fine then", "i guess so", "works", "yeah sure",
     "sure why not", "why not", "lets", "let s", "do it", "i ll do it", "ill do it", "its a deal", "it s a deal",
+    "sounds fair", "that s fair", "thats fair", "fair enough", "send me the label", "send the label",
+    "send me the shipping label", "send the shipping label", "send me a label", "i m happy with that",
+    "im happy with that", "happy with that", "i m good with that", "im good with that", "good with me", "sold",
+    "lets book it", "let s book it", "book it please", "i ll ship it", "ill ship it",
 )
 _NO_PHRASES = (
     "no thanks", "no thank you", "no", "nope", "nah", "decline", "declined", "i decline", "pass", "i ll pass",
