@@ -164,3 +164,47 @@ def test_a_fact_given_after_the_offer_supersedes_it_and_its_accept_books_nothing
 ])
 def test_a_deep_link_starts_its_task_with_the_device_or_greets(chat: ChatHarness, link: str, reply: str) -> None:
     assert reply in ChatHarness.text_of(chat.press(link)).casefold()
+
+
+def test_a_device_named_alone_asks_what_to_do_and_the_facts_that_follow_quote_it(chat: ChatHarness) -> None:
+    first = chat.say("iphone 14 plus")
+    assert first.flow is None and first.commands == ("WhichTask",)
+    assert [b.label for b in first.replies[0].buttons] == ["Get a quote for my iPhone 14 Plus",
+                                                           "Compare the iPhone 14 Plus refurbished vs new"]
+    facts = chat.say("256gb at&t, its pretty beat up, scratches everywhere and a small dent but no cracks")
+    assert facts.flow == "trade_in"
+    assert {k: facts.slots.get(k) for k in ("device_model", "storage_gb", "carrier", "condition")} == {
+        "device_model": "iPhone 14 Plus", "storage_gb": 256, "carrier": "att", "condition": "fair"}
+
+
+@pytest.mark.parametrize(("correction", "slot", "value"), [
+    ("wait its not an s22, its the s22 ultra my bad", "device_model", "Galaxy S22 Ultra"),
+    ("sorry its on boost mobile actually, not unlocked", "carrier", "other"),
+    ("hold on, its the 256 not 128, just checked settings", "storage_gb", 256),
+])
+def test_a_correction_that_denies_the_old_value_takes_the_new_one(chat: ChatHarness, correction: str, slot: str,
+                                                                  value: object) -> None:
+    first = chat.say(OFFER)
+    assert first.quote is not None
+    chat.press("s:accept=true@" + first.quote.quote_id)  # at the email step now
+    corrected = chat.say(correction)
+    assert corrected.slots[slot] == value and "email" not in corrected.slots
+    assert corrected.quote is not None and corrected.quote.quote_id != first.quote.quote_id, "a new offer"
+    with chat.app.sessions() as session:
+        assert session.get(QuoteRow, first.quote.quote_id).status == "superseded"  # type: ignore[union-attr]
+
+
+def test_a_battery_reading_after_the_offer_re_quotes(chat: ChatHarness) -> None:
+    first = chat.say("sell my iphone 13 128gb unlocked flawless, find my is off")
+    assert first.quote is not None and "battery health of at least 80%" in ChatHarness.text_of(first)
+    again = chat.say("76%")
+    assert again.quote is not None and again.quote.offer_usd < first.quote.offer_usd
+    assert again.slots["battery_health_pct"] == 76
+
+
+def test_a_plain_yes_in_a_sentence_accepts_but_books_nothing_yet(chat: ChatHarness) -> None:
+    chat.say(OFFER)
+    outcome = chat.say("sure, sounds fair. send me the label")
+    assert outcome.commands == ("Affirm",) and "email address" in ChatHarness.text_of(outcome)
+    with chat.app.sessions() as session:
+        assert session.execute(select(QuoteRow.status)).scalar_one() == "offered"
