@@ -139,7 +139,7 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
     out = args.out.open("w", encoding="utf-8") if args.out else sys.stdout
 
     async def run() -> None:
-        with args.input.open(encoding="utf-8") as lines:
+        with args.input.open(encoding="utf-8", errors="replace") as lines:  # a bad byte never stops replay
             async for result in replay(app.engine, lines):
                 out.write(json.dumps(result, ensure_ascii=False) + "\n")
                 out.flush()
@@ -331,6 +331,8 @@ def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
                                        secret.get_secret_value()))  # type: ignore[union-attr]
         else:
             channel.run_polling()
+            if channel.fatal is not None:
+                raise channel.fatal
     finally:
         app.close()
     return 0
@@ -340,7 +342,7 @@ async def _serve_webhook(channel: Any, listen: str, port: int, path: str, url: s
     """Run the webhook server until SIGINT or SIGTERM."""
     import signal
 
-    stop = asyncio.Event()
+    stop = channel.stopping  # also set when the bot cannot go on (its database vanished)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -350,3 +352,5 @@ async def _serve_webhook(channel: Any, listen: str, port: int, path: str, url: s
         await stop.wait()
     finally:
         await channel.stop()
+    if channel.fatal is not None:
+        raise channel.fatal

@@ -295,3 +295,24 @@ async def test_idle_chats_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr("bot.channels.telegram.delivery.time.monotonic", lambda: later)
     await outbox.call(999, send)
     assert outbox.tracked_chats == 1
+
+
+async def test_a_vanished_sqlite_file_stops_the_telegram_bot(make_app: Callable[..., App], sqlite_url: str,
+                                                             fake: FakeTelegram) -> None:
+    from pathlib import Path
+
+    from tests.test_telegram import _channel
+
+    app = make_app(sqlite_url)
+    channel = _channel(app, fake)
+    await channel.start_polling()
+    try:
+        fake.user_says(SHOPPER, "hi")
+        await fake.wait_for(SHOPPER, "assistant")
+        Path(sqlite_url.removeprefix("sqlite:///")).unlink()
+        fake.user_says(SHOPPER, "sell my iphone 13")
+        await asyncio.wait_for(channel.stopping.wait(), timeout=15)
+    finally:
+        await channel.stop()
+    assert channel.fatal is not None and "was deleted or replaced" in str(channel.fatal)
+    assert not any("How much storage" in t for t in fake.texts_to(SHOPPER)), "nothing quoted into a missing database"

@@ -71,6 +71,9 @@ class TelegramChannel:
         self.profile = profile or load_profile(config_dir, read_yaml(config_dir / "policy.yaml"))
         self.unclaimed_check_s = unclaimed_check_s
         self.errors: list[BaseException] = []
+        self.fatal: ConfigError | None = None  # the bot cannot go on (its database file vanished): stop, one line
+        self.stopping = asyncio.Event()
+        self._run_polling = False
         self._watch: asyncio.Task[None] | None = None
         self._webhook: WebhookServer | None = None
         self.failed_updates: set[int] = set()  # updates whose turn could not be stored: not acknowledged
@@ -142,6 +145,7 @@ class TelegramChannel:
 
     def run_polling(self) -> None:
         """Poll until interrupted (the CLI)."""
+        self._run_polling = True
         self.app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
 
     async def start_webhook(self, *, listen: str, port: int, url_path: str, webhook_url: str, secret: str) -> None:
@@ -324,6 +328,13 @@ class TelegramChannel:
         error = context.error
         if error is not None:
             self.errors.append(error)
+        if isinstance(error, ConfigError):  # not this update's fault: nothing more can be stored, so stop
+            log.error("stopping: %s", error)
+            self.fatal = error
+            self.stopping.set()
+            if self._run_polling:  # the CLI's blocking loop; embedded callers watch `stopping`
+                self.app.stop_running()
+            return
         log.error("error handling an update", exc_info=error)
         if isinstance(update, Update) and update.effective_chat is not None:
             with contextlib.suppress(Exception):
