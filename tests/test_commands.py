@@ -208,3 +208,23 @@ def test_a_plain_yes_in_a_sentence_accepts_but_books_nothing_yet(chat: ChatHarne
     assert outcome.commands == ("Affirm",) and "email address" in ChatHarness.text_of(outcome)
     with chat.app.sessions() as session:
         assert session.execute(select(QuoteRow.status)).scalar_one() == "offered"
+
+
+def test_follow_up_questions_are_about_the_device_just_shown(chat: ChatHarness) -> None:
+    shown = chat.say("new iphone 16 or refurb one, whats the diff in price")
+    assert shown.slots["device_model"] == "iPhone 16" and "$" in ChatHarness.text_of(shown)
+    battery = ChatHarness.text_of(chat.say("would the refurb have a good battery"))
+    assert "80%" in battery and "smartphone" in battery  # the phone's minimum, not the laptop's
+    co2 = chat.say("and the co2 difference?")
+    assert "iPhone 16" in ChatHarness.text_of(co2) and "kg" in ChatHarness.text_of(co2)
+    again = chat.say("ok and how much cheaper is it")
+    assert again.commands == ("StartFlow",) and "save $" in ChatHarness.text_of(again)
+    other = chat.say("do you price match best buy?")  # not about the result: the shop's answer
+    assert "price-match" in ChatHarness.text_of(other)
+
+
+def test_after_the_upgrade_math_buying_new_instead_shows_the_numbers(chat: ChatHarness) -> None:
+    chat.say("thinking of upgrading from my pixel 6 to a pixel 8, how much would it cost me")
+    chat.say("the 6 is 128, fair, tmobile, google acct removed")
+    outcome = chat.say("vs just buying the 8 new?")
+    assert "New Pixel 8: $699" in ChatHarness.text_of(outcome)

@@ -112,11 +112,14 @@ class Dialogue:
         flow = self.runner.active_flow(state)
         step = self.runner.awaited(state)
         awaited = step.slot if step is not None else None
+        passive = flow is not None and step is not None and not step.resume  # a result on screen, refinable
         return ReadingContext(
             flow_intent=flow.intent if flow is not None else None, awaited=awaited,
             awaited_is_yes_no=awaited is not None and SLOT_TYPES.get(awaited) is bool,
             passive=step is not None and not step.resume, flow_slots=flow.slots if flow is not None else frozenset(),
-            slots=dict(state.slots), device=self.runner.device(flow, state.slots), last_device=state.last_device,
+            slots=dict(state.slots), device=self.runner.device(flow, state.slots),
+            last_device=state.last_device if flow is None else state.slots.get("device_model") if passive else None,
+            last_task=state.last_task if flow is None else flow.name if passive else None,
         )
 
     # the processor ------------------------------------------------------------------------------------
@@ -271,7 +274,10 @@ class Dialogue:
                 state.fallbacks = 0
                 return [reply]
         flow = self.runner.active_flow(state)
-        context = {**command.context, "last_card": state.last_card, "journey": flow.journey if flow else None}
+        about = command.context.get("device_model") or (state.slots.get("device_model") if flow else state.last_device)
+        device = self.p.shop.catalog.by_name(str(about)) if about else None
+        context = {**command.context, "last_card": state.last_card, "journey": flow.journey if flow else None,
+                   "device_category": device.category if device is not None else None}
         answer = self.p.answerer.answer(command.question, context)
         if answer.confident:
             turn.intent = turn.intent or self.runner.pattern_intent(command, {})

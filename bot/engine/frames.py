@@ -127,8 +127,11 @@ class FlowRunner:
         ended = self.flows.get(result.flow or flow.name, flow)
         if ended.name not in self.patterns:
             turn.ended_slots = dict(result.slots)
+            state.last_task = ended.name
         kept = {k: v for k, v in result.slots.items() if k in ended.persisted_slots}
         state.flow, state.step, state.slots = None, None, kept
+        if ended.name not in self.patterns and result.slots.get("device_model"):
+            state.last_device = str(result.slots["device_model"])  # follow-up questions are about it
         if state.stack:
             state.pop()
             if state.flow is not None and state.step is None:  # restarted underneath: ask from the top

@@ -35,6 +35,7 @@ class ConversationState:
     stack: list[Frame] = field(default_factory=list)  # interrupted frames, the most recent last
     last_card: str | None = None  # the last knowledge card answered: context for a follow-up question
     last_device: str | None = None  # the device last talked about outside a task: "256gb, att" then quotes it
+    last_task: str | None = None  # the task that ended last: "and if i got it new instead?" shows it again
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -44,7 +45,7 @@ class ConversationState:
             flow=raw.get("flow"), step=raw.get("step"), slots=dict(raw.get("slots") or {}),
             fallbacks=int(raw.get("fallbacks") or 0), last_quote_id=raw.get("last_quote_id"),
             stack=[Frame.from_json(f) for f in raw.get("stack") or () if isinstance(f, dict)],
-            last_card=raw.get("last_card"), last_device=raw.get("last_device"),
+            last_card=raw.get("last_card"), last_device=raw.get("last_device"), last_task=raw.get("last_task"),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from bot.knowledge.retriever import tokenize
 BM25_WEIGHT = 0.14  # a card's BM25 score, normalised by the best card's, adds up to this to its cosine
 ANSWER_HANDICAP = 0.03  # the answer text is a weaker paraphrase of the question than a paraphrase is
 JOURNEY_BOOST = 0.04  # inside a trade-in, selling cards; inside a compare, buying cards
+KIND_BOOST = 0.04  # a question about a phone prefers the phone card over the laptop one (and so on)
+CATEGORY_KIND = {"smartphone": "phone", "tablet": "tablet", "laptop": "laptop"}  # catalog category -> card kind
 FOLLOW_UP_BOOST = 0.06  # a short follow-up question ("and paypal?") stays near the last card
 FOLLOW_UP_WORDS = 6
 
@@ -62,6 +64,7 @@ class CardIndex:
         self.order = np.argsort(self.rows, kind="stable")
         self.starts = np.searchsorted(self.rows[self.order], np.arange(len(self.cards))) if self.cards else self.rows
         self.journeys = np.array([c.journey for c in self.cards])
+        self.kinds = [frozenset(c.kinds) for c in self.cards]
         self.term_scores = _bm25_by_term([tokenize(c.indexed_text) for c in self.cards]) if self.cards else {}
 
     def best(self, vector: np.ndarray, prepared: str, context: Mapping[str, Any] | None = None,
@@ -93,6 +96,10 @@ class CardIndex:
         if journey in ("buying", "selling"):
             boost += np.where(self.journeys == journey, JOURNEY_BOOST,
                               np.where(self.journeys == "both", 0.0, -JOURNEY_BOOST))
+        kind = CATEGORY_KIND.get(str(context.get("device_category") or ""))
+        if kind is not None:
+            boost += np.array([0.0 if not kinds else KIND_BOOST if kind in kinds else -KIND_BOOST
+                               for kinds in self.kinds])
         previous = self.by_id.get(last_card or "")
         if previous is not None and len(prepared.split()) <= FOLLOW_UP_WORDS:
             related = {f.removeprefix("card:") for f in previous.follow_ups} | {previous.id}

@@ -53,6 +53,9 @@ BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot 
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|pct\b)")  # a bare battery reading needs its unit
 MAX_PERCENT = 100
 NAME_FILLERS = frozenset({"my", "a", "an", "the", "i", "have", "got", "its", "it's", "old", "hi", "hey", "hello"})
+RESULT_TASKS = ("compare", "upgrade")  # tasks whose result a follow-up question can ask to see again
+RESULT_DEVICES = ("target_model", "compare_with")  # the other devices a result on screen shows
+RESULT_FACTS = ("target_model", "storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
 DEVICE_FACT_SLOTS = ("storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
 
 
@@ -68,6 +71,7 @@ class ReadingContext:
     slots: Mapping[str, Any] = field(default_factory=dict)
     device: Device | None = None  # the active task's device
     last_device: str | None = None  # outside a task: the device talked about last
+    last_task: str | None = None  # outside a task: the task that ended last (compare, upgrade, ...)
 
 
 class CommandReader:
@@ -226,6 +230,9 @@ class CommandReader:
         fact = self._device_fact(text)
         if fact is not None:
             return (fact,)
+        follow_up = self._follow_up(text, ctx)
+        if follow_up is not None:
+            return follow_up
         alone = self._device_alone(text)
         if alone is not None:
             return (WhichTask(alone),)
@@ -272,6 +279,21 @@ class CommandReader:
         if u.device is not None and u.device.unknown:
             return (Answer(text, context=_context(u, [], self._masked(text)), unknown_device=_unknown(u)),)
         return (CannotHandle(),)
+
+    def _follow_up(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
+        """A question about the device just talked about, naming no device: "and the co2?", "vs new?"."""
+        if ctx.last_device is None or not acts.is_question(text):
+            return None
+        in_view = {ctx.last_device, *(str(ctx.slots[k]) for k in RESULT_DEVICES if ctx.slots.get(k))}
+        if any(m.device is None or m.device.name not in in_view for m in self.understander.devices.find_all(text)):
+            return None  # another device: a question of its own
+        kind = acts.device_fact(text)
+        if kind is not None:
+            return (Answer(text, device_fact=(kind, ctx.last_device)),)
+        if ctx.last_task in RESULT_TASKS and acts.asks_about_result(text):
+            facts = {k: v for k, v in ctx.slots.items() if k in RESULT_FACTS and v is not None}
+            return (StartFlow(ctx.last_task, {**facts, "device_model": ctx.last_device}),)
+        return None
 
     def _device_alone(self, text: str) -> str | None:
         """The device, when the message is nothing but its name ("iphone 14 plus", "my pixel 7")."""

@@ -248,6 +248,18 @@ def device_fact(text: str) -> str | None:
     return kind
 
 
+_RESULT_ASK = re.compile(
+    r"\bcheaper\b|\bsav(?:e|es|ing|ings)\b|\bhow much (?:is it|would it|will it|does it|do i|would i|will i|less|more)\b|"
+    r"\b(?:price|cost) difference\b|\bdifference in (?:price|cost)\b|\bdiff in price\b|\bnew instead\b|"
+    r"\b(?:buy|buying|get|getting|got|went with) (?:it |one |the \w+ |a )?new\b|\bvs\.? (?:just )?(?:buying )?new\b|"
+    r"\bversus new\b|\bworth it\b")
+
+
+def asks_about_result(text: str) -> bool:
+    """A follow-up about the comparison or upgrade just shown: its prices, savings, new vs refurbished."""
+    return bool(_RESULT_ASK.search(normalize(text)))
+
+
 SHORT_FACT_WORDS = 6  # "pixel 8 co2 footprint": a short line naming a device and a fact is a question
 
 _PRICE_ASK_TRADE = re.compile(r"\b(?:sell|selling|trade|trading|worth|pay me|offer|quote|vs|versus|compare|"
