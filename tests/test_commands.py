@@ -228,3 +228,14 @@ def test_after_the_upgrade_math_buying_new_instead_shows_the_numbers(chat: ChatH
     chat.say("the 6 is 128, fair, tmobile, google acct removed")
     outcome = chat.say("vs just buying the 8 new?")
     assert "New Pixel 8: $699" in ChatHarness.text_of(outcome)
+
+
+@pytest.mark.parametrize(("first", "follow_up", "fact"), [
+    ("whats the difference between premium and excellent", "and fair?", "Fair device has visible scratches"),
+    ("will the battery be trash on a refurb iphone", "what about a macbook", "85%"),
+])
+def test_a_short_follow_up_is_read_with_the_answer_before_it(chat: ChatHarness, first: str, follow_up: str,
+                                                             fact: str) -> None:
+    assert chat.say(first).sources
+    outcome = chat.say(follow_up)
+    assert fact in ChatHarness.text_of(outcome) and outcome.flow is None, "answered, not a task started"

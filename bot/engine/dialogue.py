@@ -8,7 +8,7 @@ questions apply is `only_if`, and what the bot says is a named response.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.domain import Answer as KnowledgeAnswer
@@ -44,8 +44,9 @@ class Answerer(Protocol):
 
 
 Action = Callable[[Turn, Mapping[str, Any]], ActionResult]
-MAX_OFFER_PAYLOAD_FACTS = 4
-CLARIFY = "which_device"  # the response that asks which of several candidates was meant  # facts carried by an "answer, then start the task" button
+MAX_OFFER_PAYLOAD_FACTS = 4  # facts carried by an "answer, then start the task" button
+CLARIFY = "which_device"  # the response that asks which of several candidates was meant
+FOLLOW_UP_WORDS = 6  # a question this short, unanswered alone, is read with the last card's question
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class DialogueParts:
     responses: Responses
     device_facts: Callable[[str, str], Reply | None] = lambda kind, device: None  # (fact, device) -> answer
     extractor: Extractor | None = None
+    card_context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # card id -> (topic, first question)
 
 
 class Dialogue:
@@ -119,7 +121,7 @@ class Dialogue:
             passive=step is not None and not step.resume, flow_slots=flow.slots if flow is not None else frozenset(),
             slots=dict(state.slots), device=self.runner.device(flow, state.slots),
             last_device=state.last_device if flow is None else state.slots.get("device_model") if passive else None,
-            last_task=state.last_task if flow is None else flow.name if passive else None,
+            last_task=state.last_task if flow is None else flow.name if passive else None, last_card=state.last_card,
         )
 
     # the processor ------------------------------------------------------------------------------------
@@ -279,6 +281,12 @@ class Dialogue:
         context = {**command.context, "last_card": state.last_card, "journey": flow.journey if flow else None,
                    "device_category": device.category if device is not None else None}
         answer = self.p.answerer.answer(command.question, context)
+        if len(command.question.split()) <= FOLLOW_UP_WORDS:
+            # "and fair?" after the grades: read it with what was talked about (the topic, then the question)
+            for before in self.p.card_context.get(state.last_card or "", ()):
+                if answer.confident:
+                    break
+                answer = self.p.answerer.answer(f"{before} {command.question}", {**context, "masked": None})
         if answer.confident:
             turn.intent = turn.intent or self.runner.pattern_intent(command, {})
             state.fallbacks = 0

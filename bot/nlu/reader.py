@@ -72,6 +72,7 @@ class ReadingContext:
     device: Device | None = None  # the active task's device
     last_device: str | None = None  # outside a task: the device talked about last
     last_task: str | None = None  # outside a task: the task that ended last (compare, upgrade, ...)
+    last_card: str | None = None  # the knowledge card answered last
 
 
 class CommandReader:
@@ -233,6 +234,10 @@ class CommandReader:
         follow_up = self._follow_up(text, ctx)
         if follow_up is not None:
             return follow_up
+        if ctx.last_card is not None and acts.follows_up(text):  # "what about a macbook" after the battery answer
+            named = [(m.device or m.candidates[0]).name for m in self.understander.devices.find_all(text)
+                     if m.device is not None or m.candidates]  # "a macbook": any of them says what kind it is
+            return (Answer(text, context={"device_model": named[0]} if named else {}),)
         alone = self._device_alone(text)
         if alone is not None:
             return (WhichTask(alone),)

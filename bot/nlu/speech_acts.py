@@ -255,6 +255,17 @@ _RESULT_ASK = re.compile(
     r"\bversus new\b|\bworth it\b")
 
 
+_FOLLOWS_UP = re.compile(r"^(?:and|what about|how about|what abt|same (?:for|with)|says who|who says|sources?|"
+                         r"according to (?:who|whom)|how come|why is that|is that true|really)\b")
+FOLLOW_UP_MAX_WORDS = 6
+
+
+def follows_up(text: str) -> bool:
+    """A short line that only makes sense after the last answer: "and fair?", "what about a macbook", "says who"."""
+    norm = normalize(text)
+    return len(norm.split()) <= FOLLOW_UP_MAX_WORDS and bool(_FOLLOWS_UP.search(norm))
+
+
 def asks_about_result(text: str) -> bool:
     """A follow-up about the comparison or upgrade just shown: its prices, savings, new vs refurbished."""
     return bool(_RESULT_ASK.search(normalize(text)))
