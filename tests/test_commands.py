@@ -239,3 +239,11 @@ def test_a_short_follow_up_is_read_with_the_answer_before_it(chat: ChatHarness, 
     assert chat.say(first).sources
     outcome = chat.say(follow_up)
     assert fact in ChatHarness.text_of(outcome) and outcome.flow is None, "answered, not a task started"
+
+
+def test_back_to_the_quote_after_a_side_comparison_keeps_the_device_being_quoted(chat: ChatHarness) -> None:
+    chat.say("pixel 8 pro 512 verizon")
+    side = chat.say("btw is a refurb s24 ultra worth it vs new?")
+    assert side.slots["device_model"] == "Galaxy S24 Ultra" and "$" in ChatHarness.text_of(side)
+    back = chat.say("ok back to my pixel. flawless, google acct removed")
+    assert back.quote is not None and back.quote.device_model == "Pixel 8 Pro" and back.quote.storage_gb == 512

@@ -15,6 +15,7 @@ from bot.domain import Answer as KnowledgeAnswer
 from bot.domain import Button, Reply
 from bot.engine.frames import FlowRunner
 from bot.engine.responses import Responses
+from bot.engine.state import ConversationState
 from bot.engine.turn import Turn
 from bot.flows.executor import ActionResult, ask_reply
 from bot.flows.model import Collect, Flow
@@ -174,11 +175,28 @@ class Dialogue:
         waiting = self.runner.awaited(state)
         if active is not None and active.name == flow.name and (waiting is None or waiting.resume):
             return self._set_slots(turn, SetSlots(command.slots, from_button=command.from_button))
+        if self._resume_interrupted(state, flow.name, command, passive=active is not None and waiting is not None
+                                    and not waiting.resume):
+            facts = {k: v for k, v in command.slots.items() if k != "device_model"}  # the task's own device stays
+            return self._set_slots(turn, SetSlots(facts, from_button=command.from_button))
         self.runner.begin(turn, flow)
         notes, values = self._checked(turn, flow, command.slots, from_button=command.from_button)
         state.slots.update(values)
         self.runner.derive(flow, state.slots)
         return self._clarified(turn, notes, self.runner.advance(turn, flow.steps[0].id))
+
+    @staticmethod
+    def _resume_interrupted(state: ConversationState, name: str, command: StartFlow, *, passive: bool) -> bool:
+        """"Ok, back to my pixel: flawless" after a side comparison: the interrupted task of that kind resumes
+        (its device kept) instead of a new one starting with the comparison's device."""
+        frame = state.interrupted
+        if not passive or frame is None or frame.flow != name:
+            return False
+        device, kept = command.slots.get("device_model"), frame.slots.get("device_model")
+        if device is not None and device != kept and not (isinstance(device, tuple) and kept in device):
+            return False  # another device ("my pixel" may name the one being quoted among its candidates)
+        state.pop()  # the comparison on screen is done with
+        return True
 
     def _clarified(self, turn: Turn, notes: list[Reply], asked: list[Reply]) -> list[Reply]:
         """A "which one do you have?" with buttons replaces the flow's own question for that slot."""
