@@ -247,3 +247,16 @@ def test_back_to_the_quote_after_a_side_comparison_keeps_the_device_being_quoted
     assert side.slots["device_model"] == "Galaxy S24 Ultra" and "$" in ChatHarness.text_of(side)
     back = chat.say("ok back to my pixel. flawless, google acct removed")
     assert back.quote is not None and back.quote.device_model == "Pixel 8 Pro" and back.quote.storage_gb == 512
+
+
+def test_after_the_upgrade_math_the_trade_in_part_quotes_that_device(chat: ChatHarness) -> None:
+    chat.say("i got an iphone 11 64gb good at&t, find my off. how much to get a refurb iphone 13 if i trade it")
+    outcome = chat.say("ok lets do the trade in part")
+    assert outcome.quote is not None and (outcome.quote.device_model, outcome.quote.storage_gb) == ("iPhone 11", 64)
+
+
+def test_two_devices_to_sell_start_with_the_first_and_keep_the_shared_facts(chat: ChatHarness) -> None:
+    first = chat.say("want to sell my iphone 13 and my galaxy s21, both 128, good, unlocked")
+    assert first.flow == "trade_in" and "one at a time" in ChatHarness.text_of(first)
+    assert {k: first.slots.get(k) for k in ("device_model", "storage_gb", "condition", "carrier")} == {
+        "device_model": "iPhone 13", "storage_gb": 128, "condition": "good", "carrier": "unlocked"}

@@ -253,11 +253,21 @@ class CommandReader:
         if u.intent not in TASKS and "device_model" in u.slots and acts.requests_task(text):
             u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "co2 of a refurb 14 vs new"
         u = self._upgrade_if_owned(text, u)
+        task = u.intent if u.intent in TASKS else self.understander.rule_intent(text)
+        if task in TASKS and ctx.last_device is not None and not question and not (
+                self.understander.devices.find_all(text) or acts.budget(text) or acts.device_kind_named(text)):
+            # "ok let's do the trade-in part" after the upgrade math: that device, with what we know of it
+            known = ctx.slots if ctx.slots.get("device_model") == ctx.last_device else {}
+            facts = {k: v for k, v in known.items() if k in DEVICE_FACT_SLOTS and v is not None}
+            stated = {k: v for k, v in self.understander.slots_in(text).items() if k in DEVICE_FACT_SLOTS}
+            return (StartFlow(str(task), {**facts, **stated, "device_model": ctx.last_device}),)
         if u.intent in TASKS:
             start = self._start(text, u)
             several = [m for m in self.understander.devices.find_all(text) if m.device is not None]
             if u.intent == "upgrade" and len(several) >= 2 and acts.several_devices(text):
-                return (SmallTalk("one_at_a_time"), StartFlow("trade_in", {"device_model": several[0].device.name}))  # type: ignore[union-attr]
+                facts = {k: v for k, v in self.understander.slots_in(text).items() if k in DEVICE_FACT_SLOTS}
+                first = {**facts, "device_model": several[0].device.name}  # type: ignore[union-attr]
+                return (SmallTalk("one_at_a_time"), StartFlow("trade_in", first))
             device = "device_model" in start.slots or "budget_usd" in start.slots
             own = acts.states_own_facts(text)
             if (acts.requests_task(text) and (device or own or not question)) or "budget_usd" in start.slots:

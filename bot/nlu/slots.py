@@ -79,6 +79,8 @@ _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("unlocked", re.compile(r"\bunlocked\b|\bunlockd\b|\bfactory unlocked\b|\bno carrier\b|\bsim ?free\b|"
                             r"(?<!carrier )(?<!to )\bunlock\b(?! (?:my|it|the|a|an|this)\b)")),
 ]
+_LISTED_SIZE = re.compile(r"(?:^|[,;/.]\s*|\bboth\s+)(\d{2,4})\s*(?=,|;|$|\s+and\b)")
+MIN_LISTED_GB = 64  # smaller bare numbers in a list are more likely a count or a percentage than a size
 _SIZE_NOT_SIZE = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?)?,?\s+(?:not|instead of)\s+(?:the\s+)?(\d{2,4})\b")
 _DENIED_BEFORE = re.compile(r"\b(?:not|isnt|isn t|never|no longer|wasnt|wasn t|instead of)\s+(?:on\s+|with\s+|from\s+)?$")
 _UNLOCKED_NOW = re.compile(r"(?<!not )(?<!isn't )(?<!isnt )(?<!never )\bunlocked\b")
@@ -111,6 +113,9 @@ def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
     if match:
         size = int(float(match.group(1)) * 1024)
         return size if size in STORAGE_SIZES else None
+    listed = _LISTED_SIZE.search(text.casefold())  # "256, good, unlocked", "both 128": a size among the facts
+    if listed and int(listed.group(1)) in STORAGE_SIZES and int(listed.group(1)) >= MIN_LISTED_GB:
+        return int(listed.group(1))
     pair = _SIZE_NOT_SIZE.search(norm)  # "it's the 512 not 256": the size kept, not the one denied
     if pair and int(pair.group(1)) in STORAGE_SIZES and int(pair.group(2)) in STORAGE_SIZES:
         return int(pair.group(1))

@@ -56,7 +56,8 @@ HYPOTHETICAL = re.compile(r"\b(?:what if|if|in case|what happens|suppose|supposi
 _SEVERAL = re.compile(
     r"\b(?:two|2|three|3|both|several|multiple|a few|couple(?: of)?|bunch of|some) (?:old )?(?:phones|devices|"
     r"iphones|ipads|laptops|tablets|of them|to sell|things)\b|\bboth of (?:them|these)\b|\band (?:also )?(?:my|an?) "
-    r"(?:old )?(?:\w+ )?(?:phone|iphone|ipad|galaxy|pixel|macbook|tablet|laptop)\b.{0,20}\btoo\b")
+    r"(?:old )?(?:\w+ )?(?:phone|iphone|ipad|galaxy|pixel|macbook|tablet|laptop)\b.{0,20}\btoo\b|"
+    r"\b(?:sell|selling|trade in|trading in|get rid of)\b.{0,30}\band (?:also )?my\b|\bboth (?:\d|of them|are|in|good|unlocked)")
 _BUDGET = re.compile(
     r"(?:under|below|less than|around|about|max|maximum|budget(?: is| of)?|up to|no more than|within|for|"
     r"spend|~)\s?\$?\s?(\d{2,4})\b(?! ?(?:gb|tb|%|percent|months?|days?|mah))|\$\s?(\d{2,4})\b|"
