@@ -25,7 +25,14 @@ from bot.engine.trade_in import TradeInActions
 from bot.flows.loader import Vocabulary, load_flows
 from bot.knowledge.answer import KnowledgeBase, Thresholds
 from bot.knowledge.embeddings import Embedder, MiniLMEmbeddings
-from bot.knowledge.index import IndexSummary, build_index, current_content, is_stale, terminal_progress
+from bot.knowledge.index import (
+    IndexSummary,
+    build_index,
+    current_content,
+    discard_broken_store,
+    is_stale,
+    terminal_progress,
+)
 from bot.knowledge.retriever import HybridRetriever
 from bot.llm import LLM, build_embeddings, build_llm
 from bot.nlu.answers import SLOT_TYPES
@@ -35,7 +42,7 @@ from bot.nlu.intent_model import train as train_intents
 from bot.nlu.understand import Understander
 from bot.settings import Settings
 from bot.shop import Shop, load_shop, read_yaml
-from bot.storage.db import make_engine, make_session_factory
+from bot.storage.db import PgTimeouts, make_engine, make_session_factory
 from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import utcnow
 
@@ -66,7 +73,9 @@ class App:
 
 def open_database(settings: Settings) -> tuple[SqlEngine, sessionmaker[Session]]:
     """Connect and migrate the database."""
-    db = make_engine(settings.resolved_database_url)
+    timeouts = PgTimeouts(settings.db_connect_timeout_s, settings.db_statement_timeout_ms,
+                          settings.db_keepalives_idle_s, settings.db_keepalives_interval_s, settings.db_keepalives_count)
+    db = make_engine(settings.resolved_database_url, timeouts)
     upgrade_to_head(db)
     return db, make_session_factory(db)
 
@@ -88,7 +97,8 @@ def ensure_index(settings: Settings, shop: Shop, *, rebuild: bool = False) -> In
     index_dir, knowledge_dir = settings.path(settings.index_dir), settings.path(settings.knowledge_dir)
     ensure_intent_model(settings, shop, rebuild=rebuild)
     embedder = make_embedder(settings, threads=2)
-    if not rebuild and not is_stale(index_dir, current_content(shop, knowledge_dir, embedder.model_id)):
+    damaged = settings.chroma_url is None and discard_broken_store(index_dir, embedder.model_id)  # the open check
+    if not (rebuild or damaged) and not is_stale(index_dir, current_content(shop, knowledge_dir, embedder.model_id)):
         return None
     summary = build_index(shop, knowledge_dir, index_dir, embedder, rebuild=rebuild,
                           progress=terminal_progress, chroma_url=settings.chroma_url)
@@ -183,7 +193,8 @@ def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase, llm
     facts = DeviceFacts(shop, comparing, responses)
     parts = DialogueParts(shop=shop, understander=understander, flows=flows, actions=actions,
                           button_sources=sources, answerer=knowledge, responses=responses,
-                          device_facts=facts.answer, extractor=llm)
+                          device_facts=facts.answer, extractor=llm,
+                          card_context={card.id: (card.topic, card.questions[0]) for card in knowledge.cards.cards})
     return Dialogue(parts)
 
 

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     flows_dir: Path = Path("flows")
     knowledge_dir: Path = Path("knowledge")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # PostgreSQL only: a server that stops answering (a partition) costs seconds, not TCP's many minutes.
+    db_connect_timeout_s: int = Field(5, ge=2, le=120)  # libpq counts whole seconds, at least 2
+    db_statement_timeout_ms: int = Field(5000, ge=100, le=600_000)  # the server cancels a longer statement
+    db_keepalives_idle_s: int = Field(10, ge=1)  # a quiet connection is probed after this long ...
+    db_keepalives_interval_s: int = Field(3, ge=1)  # ... every this many seconds ...
+    db_keepalives_count: int = Field(3, ge=1)  # ... and dropped after this many unanswered probes
 
     retrieval_min_score: float | None = None  # None: the calibrated default (bot/knowledge/answer.py)
     chroma_url: str | None = None  # a Chroma server (http://host:8000); None: the embedded store in INDEX_DIR

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import sys
 import uuid
 from typing import TextIO
@@ -27,6 +28,8 @@ def render(outcome: Outcome, out: TextIO) -> list[Button]:
 
 async def chat(engine: Engine, *, user: str = "local", stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
     """Run the REPL until end of input or /quit."""
+    if isinstance(stdin, io.TextIOWrapper):
+        stdin.reconfigure(errors="replace")  # a byte that is not UTF-8 (a pasted binary, a Latin-1 terminal) is not the end
     out.write(engine.say.text("console_welcome") + "\n")
     offered: list[Button] = []
     first = True

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from bot.domain import IncomingMessage
-from bot.engine.engine import Engine
+from bot.engine.engine import Engine, storable
 from bot.engine.serialize import outcome_to_json
 
 CHANNEL = "replay"
@@ -48,5 +48,6 @@ async def replay(engine: Engine, lines: Iterable[str]) -> AsyncIterator[dict[str
         started = time.perf_counter()
         outcome = await engine.handle(msg)
         latency = (time.perf_counter() - started) * 1000
-        yield {"user": user, "input": text if isinstance(text, str) else button,
+        echoed = text if isinstance(text, str) else button  # as stored: lone surrogates cannot be written as UTF-8
+        yield {"user": storable(user), "input": storable(echoed) if isinstance(echoed, str) else echoed,
                **outcome_to_json(outcome), "latency_ms": round(latency, 2)}

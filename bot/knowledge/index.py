@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from bot.shop import Shop, read_yaml
 
 log = logging.getLogger(__name__)
 COLLECTION = "refurbot_knowledge"
+CHROMA_DIR = "chroma"  # in INDEX_DIR: the embedded store
 MANIFEST = "manifest.json"
 SENTENCE_VECTORS = "sentences.npy"
 HEADING_VECTORS = "headings.npy"
@@ -123,9 +125,52 @@ def open_collection(index_dir: Path, chroma_url: str | None = None, model_id: st
         except Exception as err:
             raise KnowledgeError(f"CHROMA_URL {chroma_url} cannot be reached ({type(err).__name__})") from None
     else:
-        client = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
+        try:
+            client = chromadb.PersistentClient(path=str(index_dir / CHROMA_DIR), settings=settings)
+        except Exception as err:  # a corrupt store: chromadb raises InternalError, sqlite and file errors alike
+            _forget_client(index_dir)
+            raise KnowledgeError(f"the knowledge index in {index_dir / CHROMA_DIR} cannot be opened "
+                                 f"({type(err).__name__}): run `python run_bot.py index --rebuild`") from err
     return client.get_or_create_collection(collection_name(model_id), metadata={"hnsw:space": "cosine"},
                                            embedding_function=None)
+
+
+def store_problem(index_dir: Path, model_id: str = MODEL_ID) -> str | None:
+    """Why the embedded Chroma store in index_dir cannot answer a query, or None when it can (or is not there)."""
+    if not (index_dir / CHROMA_DIR).exists():
+        return None
+    try:
+        collection = open_collection(index_dir, None, model_id)
+        sample = collection.get(limit=1, include=["embeddings"])
+        if sample["ids"]:
+            collection.query(query_embeddings=[sample["embeddings"][0]], n_results=1, include=["distances"])
+    except Exception as err:  # whatever chromadb raises on a damaged store, the store cannot be used
+        _forget_client(index_dir)
+        cause = err.__cause__ if isinstance(err, KnowledgeError) and err.__cause__ else err
+        return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else 'unreadable'}"[:200]
+    return None
+
+
+def discard_broken_store(index_dir: Path, model_id: str = MODEL_ID) -> bool:
+    """Remove an embedded store that cannot answer, with one warning line; True when it did (rebuild it then)."""
+    problem = store_problem(index_dir, model_id)
+    if problem is None:
+        return False
+    log.warning("the knowledge index in %s is damaged (%s): rebuilding it", index_dir / CHROMA_DIR, problem)
+    shutil.rmtree(index_dir / CHROMA_DIR, ignore_errors=True)
+    return True
+
+
+def _forget_client(index_dir: Path) -> None:
+    """Drop chromadb's cached client of this store, so the next open reads the files afresh."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    system = SharedSystemClient._identifier_to_system.pop(str(index_dir / CHROMA_DIR), None)
+    if system is not None:
+        try:
+            system.stop()
+        except Exception:  # a half-started system may not stop cleanly: it is dropped either way
+            log.debug("stopping a damaged Chroma client failed", exc_info=True)
 
 
 def build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: Embedder, *,
@@ -136,6 +181,8 @@ def build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: Embe
     index_dir.mkdir(parents=True, exist_ok=True)
     content = current_content(shop, knowledge_dir, embedder.model_id)
     chunks = content.chunks
+    if chroma_url is None:
+        discard_broken_store(index_dir, embedder.model_id)
     collection = open_collection(index_dir, chroma_url, embedder.model_id)
     if rebuild and collection.count():
         collection.delete(ids=collection.get(include=[])["ids"])

@@ -57,8 +57,8 @@ def check_slot(slot: str, value: Any, *, devices: DeviceMatcher, device: Device 
         return Checked(problem="not_in_catalog", details=(("name", str(value)[:60]),))
     try:
         typed = _typed(kind, value)
-    except (TypeError, ValueError):
-        return Checked(problem="invalid_value")
+    except (TypeError, ValueError):  # an over-long typed address is a wrong email, not a wrong button
+        return Checked(problem="not_an_email" if slot == "email" else "invalid_value")
     if slot in _ENUMS and typed not in _ENUMS[slot]:
         return Checked(problem="invalid_value")
     if slot == "storage_gb":
