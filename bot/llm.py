@@ -1,7 +1,9 @@
 """Optional LLM (langchain-openai): grounded phrasing and understanding fallback, never prices.
 
-Off unless OPENAI_API_KEY or OPENAI_BASE_URL is set. Every call has a timeout, at most one retry,
-and a circuit breaker; any failure returns None and the caller keeps its deterministic answer.
+Off unless LLM_PROVIDER=openai (an OPENAI_API_KEY kept for embeddings does not switch it on). Every call
+has a timeout, at most one retry, a cap on its length and a circuit breaker; any failure returns None and
+the caller keeps its deterministic answer. Inside `deferred(book)` no call reaches the network: answers
+come from the book, and what was wanted is noted there, so the engine can call outside its lock.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 FAILURES_TO_OPEN = 3
 OPEN_FOR_S = 60.0
+MAX_COMPLETION_TOKENS = 300  # a 3-sentence answer or a small JSON object; the server stops there
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,47 @@ class CircuitBreaker:
                 log.warning("LLM circuit open for %.0f s after %d failures", self.open_for_s, self.failures)
 
 
+Call = tuple[str, str]  # (system prompt, user message): the whole input of one completion
+
+
+@dataclass
+class CallBook:
+    """The completions one turn may use: noted while deferred, fetched outside any lock, then replayed."""
+
+    answers: dict[Call, str | None] = field(default_factory=dict)
+    wanted: dict[Call, Callable[[str, str], str | None]] = field(default_factory=dict)
+    closed: bool = False  # no more fetching: what is not in `answers` gets the deterministic answer
+
+    def fetch_next(self) -> bool:
+        """Make the first wanted call now (the later ones may depend on its answer); False when none was wanted."""
+        if not self.wanted:
+            return False
+        call, complete = next(iter(self.wanted.items()))
+        self.wanted.clear()
+        self.answers[call] = complete(*call)
+        return True
+
+    def close(self, *, forget: bool = False) -> None:
+        """Stop noting wanted calls; `forget` also drops the answers fetched so far."""
+        self.closed = True
+        self.wanted.clear()
+        if forget:
+            self.answers.clear()
+
+
+_BOOK: ContextVar[CallBook | None] = ContextVar("llm_call_book", default=None)
+
+
+@contextmanager
+def deferred(book: CallBook) -> Iterator[CallBook]:
+    """Within this block the LLM answers from `book` and notes the calls it would have made."""
+    token = _BOOK.set(book)
+    try:
+        yield book
+    finally:
+        _BOOK.reset(token)
+
+
 class LLM:
     """A chat model behind a breaker; returns None whenever it cannot help."""
 
@@ -82,7 +129,7 @@ class LLM:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
         self.model = ChatOpenAI(model=settings.openai_model, api_key=key,  # type: ignore[arg-type]
                                 base_url=settings.openai_base_url, timeout=settings.llm_timeout_s, max_retries=1,
-                                temperature=0)
+                                temperature=0, max_tokens=MAX_COMPLETION_TOKENS)  # type: ignore[call-arg]
         self.prompts = prompts
         self.shop_name = shop_name
         self.breaker = CircuitBreaker()
@@ -90,6 +137,17 @@ class LLM:
     def _complete(self, system: str, user: str) -> str | None:
         if not self.breaker.allow():
             return None
+        book = _BOOK.get()
+        if book is None:
+            return self._call(system, user)
+        if (system, user) in book.answers:
+            return book.answers[(system, user)]
+        if not book.closed:
+            book.wanted.setdefault((system, user), self._call)
+        return None
+
+    def _call(self, system: str, user: str) -> str | None:
+        """One completion over the network."""
         try:
             message = self.model.invoke([("system", system), ("human", user)])
         except Exception as err:  # timeouts, 5xx, connection errors: the deterministic path answers
@@ -141,8 +199,8 @@ def _check_endpoint(settings: Settings, what: str) -> None:
 
 
 def build_llm(settings: Settings, shop_name: str) -> LLM | None:
-    """The LLM when configured (a key, or a local OpenAI-compatible server), else None."""
-    if settings.llm_provider == "none" and not settings.openai_api_key and not settings.openai_base_url:
+    """The LLM when LLM_PROVIDER=openai (OpenAI with a key, or a local OpenAI-compatible server), else None."""
+    if settings.llm_provider != "openai":  # OPENAI_* may be set for embeddings alone
         return None
     _check_endpoint(settings, "LLM_PROVIDER=openai")
     return LLM(settings, load_prompts(settings.path(settings.config_dir) / "prompts"), shop_name)

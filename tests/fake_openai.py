@@ -17,6 +17,7 @@ import numpy as np
 from aiohttp import web
 
 EMBEDDING_DIMENSION = 256
+GATE_MAX_S = 20.0  # a ('gate', text) reply waits for `gate` to be set, but never longer than this
 
 
 def hashed_bag_of_words(text: str) -> np.ndarray:
@@ -30,7 +31,9 @@ def hashed_bag_of_words(text: str) -> np.ndarray:
 
 @dataclass
 class FakeOpenAI:
-    """Scripted chat completions: queue ('text', s), ('status', 500) or ('hang', seconds)."""
+    """Scripted chat completions: queue ('text', s), ('status', 500), ('hang', seconds) or ('gate', s)."""
+
+    # ('gate', s) answers s once the test sets `gate`: the model is thinking until the test says otherwise
 
     script: list[tuple[str, Any]] = field(default_factory=list)
     default: str = "I don't know"
@@ -38,6 +41,7 @@ class FakeOpenAI:
     embedding_requests: list[dict[str, Any]] = field(default_factory=list)
     embeddings_fail: bool = False
     port: int = 0
+    gate: threading.Event = field(default_factory=threading.Event)
 
     def reply(self, *items: tuple[str, Any]) -> None:
         self.script.extend(items)
@@ -56,6 +60,8 @@ class FakeOpenAI:
         if kind == "hang":
             await asyncio.sleep(float(value))
             value = self.default
+        if kind == "gate":
+            await asyncio.get_running_loop().run_in_executor(None, self.gate.wait, GATE_MAX_S)
         return web.json_response({
             "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
             "choices": [{"index": 0, "message": {"role": "assistant", "content": value}, "finish_reason": "stop"}],

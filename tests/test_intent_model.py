@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from bot.app import INTENT_EXAMPLES, INTENT_MODEL, ensure_intent_model, make_understander
 from bot.errors import ConfigError
 from bot.knowledge.embeddings import MiniLMEmbeddings
-from bot.nlu.intent_model import IntentExample, LearnedIntents, load_examples, train
+from bot.nlu.intent_model import L2, IntentExample, IntentModel, LearnedIntents, features, load_examples, train
 from bot.nlu.text import normalize
 from bot.nlu.understand import Understander
 from bot.settings import PROJECT_ROOT, load_settings
@@ -21,6 +22,8 @@ from tests.conftest import ChatHarness
 SETTINGS = load_settings()
 SHOP = load_shop(SETTINGS.path(SETTINGS.config_dir), SETTINGS.path(SETTINGS.knowledge_dir))
 DRAWER = "got an old phone collecting dust"  # the rules find no intent in it
+AT_OPTIMUM = 1e-5  # largest gradient entry of the training objective at the fitted weights (lbfgs: ~5e-7)
+EXAMPLES_LEARNED = 0.99  # share of the operator's own examples the fitted model reads as labelled
 
 # A tiny operator-written lesson: idle old devices are trade-ins; the rest keeps the model honest.
 LESSON = [
@@ -61,6 +64,20 @@ def test_training_is_deterministic_and_masks_device_names(embedder: MiniLMEmbedd
     views = [understander.view(e.text) for e in _examples()]
     first, second = train(_examples(), views, embedder), train(_examples(), views, embedder)
     assert (first.weights == second.weights).all() and first.fingerprint == second.fingerprint
+
+
+def test_the_shipped_model_is_fitted_to_its_optimum_and_learns_the_operators_examples(
+        test_index: Path, embedder: MiniLMEmbeddings) -> None:
+    model = IntentModel.load(test_index / INTENT_MODEL)
+    assert model is not None
+    examples = load_examples(PROJECT_ROOT / "knowledge" / INTENT_EXAMPLES)
+    views = [Understander(SHOP.catalog).view(e.text) for e in examples]
+    x = features(embedder, [text for text, _ in views], [masked for _, masked in views]).astype(np.float64)
+    y = np.eye(len(model.labels))[[model.labels.index(e.intent) for e in examples]]
+    p = model.probabilities(x)
+    gradient = np.vstack([x.T @ (p - y) / len(examples) + L2 * model.weights, (p - y).mean(axis=0)])
+    assert float(np.abs(gradient).max()) < AT_OPTIMUM, "the optimiser stopped short of the optimum"
+    assert float((p.argmax(axis=1) == y.argmax(axis=1)).mean()) >= EXAMPLES_LEARNED
 
 
 def test_the_model_is_retrained_only_when_the_examples_change(tmp_path: Path) -> None:

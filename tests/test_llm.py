@@ -25,7 +25,7 @@ def stub() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def llm_chat(make_app: Callable[..., App], sqlite_url: str, stub: FakeOpenAI) -> ChatHarness:
-    return ChatHarness(make_app(sqlite_url, openai_base_url=stub.base_url, llm_timeout_s=1.0))
+    return ChatHarness(make_app(sqlite_url, llm_provider="openai", openai_base_url=stub.base_url, llm_timeout_s=1.0))
 
 
 def test_grounded_answer_is_used_and_cites_sources(llm_chat: ChatHarness, stub: FakeOpenAI) -> None:
@@ -108,7 +108,7 @@ def test_eval_reports_llm_off_and_on_side_by_side(stub: FakeOpenAI) -> None:
     from bot.settings import PROJECT_ROOT
 
     stub.default = '{"intent": "fallback"}'
-    env = {"PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": stub.base_url, "LOG_LEVEL": "WARNING",
+    env = {"PATH": "/usr/bin:/bin", "LLM_PROVIDER": "openai", "OPENAI_BASE_URL": stub.base_url, "LOG_LEVEL": "WARNING",
            "INDEX_DIR": str(PROJECT_ROOT / "var" / "test-index")}
     result = subprocess.run([sys.executable, "run_bot.py", "eval", "nlu", "--llm", "--json", "--split", "holdout"],
                             cwd=PROJECT_ROOT,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
+import re
 import time
 import weakref
 from collections.abc import Callable
@@ -11,7 +14,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import String
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from bot.domain import IncomingMessage, Outcome, Reply
 from bot.engine.dialogue import Dialogue
@@ -20,13 +24,24 @@ from bot.engine.serialize import outcome_from_json, outcome_to_json
 from bot.engine.state import ConversationState
 from bot.engine.turn import Turn, TurnStore
 from bot.errors import DatabaseReadOnly, DatabaseUnavailable, StorageError
+from bot.llm import CallBook, deferred
 from bot.nlu.text import clean_input
 from bot.storage import repo
 from bot.storage.db import translate_errors
-from bot.storage.models import utcnow
+from bot.storage.models import Conversation, Message, ProcessedEvent, User, utcnow
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0)
+RETRY_BUDGET_S = 5.0  # no retry starts after this long: a stalled database gets the apology within seconds
+MAX_LLM_ROUNDS = 3  # completions fetched outside the lock per turn (understanding, then wording, then one more)
+
+
+class _WantsLLM(Exception):
+    """The turn needs a completion: roll back, release the lock, fetch it, run the turn again."""
+
+    def __init__(self, snapshot: str) -> None:
+        super().__init__("LLM call wanted")
+        self.snapshot = snapshot
 
 
 class Engine:
@@ -52,12 +67,14 @@ class Engine:
 
     def handle_sync(self, msg: IncomingMessage) -> Outcome:
         """The blocking body of handle(): retries while the database is briefly unavailable."""
+        msg = fit_to_columns(msg)
+        started = time.monotonic()
         for delay in (*RETRY_DELAYS_S, None):
             try:
                 with translate_errors():
                     return self._turn(msg)
             except DatabaseUnavailable:
-                if delay is None:
+                if delay is None or time.monotonic() - started + delay > RETRY_BUDGET_S:
                     log.error("database unavailable; message %s not processed", msg.message_id)
                     return Outcome(replies=(self.say.reply("storage_unavailable"),), stored=False)
                 time.sleep(delay)
@@ -70,9 +87,33 @@ class Engine:
         raise AssertionError("unreachable")
 
     def _turn(self, msg: IncomingMessage) -> Outcome:
+        """Run the turn under the conversation's lock; an LLM call it needs is made outside it, then the turn re-runs."""
+        # Each run is a whole turn in one transaction; only the last one commits. A run that wants a completion the
+        # book lacks is rolled back (row lock and connection released), the completion is fetched with nothing
+        # held, and the turn runs again with the answer at hand. If the conversation changed meanwhile (another
+        # worker's turn, an agent's handback), the turn is redone under the lock without the LLM.
+        book = CallBook()
+        snapshot: str | None = None
+        for _ in range(MAX_LLM_ROUNDS):
+            try:
+                with deferred(book):
+                    return self._locked_turn(msg, book, snapshot)
+            except _WantsLLM as wants:
+                snapshot = wants.snapshot
+            book.fetch_next()  # no transaction, no connection, no row lock while the model thinks
+        book.close()
+        with deferred(book):
+            return self._locked_turn(msg, book, snapshot)
+
+    def _locked_turn(self, msg: IncomingMessage, book: CallBook, snapshot: str | None) -> Outcome:
         with self.sessions() as session, session.begin():
             conversation = repo.lock_conversation(session, key=msg.conversation_key, channel=msg.channel,
                                                   chat_id=msg.chat_id)
+            now = json.dumps([conversation.version, conversation.owner, conversation.state], sort_keys=True,
+                             default=str)
+            if snapshot is not None and now != snapshot:
+                log.info("conversation %s changed while the LLM was called: turn redone without it", conversation.id)
+                book.close(forget=True)
             seen = repo.find_processed(session, channel=msg.channel, event_id=msg.message_id)
             if seen is not None:
                 log.info("duplicate %s:%s answered from the stored outcome", msg.channel, msg.message_id)
@@ -92,6 +133,8 @@ class Engine:
             turn = Turn(store=TurnStore(session, conversation.id), now=self.clock(), state=state,
                         owner=conversation.owner)
             out = self._respond(turn, msg, text)
+            if book.wanted:
+                raise _WantsLLM(now)  # rolls this run back: nothing of it is kept
             outcome = Outcome(
                 replies=tuple(out), intent=turn.intent, flow=self.dialogue.active_task(turn), slots=_shown_slots(turn),
                 quote=turn.quote, sources=tuple(dict.fromkeys(turn.sources)), handoff=turn.handoff,
@@ -110,6 +153,7 @@ class Engine:
 
     def mark_delivered(self, msg: IncomingMessage) -> None:
         """Record that the replies to this message reached the user (a redelivery then stays silent)."""
+        msg = fit_to_columns(msg)
         try:
             with translate_errors(), self.sessions() as session, session.begin():
                 repo.mark_delivered(session, channel=msg.channel, event_id=msg.message_id)
@@ -165,3 +209,43 @@ def _shown_slots(turn: Turn) -> dict[str, Any]:
     if turn.ended_slots is not None and turn.state.flow is None:
         return ConversationState(slots=turn.ended_slots).visible_slots()
     return turn.state.visible_slots()
+
+
+def _chars(column: InstrumentedAttribute[Any]) -> int:
+    """The declared length of a String column."""
+    kind = column.expression.type
+    assert isinstance(kind, String) and kind.length is not None
+    return kind.length
+
+
+# What an incoming message may carry, from the columns it is stored in (bot/storage/models.py).
+MAX_ID_CHARS = min(_chars(User.external_id), _chars(Conversation.chat_id), _chars(Message.external_id),
+                   _chars(ProcessedEvent.event_id))
+MAX_NAME_CHARS = _chars(User.display_name)
+MAX_PAYLOAD_CHARS = _chars(Message.payload)
+ID_DIGEST_CHARS = 16  # an over-long id keeps its head and a digest of the whole, so two long ids stay two
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # NUL and lone surrogates: PostgreSQL refuses both
+REPLACEMENT = "\ufffd"
+
+
+def storable(text: str) -> str:
+    """The text with NUL and lone surrogates replaced by U+FFFD (both backends, and UTF-8 output, take it)."""
+    return _UNSTORABLE.sub(REPLACEMENT, text)
+
+
+def _fit_id(value: str) -> str:
+    clean = storable(value)
+    if len(clean) <= MAX_ID_CHARS:
+        return clean
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:ID_DIGEST_CHARS]
+    return f"{clean[:MAX_ID_CHARS - ID_DIGEST_CHARS - 1]}~{digest}"
+
+
+def fit_to_columns(msg: IncomingMessage) -> IncomingMessage:
+    """The message as the database can hold it, alike on SQLite and PostgreSQL: clean text, ids and names that fit."""
+    return replace(
+        msg, user_id=_fit_id(msg.user_id), chat_id=_fit_id(msg.chat_id), message_id=_fit_id(msg.message_id),
+        text=None if msg.text is None else storable(msg.text),
+        button_payload=None if msg.button_payload is None else storable(msg.button_payload)[:MAX_PAYLOAD_CHARS],
+        display_name=None if msg.display_name is None else storable(msg.display_name)[:MAX_NAME_CHARS],
+    )

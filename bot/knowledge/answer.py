@@ -12,12 +12,13 @@ import numpy as np
 from bot.domain import Answer, Source
 from bot.errors import KnowledgeError
 from bot.knowledge.card_index import CardIndex, CardMatch
-from bot.knowledge.guard import says_unknown, ungrounded_figures
+from bot.knowledge.guard import says_unknown, unsafe_wording
 from bot.knowledge.retriever import HybridRetriever
 
 log = logging.getLogger(__name__)
 POLICY_SOURCE = Source("policy", "Loop Market policies", "policy")
 CARD_PREFIX = "card:"
+LOGGED_PROBLEM_CHARS = 300  # a log line names why, briefly
 
 
 class Phraser(Protocol):
@@ -109,8 +110,8 @@ class KnowledgeBase:
             return card_answer
         if says_unknown(reply):
             return None
-        invented = ungrounded_figures(reply, card_answer)
-        if invented:
-            log.warning("LLM answer replaced: figures not in the card: %s", ", ".join(invented))
+        problems = unsafe_wording(reply, card_answer)
+        if problems:  # the reasons name figures and kinds of content, never the reply itself
+            log.warning("LLM answer replaced by the card's own: %s", "; ".join(problems)[:LOGGED_PROBLEM_CHARS])
             return card_answer
         return reply.strip()

@@ -23,7 +23,10 @@ from bot.errors import ConfigError
 from bot.nlu.intents import INTENTS
 
 FEATURES_VERSION = "minilm-text+ngrams4096-v4"  # bump when features or device masking change: retrains
-ITERATIONS, LEARNING_RATE, L2 = 800, 6.0, 1e-4
+TRAINER = "sklearn-lbfgs-v1"  # part of the fingerprint: a model fitted another way is retrained
+L2 = 1e-4  # the objective: mean cross-entropy + L2 / 2 * |weights|^2 (bias not penalised)
+MAX_ITERATIONS = 2000  # lbfgs converges in far fewer on the shipped examples; a bound, not a schedule
+TOLERANCE = 1e-6
 HASHED_NGRAMS = 4096
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: start-up reads every example
 
@@ -69,7 +72,7 @@ def load_examples(path: Path) -> tuple[IntentExample, ...]:
 
 def fingerprint(examples: tuple[IntentExample, ...], context: str) -> str:
     """Identifies the training data, the feature recipe and `context` (embedding model, catalog names, ...)."""
-    payload = json.dumps([FEATURES_VERSION, context, [(e.text, e.intent) for e in examples]])
+    payload = json.dumps([FEATURES_VERSION, TRAINER, context, [(e.text, e.intent) for e in examples]])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -130,18 +133,31 @@ def features(embedder: Embeds, texts: list[str], masked: list[str]) -> np.ndarra
 
 def train(examples: tuple[IntentExample, ...], views: list[tuple[str, str]], embedder: Embeds,
           context: str | None = None) -> IntentModel:
-    """Fit on each example's (text, masked text) views by full-batch gradient descent (deterministic)."""
+    """Fit on each example's (text, masked text) views with scikit-learn's lbfgs, to the optimum (deterministic)."""
     labels = tuple(sorted({e.intent for e in examples}))
     x = features(embedder, [text for text, _ in views], [masked for _, masked in views])
-    y = np.eye(len(labels), dtype=np.float32)[[labels.index(e.intent) for e in examples]]
-    weights = np.zeros((x.shape[1], len(labels)), dtype=np.float32)
-    bias = np.zeros(len(labels), dtype=np.float32)
-    model = IntentModel(labels, weights, bias, fingerprint(examples, context or embedder.model_id))
-    for _ in range(ITERATIONS):
-        gradient = (model.probabilities(x) - y) / len(examples)
-        weights -= LEARNING_RATE * (x.T @ gradient + L2 * weights)
-        bias -= LEARNING_RATE * gradient.sum(axis=0)
-    return model
+    y = np.array([labels.index(e.intent) for e in examples])
+    weights, bias = fit_softmax(x, y, len(labels))
+    return IntentModel(labels, weights, bias, fingerprint(examples, context or embedder.model_id))
+
+
+def fit_softmax(x: np.ndarray, y: np.ndarray, classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression weights (features x classes) and bias minimising the L2 objective."""
+    # every class in range(classes) occurs in y: train() takes its labels from the examples
+    weights = np.zeros((x.shape[1], classes), dtype=np.float32)
+    bias = np.zeros(classes, dtype=np.float32)
+    if classes < 2:  # one intent: it is always the answer
+        return weights, bias
+    from sklearn.linear_model import LogisticRegression  # imported here: only training needs it
+
+    # scikit-learn minimises C * sum(cross-entropy) + |w|^2 / 2: the same objective when C = 1 / (n * L2).
+    fitted = LogisticRegression(C=1.0 / (len(y) * L2), solver="lbfgs", max_iter=MAX_ITERATIONS, tol=TOLERANCE)
+    fitted.fit(x, y)
+    coef, intercept = fitted.coef_.astype(np.float32), fitted.intercept_.astype(np.float32)
+    if classes == 2:  # one row w for P(class 1) = sigmoid(w.x + b), which is softmax over (0, w.x + b)
+        weights[:, 1], bias[1] = coef[0], intercept[0]
+        return weights, bias
+    return np.ascontiguousarray(coef.T), intercept
 
 
 class LearnedIntents:
