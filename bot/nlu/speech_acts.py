@@ -261,6 +261,19 @@ _FOLLOWS_UP = re.compile(r"^(?:and|what about|how about|what abt|same (?:for|wit
 FOLLOW_UP_MAX_WORDS = 6
 
 
+_PREAMBLE = re.compile(r"^(?:\s*(?:ok(?:ay)?|so|and|hmm+|well|alright|sure|yeah|yes|right|oh|wait|btw|also|"
+                       r"quick question|one more thing|hey|hi)\b[\s,.!:;-]*)+", re.I)
+
+
+def without_preamble(text: str) -> str:
+    """The question without the words that lead into it ("ok, and what if..." -> "what if...")."""
+    stripped = _PREAMBLE.sub("", text).strip()
+    return stripped if len(stripped.split()) >= MIN_QUESTION_WORDS else text
+
+
+MIN_QUESTION_WORDS = 3  # "ok and fair?" keeps its words: too little would be left to look up
+
+
 def follows_up(text: str) -> bool:
     """A short line that only makes sense after the last answer: "and fair?", "what about a macbook", "says who"."""
     norm = normalize(text)
