@@ -190,7 +190,7 @@ def evaluate_retrieval(knowledge: Any) -> Report:
 
 CHAT_SETS = {
     "conversations": {"tune": "conversations_tune.yaml", "dev": "conversations_dev.yaml",
-                      "holdout": "conversations_holdout.yaml"},
+                      "dev2": "conversations_dev2.yaml", "holdout": "conversations_holdout.yaml"},
     "answers": {"tune": "questions_tune.yaml", "dev": "questions_dev.yaml", "holdout": "questions_holdout.yaml"},
 }
 

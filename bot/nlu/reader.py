@@ -53,6 +53,7 @@ BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot 
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|pct\b)")  # a bare battery reading needs its unit
 MAX_PERCENT = 100
 NAME_FILLERS = frozenset({"my", "a", "an", "the", "i", "have", "got", "its", "it's", "old", "hi", "hey", "hello"})
+DECISIONS = ("accept", "reconsider")  # yes/no questions about an offer (others are about the device)
 RESULT_TASKS = ("compare", "upgrade")  # tasks whose result a follow-up question can ask to see again
 RESULT_DEVICES = ("target_model", "compare_with")  # the other devices a result on screen shows
 RESULT_FACTS = ("target_model", "storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
@@ -110,8 +111,8 @@ class CommandReader:
         rule_intent = u.rule_intent(text)  # the rules alone: cancel and restart are anchored patterns
         if rule_intent == "restart":
             return (Restart(),)
-        if rule_intent == "cancel":
-            return (Cancel(),)
+        if rule_intent == "cancel" and not (ctx.flow_intent is not None and self._states_facts(text)):
+            return (Cancel(),)  # "scratch that, it's unlocked" / "nvm, 256 was right" correct; they don't cancel
         if people.asks_identity(text):
             return (SmallTalk("identity"),)
         reason = people.complaint(text)
@@ -134,6 +135,8 @@ class CommandReader:
         known = [m.device for m in mentions if m.device is not None]
         other_device = any(d is not None and ctx.device is not None and d.name != ctx.device.name for d in known)
         if ctx.awaited_is_yes_no and not question:
+            if acts.accepts_offer_only(text) and ctx.awaited not in DECISIONS:
+                return (CannotHandle(),)  # "accept" at "have you removed Find My?" answers nothing
             if acts.is_yes(text):
                 return (Affirm(),)
             if acts.is_no(text):
@@ -309,6 +312,11 @@ class CommandReader:
             facts = {k: v for k, v in ctx.slots.items() if k in RESULT_FACTS and v is not None}
             return (StartFlow(ctx.last_task, {**facts, "device_model": ctx.last_device}),)
         return None
+
+    def _states_facts(self, text: str) -> bool:
+        """Whether the message gives a fact about a device (a value or a model), whatever else it says."""
+        return bool(self.understander.slots_in(text)) or any(
+            m.device is not None for m in self.understander.devices.affirmed(text))
 
     def _device_alone(self, text: str) -> str | None:
         """The device, when the message is nothing but its name ("iphone 14 plus", "my pixel 7")."""

@@ -13,7 +13,8 @@ STORAGE_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 _TB = re.compile(r"\b(\d(?:\.\d)?)\s?(?:tb|terabytes?|tera|t)\b")
 _GB = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?|gigabytes?|g|gbs)\b")
 _SIZE_PHRASE = re.compile(r"\bthe (64|128|256|512) (?:one|model|version|variant)\b|"
-                          r"\b(?:mine|it)(?:'s| is) (?:the )?(64|128|256|512)\b(?! ?%)")
+                          r"\b(?:mine|it|its|it s)(?:'s| is)? (?:the )?(64|128|256|512)\b(?! ?%)|"
+                          r"\b(64|128|256|512)(?: ?gb)? (?:was|is) (?:right|correct)\b")
 _RAM_AFTER = re.compile(r"\s?(?:of\s)?(?:ram|memory|unified memory)\b")  # "16gb ram" is not storage
 _STORAGE_WORDS = re.compile(r"\b(\d{2,4}) ?(?:ssd|storage)\b|\b(?:its|it's|it is) (\d{2,4})\b(?! ?%)")
 _BATTERY = [
@@ -71,16 +72,20 @@ _NAMED_CONDITION = re.compile(
     r"\b(?:unlocked|att|verizon|tmobile|t mobile|sprint|cricket|\d{2,4} ?(?:gb|tb)?) (flawless|good|fair|broken)\b"
     r"(?! (?:morning|deal|price|grade|question|enough|idea|one|news))")
 _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # MVNOs first: "metro by t-mobile" and "visible (verizon)" are other carriers, not the network they use
+    ("other", re.compile(r"\bcricket\b|\b(?:google|project) fi\b|\bmetro(?: ?pcs)?\b|\bus cellular\b|\bboost\b|\bmint mobile\b|"
+                         r"(?:\b(?:on|with|from|through|carrier is|network is) visible\b|\bvisible (?:wireless|mobile)\b)|\bstraight ?talk\b|\bsprint\b|\bxfinity\b|\bspectrum\b|\btracfone\b")),
     ("tmobile", re.compile(r"\bt[- ]?mobile\b|\btmo\b|\btmobil\b")),
     ("verizon", re.compile(r"\bverizon\b|\bvzw\b|\bverison\b|\bverzion\b")),
     ("att", re.compile(r"\bat ?and ?t\b|\batt\b|\batnt\b|\bat&t\b|\bat t\b")),
-    ("other", re.compile(r"\bcricket\b|\b(?:google|project) fi\b|\bmetro(?: ?pcs)?\b|\bus cellular\b|\bboost\b|\bmint mobile\b|"
-                         r"(?:\b(?:on|with|from|through|carrier is|network is) visible\b|\bvisible (?:wireless|mobile)\b)|\bstraight ?talk\b|\bsprint\b|\bxfinity\b|\bspectrum\b|\btracfone\b")),
     ("unlocked", re.compile(r"\bunlocked\b|\bunlockd\b|\bfactory unlocked\b|\bno carrier\b|\bsim ?free\b|"
                             r"(?<!carrier )(?<!to )\bunlock\b(?! (?:my|it|the|a|an|this)\b)")),
 ]
 _LISTED_SIZE = re.compile(r"(?:^|[,;/.]\s*|\bboth\s+)(\d{2,4})\s*(?=,|;|$|\s+and\b)")
 MIN_LISTED_GB = 64  # smaller bare numbers in a list are more likely a count or a percentage than a size
+_HALF_TB = re.compile(r"\bhalf an? (?:tb|tera|terabyte|terra)s?\b")
+HALF_TB_GB = 512
+_NOT_SIZE_BUT_SIZE = re.compile(r"\bnot (?:the )?(\d{2,4})\s?(?:gb|gigs?)?,? but (?:the )?(\d{2,4})\b")
 _SIZE_NOT_SIZE = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?)?,?\s+(?:not|instead of)\s+(?:the\s+)?(\d{2,4})\b")
 _DENIED_BEFORE = re.compile(r"\b(?:not|isnt|isn t|never|no longer|wasnt|wasn t|instead of)\s+(?:on\s+|with\s+|from\s+)?$")
 _UNLOCKED_NOW = re.compile(r"(?<!not )(?<!isn't )(?<!isnt )(?<!never )\bunlocked\b")
@@ -109,8 +114,10 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
     """Storage in GB ('256gb', '256 gigs', '1tb' -> 1024); a bare '256' only when asked for."""
     norm = normalize(text)
+    if _HALF_TB.search(norm):
+        return HALF_TB_GB
     match = _TB.search(norm)
-    if match:
+    if match and not _DENIED_BEFORE.search(norm[:match.start()]):
         size = int(float(match.group(1)) * 1024)
         return size if size in STORAGE_SIZES else None
     listed = _LISTED_SIZE.search(text.casefold())  # "256, good, unlocked", "both 128": a size among the facts
@@ -119,6 +126,9 @@ def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
     pair = _SIZE_NOT_SIZE.search(norm)  # "it's the 512 not 256": the size kept, not the one denied
     if pair and int(pair.group(1)) in STORAGE_SIZES and int(pair.group(2)) in STORAGE_SIZES:
         return int(pair.group(1))
+    pair = _NOT_SIZE_BUT_SIZE.search(norm)  # "not 128 but 256"
+    if pair and int(pair.group(1)) in STORAGE_SIZES and int(pair.group(2)) in STORAGE_SIZES:
+        return int(pair.group(2))
     for match in _GB.finditer(norm):
         size = int(match.group(1))
         if size in STORAGE_SIZES and not _RAM_AFTER.match(norm, match.end()) and not _DENIED_BEFORE.search(
@@ -128,9 +138,9 @@ def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
         size = int(match.group(1) or match.group(2))
         if size in STORAGE_SIZES and size >= 32:
             return size
-    match = _SIZE_PHRASE.search(norm)  # "the 256 one", "mine is 128"
+    match = _SIZE_PHRASE.search(norm)  # "the 256 one", "mine is 128", "256 was right"
     if match:
-        return int(match.group(1) or match.group(2))
+        return int(next(g for g in match.groups() if g))
     if bare_number:
         numbers = [int(n) for n in re.findall(r"\b(\d{2,4})\b", norm) if int(n) in STORAGE_SIZES]
         return numbers[0] if len(numbers) == 1 else None
@@ -170,7 +180,7 @@ _BARE_CONDITION = re.compile(
     r"(?:^|[,.;/]|\b(?:unlocked|att|verizon|tmobile|t mobile|sprint|cricket|metro|\d{2,4} ?(?:gb|tb)?|pro|max|plus|"
     r"ultra|mini|mine is|mine s|its|it s|it is|is in|in)\b)\s?(flawless|good|fair|broken|mint|excellent|great|decent|ok|okay)"
     r"\b(?=\s*(?:$|[,.;!/]|-|and\b|but\b|batt|battery|bh\b|samsung|google|find|icloud|acct|account|condition|shape|"
-    r"\d))")
+    r"unlocked|at&t|att\b|verizon|t-?mobile|tmo\b|boost|cricket|metro|visible|\d))")
 _BARE_VALUES = {"mint": "flawless", "excellent": "flawless", "great": "good", "decent": "good", "ok": "good",
                 "okay": "good"}
 
@@ -178,7 +188,7 @@ _BARE_VALUES = {"mint": "flawless", "excellent": "flawless", "great": "good", "d
 def extract_condition_in_listing(text: str) -> str | None:
     """A condition word in a list of facts ("iphone 12 256gb att good. battery 81%"): only for an opening
     message that names a device, where "good" cannot mean "sounds good"."""
-    match = _BARE_CONDITION.search(normalize(text))
+    match = _BARE_CONDITION.search(text.casefold()) or _BARE_CONDITION.search(normalize(text))
     if not match:
         return None
     word = match.group(1)
@@ -236,9 +246,9 @@ def extract_account_locked(text: str) -> bool | None:
 
 
 def extract_email(text: str) -> str | None:
-    """The first email address in the text."""
-    match = _EMAIL.search(text)
-    return match.group(0).rstrip(".") if match else None
+    """The email address in the text; of several, the last ("a@gmial.com oops i mean a@gmail.com")."""
+    found = _EMAIL.findall(text)
+    return found[-1].rstrip(".") if found else None
 
 
 def extract_percent(text: str) -> int | None:

@@ -29,8 +29,15 @@ _YES_PHRASES = (
     "sounds fair", "that s fair", "thats fair", "fair enough", "send me the label", "send the label",
     "send me the shipping label", "send the shipping label", "send me a label", "i m happy with that",
     "im happy with that", "happy with that", "i m good with that", "im good with that", "good with me", "sold",
-    "lets book it", "let s book it", "book it please", "i ll ship it", "ill ship it",
+    "lets book it", "let s book it", "book it please", "i ll ship it", "ill ship it", "accept it", "go ahead accept it",
+    "yes accept", "ok accept", "accept please", "please accept", "ok book it", "fine book it", "ok fine book it",
 )
+# Yes to an offer, never an answer to a question about the device ("accept" at "have you removed Find My?").
+_ACCEPT_ONLY = frozenset({"accept", "accepted", "i accept", "deal", "book it", "take it", "i ll take it", "ill take it",
+                          "i will take it", "accept it", "accept the offer", "i accept the offer", "take the offer",
+                          "i ll take the offer", "i want the offer", "lock it in", "its a deal", "it s a deal",
+                          "yes accept", "ok accept", "accept please", "please accept", "ok book it", "fine book it",
+                          "ok fine book it", "book it please", "lets book it", "let s book it", "no deal"})
 _NO_PHRASES = (
     "no thanks", "no thank you", "no", "nope", "nah", "decline", "declined", "i decline", "pass", "i ll pass",
     "ill pass", "not now", "not interested", "no deal", "not really", "i don t want it", "dont want it",
@@ -130,6 +137,11 @@ def is_yes(text: str) -> bool:
                                                                 "haha", "then"}
 
 
+def accepts_offer_only(text: str) -> bool:
+    """Words that accept an offer and answer nothing else ("deal", "accept")."""
+    return normalize(last_clause(text)) in _ACCEPT_ONLY
+
+
 def is_no(text: str) -> bool:
     """An unmistakable no."""
     text = last_clause(text)
@@ -141,7 +153,7 @@ def is_no(text: str) -> bool:
 
 def wants_offer(text: str) -> bool:
     """"Changed my mind, I'll take the offer": taking a decline back."""
-    norm = normalize(text)
+    norm = normalize(without_preamble(text))  # "hmm ok actually fine, ill take it": the hmm leads in
     return "?" not in text and bool(_WANT_OFFER.search(norm)) and not _HEDGE.search(norm.replace("but ", ""))
 
 
