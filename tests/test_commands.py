@@ -260,3 +260,33 @@ def test_two_devices_to_sell_start_with_the_first_and_keep_the_shared_facts(chat
     assert first.flow == "trade_in" and "one at a time" in ChatHarness.text_of(first)
     assert {k: first.slots.get(k) for k in ("device_model", "storage_gb", "condition", "carrier")} == {
         "device_model": "iPhone 13", "storage_gb": 128, "condition": "good", "carrier": "unlocked"}
+
+
+def test_found_it_in_settings_is_the_model_not_a_found_phone(chat: ChatHarness) -> None:
+    chat.say("what would u give me for my old samsung")
+    outcome = chat.say("found it in settings, s22 ultra 256gb")
+    assert outcome.commands != ("Refuse",) and outcome.slots.get("device_model") == "Galaxy S22 Ultra"
+    assert chat.say("i found an iphone on the bus, can i sell it").commands == ("Refuse",)
+
+
+def test_accept_answers_only_an_offer_never_the_lock_question(chat: ChatHarness) -> None:
+    chat.say("iphone 15 plus 256 good unlocked")  # the lock question is on screen
+    outcome = chat.say("accept")
+    assert "account_locked" not in outcome.slots and outcome.quote is None
+
+
+@pytest.mark.parametrize(("line", "slot", "value"), [
+    ("scratch that its unlocked, paid it off and verizon unlocked it last year", "carrier", "unlocked"),
+    ("nvm just checked, 128 was right. sorry lol", "storage_gb", 128),
+    ("nope thats my daughters phone lol. mine is the galaxy s22 ultra", "device_model", "Galaxy S22 Ultra"),
+])
+def test_a_correction_that_sounds_like_cancel_or_a_question_is_a_correction(chat: ChatHarness, line: str, slot: str,
+                                                                           value: object) -> None:
+    chat.say("galaxy s22 256gb verizon good condition, google account removed")
+    outcome = chat.say(line)
+    assert outcome.flow == "trade_in" and outcome.slots[slot] == value and outcome.quote is not None
+
+
+def test_a_polite_request_starts_the_task(chat: ChatHarness) -> None:
+    outcome = chat.say("hi can i get a trade in quote")
+    assert outcome.flow == "trade_in" and "Which device" in ChatHarness.text_of(outcome)

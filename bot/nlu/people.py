@@ -88,8 +88,11 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"blacklist|black list|bad (?:esn|imei)|blocked imei|imei (?:is )?(?:blocked|barred|flagged)|"
         r"(?:flagged|blocked) by (?:the )?carrier")),
     ("lost_or_stolen", re.compile(
-        r"\bfound (?:a|an|this|the|some|it|someone s|somebody s)\b.{0,25}(?:phone|iphone|galaxy|pixel|ipad|"
-        r"macbook|laptop|tablet|device|it)\b|\bfound it\b|\bstolen\b|\bstole\b|reported (?:as )?(?:lost|stolen)|"
+        r"\bfound (?:a|an|this|the|some|it|someone s|somebody s)\b(?! (?:model|name|number|storage|setting|option|"
+        r"info|imei|serial|box|receipt|charger|cable))(?!.{0,12}\b(?:in|under|on) (?:the )?(?:settings?|about|box)\b)"
+        r".{0,25}(?:phone|iphone|galaxy|pixel|ipad|macbook|laptop|tablet|device|it)\b|"
+        r"\bfound it\b(?!.{0,12}\b(?:in|under|on) (?:the )?(?:settings?|about|box|menu)\b)"
+        r"(?!\s*(?:its|it s|it is|the model|model|s\d|galaxy|iphone|pixel|ipad|macbook)\b)|\bstolen\b|\bstole\b|reported (?:as )?(?:lost|stolen)|"
         r"(?:isn t|is not|not) (?:mine|my phone|my own)|someone (?:left|lost|forgot) (?:it|their|a|his|her)|"
         r"\b(?:lost|left) (?:behind )?(?:at|in|on) (?:the |a )?(?:bus|train|bar|park|uber|taxi|school)")),
     ("financed", re.compile(

@@ -105,7 +105,7 @@ class CommandReader:
         """Back, start over, cancel, a person, a complaint, "are you a bot?", a refusal: these win."""
         if acts.goes_back(text):
             return (GoBack(),)
-        if ctx.awaited_is_yes_no and acts.wants_offer(text):
+        if ctx.awaited in DECISIONS and acts.wants_offer(text):
             return (Affirm(),)  # "changed my mind, I'll take the offer" is not a cancel
         u = self.understander
         rule_intent = u.rule_intent(text)  # the rules alone: cancel and restart are anchored patterns
@@ -202,7 +202,8 @@ class CommandReader:
         """At a question one may walk away from, only a clear answer to it counts as one."""
         assert ctx.awaited is not None
         if ctx.awaited_is_yes_no:
-            return (Affirm(),) if acts.wants_offer(text) else None
+            taken = acts.wants_offer(text) or (ctx.awaited in DECISIONS and acts.accepts_offer_only(text))
+            return (Affirm(),) if taken else None
         if ctx.awaited in DEVICE_CHOICES:  # "and if i went with the 16 plus instead?": the math for another one
             target = ctx.slots.get(ctx.awaited)
             family = self.understander.catalog.by_name(str(target)) if target else None
@@ -273,7 +274,8 @@ class CommandReader:
                 return (SmallTalk("one_at_a_time"), StartFlow("trade_in", first))
             device = "device_model" in start.slots or "budget_usd" in start.slots
             own = acts.states_own_facts(text)
-            if (acts.requests_task(text) and (device or own or not question)) or "budget_usd" in start.slots:
+            if (acts.requests_task(text) and (device or own or not question or acts.polite_request(text))) \
+                    or "budget_usd" in start.slots:
                 return (start,)
             if question or not device:
                 # "does a refurb galaxy s23 come unlocked for verizon?": the answer first, then the task offered;
@@ -401,6 +403,10 @@ class CommandReader:
         if email and "email" in ctx.flow_slots:
             found["email"] = email
         known = [m.device for m in mentions if m.device is not None]
+        if "storage_gb" in ctx.flow_slots and "storage_gb" not in found and mentions:
+            size = self.understander.size_after_model(text, mentions[0])
+            if size is not None:
+                found["storage_gb"] = size
         # A new device replaces the task's only when said as a correction ("actually it's a 13 pro"), or when
         # none is known yet; otherwise it is another device talked about ("might get a refurb s23").
         replaces = ctx.device is None or (bool(known) and known[0].name != ctx.device.name and acts.corrects(text))

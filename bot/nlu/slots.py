@@ -107,7 +107,8 @@ _UNLOCKED_ACCOUNT = re.compile(
     r"(?:icloud|apple ?id|google|samsung|find ?my(?: iphone| phone| mobile| device)?|frp|activation lock|accounts?|acct)"
     r"(?: account| accounts| acct)? (?:is |are |was |were |has been |have been |s )?(?:already |all |been )?"
     r"(?:off|removed|disabled|turned off|deleted|gone|signed out|logged out)\b|"
-    r"(?:no|without) (?:any )?(?:accounts?|icloud|find ?my|locks?) (?:on it|left|attached)|factory reset (?:it|already|done)")
+    r"(?:no|without) (?:any )?(?:accounts?|icloud|find ?my|locks?) (?:on it|left|attached)|factory reset (?:it|already|done)|"
+    r"(?:samsung|google|icloud|apple id)\b[^.?!]{0,25}\b(?:both|all) (?:removed|signed out|logged out|off|gone|deleted)\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 

@@ -50,7 +50,7 @@ _HEDGE = re.compile(
     r"best you can|do better|any higher|more than that|negotiat|counter)\b")
 # Wanting the declined offer back: "changed my mind, I'll take the offer".
 _WANT_OFFER = re.compile(
-    r"\b(?:take|want|accept|i ll take|go with|do|grab|reconsider)\b.{0,12}\b(?:the |your |that |this |ur )?"
+    r"\b(?:i ll|ill|i will) take it\b|\b(?:take|want|accept|i ll take|go with|do|grab|reconsider)\b.{0,12}\b(?:the |your |that |this |ur )?"
     r"(?:offer|deal|quote)\b|\bchanged? my mind\b.{0,30}\b(?:offer|accept|take|sell|yes|do it|deal)\b|"
     r"^(?:actually )?(?:i ll|ill|i will|let s|lets) (?:take|do) it\b|\bon second thought\b.{0,30}\b(?:yes|take|accept|sell)\b")
 _GO_BACK = re.compile(
@@ -74,10 +74,11 @@ _PRICE_ASK = re.compile(
     r"offer me|give me|\bbuy my\b|\bquote\b|\bsell\b|\bselling\b|\btrade\b|\bprice\b|\bcost|\bvs\b|versus|"
     r"\bcompare|\bcheaper\b|good deal|worth it|\bdeal\b|\bsave\b|\bsavings\b|\bupgrade|\bswitch|\banything for\b|"
     r"\bmoney (?:in|for|from)\b|\bcash (?:for|in)\b|\bwhat (?:can|could|would) i get\b")
-OWN_STATEMENT = re.compile(r"\b(?:my|mine|it s|its|it is|it has|i have|i ve got|ive got|i got|it got|theres|there s)\b")
+OWN_STATEMENT = re.compile(r"\b(?:my|mine|it s|its|it is|it has|i have|i ve got|ive got|i got|it got|theres|there s)\b|"
+                           r"\bbattery(?: health)? (?:says|is|shows|reads|at)\b")
 _QUESTION_START = re.compile(
     r"^(?:how|what|whats|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any|may|"
-    r"wat|wut|hw|whn|wher)\b|^(?:r|y|u) |\b(?:can i|can u|can you|do (?:u|you|yall)|is (?:it|my|the|there|that|this)|"
+    r"wat|wut|hw|whn|wher)\b|^(?:r|y|u) |\b(?:can i|can u|can you|do (?:u|you|yall)|"
     r"what if|what happens|how (?:many|long|does|do|much|soon|late|fast|quick|quickly|often|come)|"
     r"(?:when|where) do i|wondering|i wonder|curious|is that (?:normal|ok|okay|fine|bad)|does (?:that|it) "
     r"(?:matter|count|affect|change|lower))\b|^(?:if|so if|and if|but if|what about|and what about) |"
@@ -172,6 +173,17 @@ _REQUEST = re.compile(
     r"\bprices?\b|\bcost\b|\bcheaper\b|\bsavings?\b")
 
 
+_POLITE_REQUEST = re.compile(
+    r"^(?:(?:hi|hey|hello|yo|ok|so)\s)*(?:can|could|may|would) (?:i|you|u|we) (?:please )?(?:get|have|do|make|start|"
+    r"give me|send me) (?:a |an |me a |my )?(?:trade ?in |new |free |quick )?(?:quote|offer|estimate|valuation|trade ?in|"
+    r"comparison)\b")
+
+
+def polite_request(text: str) -> bool:
+    """A request phrased as a question ("hi can i get a trade in quote?"): a task to start, not a fact to look up."""
+    return bool(_POLITE_REQUEST.search(normalize(text)))
+
+
 def requests_task(text: str) -> bool:
     """The message asks for a number or a task (a quote, a comparison), not for a policy fact."""
     return bool(_REQUEST.search(normalize(text)))
@@ -225,7 +237,8 @@ def payout_named(text: str) -> str | None:
 
 _CORRECTION = re.compile(
     r"\b(?:actually|sorry|oops|wait|i meant|i mean|meant to say|my bad|correction|not an?|no it s|its an?|it s an?|"
-    r"it is an?|mine is an?|mine s an?|my phone is an?|it s the|its the|i have an?|i got an?|typo)\b")
+    r"it is an?|mine is an?|mine s an?|my phone is an?|it s the|its the|i have an?|i got an?|typo|mine is the|"
+    r"nope|go back to|scratch that|i lied|not the)\b")
 
 
 def corrects(text: str) -> bool:

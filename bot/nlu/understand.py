@@ -124,6 +124,10 @@ class Understander:
         rest = " ".join(tokens[first.span[1]:])
         return self.devices.resolve_in_family(first, rest) if rest else None
 
+    def size_after_model(self, text: str, mention: DeviceMention) -> int | None:
+        """A bare size right after the model ("iphone 11 128 broken back glass") is its storage."""
+        return _bare_storage(text, mention)
+
     def slots_in(self, text: str) -> dict[str, Any]:
         """Every non-device slot the text states."""
         cached = self._slots_seen.get(text)
