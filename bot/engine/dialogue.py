@@ -19,7 +19,6 @@ from bot.engine.state import ConversationState
 from bot.engine.turn import Turn
 from bot.flows.executor import ActionResult, ask_reply
 from bot.flows.model import Collect, Flow
-from bot.nlu import speech_acts as acts
 from bot.nlu.answers import SLOT_TYPES, Checked, check_slot
 from bot.nlu.commands import (
     Affirm,
@@ -299,9 +298,7 @@ class Dialogue:
         device = self.p.shop.catalog.by_name(str(about)) if about else None
         context = {**command.context, "last_card": state.last_card, "journey": flow.journey if flow else None,
                    "device_category": device.category if device is not None else None}
-        if context.get("masked"):
-            context["masked"] = acts.without_preamble(str(context["masked"]))
-        answer = self.p.answerer.answer(acts.without_preamble(command.question), context)
+        answer = self.p.answerer.answer(command.question, context)
         if len(command.question.split()) <= FOLLOW_UP_WORDS:
             # "and fair?" after the grades: read it with what was talked about (the topic, then the question)
             for before in self.p.card_context.get(state.last_card or "", ()):

@@ -14,6 +14,7 @@ from bot.errors import KnowledgeError
 from bot.knowledge.card_index import CardIndex, CardMatch
 from bot.knowledge.guard import says_unknown, unsafe_wording
 from bot.knowledge.retriever import HybridRetriever
+from bot.nlu.speech_acts import without_preamble
 
 log = logging.getLogger(__name__)
 POLICY_SOURCE = Source("policy", "Loop Market policies", "policy")
@@ -59,7 +60,8 @@ class KnowledgeBase:
         chosen = self.cards.by_id.get(str(context.get("card") or ""))
         if chosen is not None:  # a follow-up button names its card
             return self._answer(question, CardMatch(chosen, 1.0, 1.0))
-        match, score = self.match(str(context.get("masked") or question), context)
+        # "ok, and what if...": the words that lead into a question are not what it asks
+        match, score = self.match(without_preamble(str(context.get("masked") or question)), context)
         if match is None or score < 0:
             return Answer("", (), score, confident=False, known_words=match is not None or score > -1)
         return self._answer(question, match)
