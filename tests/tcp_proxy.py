@@ -7,6 +7,11 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+import pytest
+
+from tests.conftest import _postgres_url
 
 
 class TcpProxy:
@@ -69,3 +74,18 @@ class TcpProxy:
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             thread.join(5)
+
+
+P = TypeVar("P", bound=TcpProxy)
+
+
+@contextmanager
+def postgres_behind(proxy: P) -> Iterator[tuple[str, P]]:
+    """A fresh PostgreSQL database reached through `proxy` (skips the test when PostgreSQL is not there)."""
+    databases = _postgres_url()
+    url = next(databases)
+    if url is None:
+        pytest.skip("PostgreSQL not reachable")
+    with proxy.running():
+        yield url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"), proxy
+    next(databases, None)

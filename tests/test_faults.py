@@ -12,19 +12,14 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.storage.models import ProcessedEvent
-from tests.conftest import ChatHarness, _postgres_url
-from tests.tcp_proxy import TcpProxy
+from tests.conftest import ChatHarness
+from tests.tcp_proxy import TcpProxy, postgres_behind
 
 
 @pytest.fixture
 def pg_behind_proxy() -> Iterator[tuple[str, TcpProxy]]:
-    gen = _postgres_url()
-    url = next(gen)
-    if url is None:
-        pytest.skip("PostgreSQL not reachable")
-    with TcpProxy(5432).running() as proxy:
-        yield url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"), proxy
-    next(gen, None)
+    with postgres_behind(TcpProxy(5432)) as reached:
+        yield reached
 
 
 @pytest.mark.postgres

@@ -12,8 +12,8 @@ import pytest
 
 from bot.app import App
 from bot.domain import Outcome
-from tests.conftest import ChatHarness, _postgres_url
-from tests.tcp_proxy import TcpProxy
+from tests.conftest import ChatHarness
+from tests.tcp_proxy import TcpProxy, postgres_behind
 
 HANG_S = 40.0  # without the timeouts the turn waits as long as TCP does (many minutes): this long means hung
 ANSWER_BOUND_S = 15.0  # with them: one bounded wait, one bounded reconnect, the apology (about 5 s here)
@@ -55,15 +55,9 @@ class SilentProxy(TcpProxy):
 
 @pytest.fixture
 def pg_behind_silent_proxy() -> Iterator[tuple[str, SilentProxy]]:
-    gen = _postgres_url()
-    url = next(gen)
-    if url is None:
-        pytest.skip("PostgreSQL not reachable")
-    proxy = SilentProxy(5432)
-    with proxy.running():
-        yield url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"), proxy
+    with postgres_behind(SilentProxy(5432)) as (url, proxy):
+        yield url, proxy
         proxy.restore()
-    next(gen, None)
 
 
 @pytest.mark.postgres

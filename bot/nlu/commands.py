@@ -116,6 +116,10 @@ Command = (SetSlots | CorrectSlots | StartFlow | Answer | Affirm | Deny | Cancel
            | Refuse | SmallTalk | WhichTask | CannotHandle)
 
 
+TASKS = frozenset({"trade_in", "compare", "upgrade"})  # the purposes a StartFlow may name
+ASKED_FOR_PERSON = "asked for a person"  # the Handoff reason of "talk to a person" and its button
+
+
 COMMAND_TYPES = frozenset(t.__name__ for t in get_args(Command))
 
 

@@ -16,7 +16,10 @@ from bot.catalog import Device
 from bot.nlu import people
 from bot.nlu import speech_acts as acts
 from bot.nlu.answers import parse_answer
+from bot.nlu.buttons import read_payload
 from bot.nlu.commands import (
+    ASKED_FOR_PERSON,
+    TASKS,
     Affirm,
     Answer,
     Cancel,
@@ -30,34 +33,25 @@ from bot.nlu.commands import (
     SetSlots,
     SmallTalk,
     StartFlow,
-    WhichTask,
 )
-from bot.nlu.devices import DeviceMention, device_tokens
+from bot.nlu.devices import DeviceMention
+from bot.nlu.in_view import InViewReader
 from bot.nlu.llm_fallback import Extractor, understand
 from bot.nlu.understand import Understander, Understanding, is_owned
 
-ASKED_FOR_PERSON = "asked for a person"
 NEEDS_PERSON = "a problem for a person"  # read as one by the rules and the learned model, not by a named topic
 LIKELY_PERSON = 0.5  # the combined confidence above which a first-person problem goes to a person
 # The understanding's purposes that are tasks (flows name them in `triggers`), and small talk kinds.
-TASKS = frozenset({"trade_in", "compare", "upgrade"})
 SMALL_TALK = frozenset({"greet", "help", "thanks"})
 SELLING = frozenset({"trade_in", "upgrade"})
 # Rules alone never say "fallback" above 0.5; above it the learned model agrees the message is off topic.
 SURELY_OFF_TOPIC = 0.5
-DEEP_LINKS = {"quote": "trade_in", "sell": "trade_in", "tradein": "trade_in", "compare": "compare",
-              "upgrade": "upgrade"}  # t.me/<bot>?start=<prefix>-<device>
 DEVICE_CHOICES = ("target_model",)  # a device named at the question "another one?" after the upgrade math
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|pct\b)")  # a bare battery reading needs its unit
 MAX_PERCENT = 100
-NAME_FILLERS = frozenset({"my", "a", "an", "the", "i", "have", "got", "its", "it's", "old", "hi", "hey", "hello"})
 DECISIONS = ("accept", "reconsider")  # yes/no questions about an offer (others are about the device)
-RESULT_TASKS = ("compare", "upgrade")  # tasks whose result a follow-up question can ask to see again
-RESULT_DEVICES = ("target_model", "compare_with")  # the other devices a result on screen shows
-RESULT_FACTS = ("target_model", "storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
-DEVICE_FACT_SLOTS = ("storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
 
 
 @dataclass(frozen=True)
@@ -81,6 +75,7 @@ class CommandReader:
 
     def __init__(self, understander: Understander, extractor: Extractor | None = None) -> None:
         self.understander = understander
+        self.in_view = InViewReader(understander)
         self.extractor = extractor  # the optional LLM's reading of an opening message the rules are unsure of
 
     # typed text -----------------------------------------------------------------------------------------
@@ -235,19 +230,9 @@ class CommandReader:
         fact = self._device_fact(text)
         if fact is not None:
             return (fact,)
-        follow_up = self._follow_up(text, ctx)
-        if follow_up is not None:
-            return follow_up
-        if ctx.last_card is not None and acts.follows_up(text):  # "what about a macbook" after the battery answer
-            named = [(m.device or m.candidates[0]).name for m in self.understander.devices.find_all(text)
-                     if m.device is not None or m.candidates]  # "a macbook": any of them says what kind it is
-            return (Answer(text, context={"device_model": named[0]} if named else {}),)
-        alone = self._device_alone(text)
-        if alone is not None:
-            return (WhichTask(alone),)
-        facts = self._facts_of_device_in_view(text, ctx)
-        if facts:
-            return (StartFlow("trade_in", facts),)
+        in_view = self.in_view.read(text, ctx)
+        if in_view is not None:
+            return in_view
         u = understand(self.understander, self.extractor, text)
         question = acts.is_question(text)
         if u.intent in SMALL_TALK:
@@ -258,19 +243,14 @@ class CommandReader:
             u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "co2 of a refurb 14 vs new"
         u = self._upgrade_if_owned(text, u)
         task = u.intent if u.intent in TASKS else self.understander.rule_intent(text)
-        if task in TASKS and ctx.last_device is not None and not question and not (
-                self.understander.devices.find_all(text) or acts.budget(text) or acts.device_kind_named(text)):
-            # "ok let's do the trade-in part" after the upgrade math: that device, with what we know of it
-            known = ctx.slots if ctx.slots.get("device_model") == ctx.last_device else {}
-            facts = {k: v for k, v in known.items() if k in DEVICE_FACT_SLOTS and v is not None}
-            stated = {k: v for k, v in self.understander.slots_in(text).items() if k in DEVICE_FACT_SLOTS}
-            return (StartFlow(str(task), {**facts, **stated, "device_model": ctx.last_device}),)
+        for_device = self.in_view.task_for_device(text, ctx, str(task)) if task in TASKS else None
+        if for_device is not None:
+            return (for_device,)
         if u.intent in TASKS:
             start = self._start(text, u)
             several = [m for m in self.understander.devices.find_all(text) if m.device is not None]
             if u.intent == "upgrade" and len(several) >= 2 and acts.several_devices(text):
-                facts = {k: v for k, v in self.understander.slots_in(text).items() if k in DEVICE_FACT_SLOTS}
-                first = {**facts, "device_model": several[0].device.name}  # type: ignore[union-attr]
+                first = {**self.in_view.device_facts(text), "device_model": several[0].device.name}  # type: ignore[union-attr]
                 return (SmallTalk("one_at_a_time"), StartFlow("trade_in", first))
             device = "device_model" in start.slots or "budget_usd" in start.slots
             own = acts.states_own_facts(text)
@@ -300,44 +280,10 @@ class CommandReader:
             return (Answer(text, context=_context(u, [], self._masked(text)), unknown_device=_unknown(u)),)
         return (CannotHandle(),)
 
-    def _follow_up(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
-        """A question about the device just talked about, naming no device: "and the co2?", "vs new?"."""
-        if ctx.last_device is None or not acts.is_question(text):
-            return None
-        in_view = {ctx.last_device, *(str(ctx.slots[k]) for k in RESULT_DEVICES if ctx.slots.get(k))}
-        if any(m.device is None or m.device.name not in in_view for m in self.understander.devices.find_all(text)):
-            return None  # another device: a question of its own
-        kind = acts.device_fact(text)
-        if kind is not None:
-            return (Answer(text, device_fact=(kind, ctx.last_device)),)
-        if ctx.last_task in RESULT_TASKS and acts.asks_about_result(text):
-            facts = {k: v for k, v in ctx.slots.items() if k in RESULT_FACTS and v is not None}
-            return (StartFlow(ctx.last_task, {**facts, "device_model": ctx.last_device}),)
-        return None
-
     def _states_facts(self, text: str) -> bool:
         """Whether the message gives a fact about a device (a value or a model), whatever else it says."""
         return bool(self.understander.slots_in(text)) or any(
             m.device is not None for m in self.understander.devices.affirmed(text))
-
-    def _device_alone(self, text: str) -> str | None:
-        """The device, when the message is nothing but its name ("iphone 14 plus", "my pixel 7")."""
-        if acts.is_question(text):
-            return None
-        mentions = self.understander.devices.find_all(text)
-        if len(mentions) != 1 or mentions[0].device is None:
-            return None
-        tokens = device_tokens(text)
-        start, end = mentions[0].span
-        rest = [t for i, t in enumerate(tokens) if not start <= i < end]
-        return mentions[0].device.name if all(t in NAME_FILLERS for t in rest) else None
-
-    def _facts_of_device_in_view(self, text: str, ctx: ReadingContext) -> dict[str, Any]:
-        """"256gb, at&t, pretty beat up" right after talking about a device: its trade-in facts."""
-        if ctx.last_device is None or acts.is_question(text) or self.understander.devices.find_all(text):
-            return {}
-        facts = {k: v for k, v in self.understander.slots_in(text).items() if k in DEVICE_FACT_SLOTS}
-        return {"device_model": ctx.last_device, **facts} if facts else {}
 
     def _upgrade_if_owned(self, text: str, u: Understanding) -> Understanding:
         """Two devices, one of them the shopper's own and a trade-in in view: the upgrade math, not a compare."""
@@ -418,15 +364,6 @@ class CommandReader:
                 found.pop("device_model")
         return {k: v for k, v in found.items() if k in ctx.flow_slots}
 
-    def _deep_link(self, link: str) -> tuple[Command, ...]:
-        """Start the task a deep link names, with its device; anything else greets as /start does."""
-        prefix, _, device_text = link.partition("-")
-        purpose = DEEP_LINKS.get(prefix.casefold())
-        mention = self.understander.devices.find(device_text.replace("-", " ").replace("_", " "))
-        if purpose is None or mention is None or mention.device is None:
-            return (SmallTalk("greet"),)
-        return (StartFlow(purpose, {"device_model": mention.device.name}),)
-
     def _masked(self, text: str) -> str | None:
         """The text with its device names masked, when it names one."""
         mentions = self.understander.devices.find_all(text)
@@ -437,37 +374,8 @@ class CommandReader:
     # buttons --------------------------------------------------------------------------------------------
 
     def read_button(self, payload: str, ctx: ReadingContext) -> tuple[Command, ...]:
-        """The commands of a pressed button: 'i:<purpose>', 's:<slot>=<value>[@bound]', 'q:<question>',
-        'c:<device>' (compare it), 'k:<card id>' (that answer) or 'f:<purpose>|slot=value|...' (a task, facts filled)."""
-        kind, _, rest = payload.partition(":")
-        if kind == "i":
-            if rest == "handoff":
-                return (Handoff(ASKED_FOR_PERSON),)
-            if rest == "cancel":
-                return (Cancel(),)
-            if rest == "faq":
-                return (SmallTalk("ask_anything"),)
-            if rest in TASKS:
-                return (StartFlow(rest),)
-        if kind == "s" and "=" in rest:
-            slot, raw = rest.split("=", 1)
-            value, _, bound = raw.partition("@")
-            return (SetSlots({slot: value}, from_button=True, bound=bound or None),)
-        if kind == "q" and rest:
-            return self.read(rest, ctx)
-        if kind == "d":  # a deep link from a shop's product page: "quote-iphone-13", "compare-pixel-8"
-            return self._deep_link(rest)
-        if kind == "k" and rest:  # a related answer card
-            return (Answer("", context={"card": rest}),)
-        if kind == "c" and rest:
-            return (StartFlow("compare", {"device_model": rest}),)
-        if kind == "f" and rest:
-            purpose, *pairs = rest.split("|")
-            if purpose in TASKS:
-                facts = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
-                return (StartFlow(purpose, {k: v for k, v in facts.items()}, from_button=True),)
-        return (CannotHandle(),)
-
+        """The commands of a pressed button (see bot/nlu/buttons.py for the payloads)."""
+        return read_payload(payload, ctx, self)
 
 def _context(u: Understanding, mentions: list[DeviceMention], masked: str | None = None) -> dict[str, Any]:
     """What a question named, as context for its answer (never a slot of the task)."""

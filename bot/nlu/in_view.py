@@ -1,0 +1,88 @@
+"""Reading a message outside a task against what was just talked about: the device in view, the last answer.
+
+"256gb, at&t, beat up" after a device was named quotes that device; "and the co2?" after a comparison is about
+the device compared; "and fair?" after the grades is read with that answer; a device named alone asks what
+to do with it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.nlu import speech_acts as acts
+from bot.nlu.commands import Answer, Command, StartFlow, WhichTask
+from bot.nlu.devices import device_tokens
+from bot.nlu.understand import Understander
+
+if TYPE_CHECKING:
+    from bot.nlu.reader import ReadingContext
+
+NAME_FILLERS = frozenset({"my", "a", "an", "the", "i", "have", "got", "its", "it's", "old", "hi", "hey", "hello"})
+RESULT_TASKS = ("compare", "upgrade")  # tasks whose result a follow-up question can ask to see again
+RESULT_DEVICES = ("target_model", "compare_with")  # the other devices a result on screen shows
+RESULT_FACTS = ("target_model", "storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
+DEVICE_FACT_SLOTS = ("storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
+
+
+class InViewReader:
+    """The readings that depend on the device or answer in view rather than on a task's question."""
+
+    def __init__(self, understander: Understander) -> None:
+        self.understander = understander
+
+    def device_facts(self, text: str) -> dict[str, Any]:
+        """The facts about a device the text states (storage, condition, carrier, lock, battery)."""
+        return {k: v for k, v in self.understander.slots_in(text).items() if k in DEVICE_FACT_SLOTS}
+
+    def read(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
+        """A follow-up, a device named alone, or facts about the device in view; None: none of these."""
+        follow_up = self._follow_up(text, ctx)
+        if follow_up is not None:
+            return follow_up
+        if ctx.last_card is not None and acts.follows_up(text):  # "what about a macbook" after the battery answer
+            named = [(m.device or m.candidates[0]).name for m in self.understander.devices.find_all(text)
+                     if m.device is not None or m.candidates]  # "a macbook": any of them says what kind it is
+            return (Answer(text, context={"device_model": named[0]} if named else {}),)
+        alone = self._device_alone(text)
+        if alone is not None:
+            return (WhichTask(alone),)
+        if ctx.last_device is not None and not acts.is_question(text) and not self.understander.devices.find_all(text):
+            facts = self.device_facts(text)
+            if facts:
+                return (StartFlow("trade_in", {**facts, "device_model": ctx.last_device}),)
+        return None
+
+    def task_for_device(self, text: str, ctx: ReadingContext, task: str) -> StartFlow | None:
+        """"Ok let's do the trade-in part" after the upgrade math: the task for that device, with what is known."""
+        if ctx.last_device is None or acts.is_question(text) or self.understander.devices.find_all(text) \
+                or acts.budget(text) or acts.device_kind_named(text):
+            return None
+        known = ctx.slots if ctx.slots.get("device_model") == ctx.last_device else {}
+        facts = {k: v for k, v in known.items() if k in DEVICE_FACT_SLOTS and v is not None}
+        return StartFlow(task, {**facts, **self.device_facts(text), "device_model": ctx.last_device})
+
+    def _follow_up(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
+        """A question about the device just talked about, naming no other device: "and the co2?", "vs new?"."""
+        if ctx.last_device is None or not acts.is_question(text):
+            return None
+        in_view = {ctx.last_device, *(str(ctx.slots[k]) for k in RESULT_DEVICES if ctx.slots.get(k))}
+        if any(m.device is None or m.device.name not in in_view for m in self.understander.devices.find_all(text)):
+            return None  # another device: a question of its own
+        kind = acts.device_fact(text)
+        if kind is not None:
+            return (Answer(text, device_fact=(kind, ctx.last_device)),)
+        if ctx.last_task in RESULT_TASKS and acts.asks_about_result(text):
+            facts = {k: v for k, v in ctx.slots.items() if k in RESULT_FACTS and v is not None}
+            return (StartFlow(ctx.last_task, {**facts, "device_model": ctx.last_device}),)
+        return None
+
+    def _device_alone(self, text: str) -> str | None:
+        """The device, when the message is nothing but its name ("iphone 14 plus", "my pixel 7")."""
+        if acts.is_question(text):
+            return None
+        mentions = self.understander.devices.find_all(text)
+        if len(mentions) != 1 or mentions[0].device is None:
+            return None
+        start, end = mentions[0].span
+        rest = [t for i, t in enumerate(device_tokens(text)) if not start <= i < end]
+        return mentions[0].device.name if all(t in NAME_FILLERS for t in rest) else None
