@@ -1,4 +1,4 @@
-"""Optional LLM (langchain-openai): grounded phrasing and understanding fallback, never prices.
+"""Optional LLM (langchain-openai): grounded phrasing, understanding fallback and commands, never prices.
 
 Off unless LLM_PROVIDER=openai (an OPENAI_API_KEY kept for embeddings does not switch it on). Every call
 has a timeout, at most one retry, a cap on its length and a circuit breaker; any failure returns None and
@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -22,6 +22,7 @@ from typing import Any
 
 from bot.errors import ConfigError
 from bot.knowledge.embeddings import ServiceEmbeddings
+from bot.nlu.text import mask_personal
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,14 @@ class Prompts:
 
     answer: str
     extract: str
+    commands: str
 
 
 def load_prompts(folder: Path) -> Prompts:
     """Read the prompt files; a missing one is a ConfigError naming it."""
     try:
-        return Prompts((folder / "answer.txt").read_text(encoding="utf-8"),
-                       (folder / "extract.txt").read_text(encoding="utf-8"))
+        return Prompts(*((folder / f"{name}.txt").read_text(encoding="utf-8")
+                         for name in ("answer", "extract", "commands")))
     except OSError as err:
         raise ConfigError(f"prompt file missing: {err.filename}") from None
 
@@ -137,6 +139,7 @@ class LLM:
     def _complete(self, system: str, user: str) -> str | None:
         if not self.breaker.allow():
             return None
+        user = mask_personal(user)  # emails, phone numbers and IMEIs never reach the model
         book = _BOOK.get()
         if book is None:
             return self._call(system, user)
@@ -176,6 +179,15 @@ class LLM:
         except ValueError:
             return None
         return data if isinstance(data, dict) else None
+
+    def propose_commands(self, vocabulary: Mapping[str, str], reading: str) -> str | None:
+        """The model's reply to the command-generator prompt (JSON text, parsed by bot/nlu/llm_commands.py)."""
+        try:
+            system = self.prompts.commands.format(**vocabulary)
+        except (KeyError, IndexError, ValueError) as err:  # an edited prompt with an unknown {placeholder}
+            log.error("config/prompts/commands.txt cannot be filled in (%s): LLM commands are off", err)
+            return None
+        return self._complete(system, reading)
 
 
 def build_embeddings(settings: Settings) -> ServiceEmbeddings:

@@ -34,8 +34,10 @@ class FakeOpenAI:
     """Scripted chat completions: queue ('text', s), ('status', 500), ('hang', seconds) or ('gate', s)."""
 
     # ('gate', s) answers s once the test sets `gate`: the model is thinking until the test says otherwise
+    # `routes`: scripts for requests whose system prompt contains a marker (one prompt's calls, whatever else runs)
 
     script: list[tuple[str, Any]] = field(default_factory=list)
+    routes: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
     default: str = "I don't know"
     requests: list[dict[str, Any]] = field(default_factory=list)
     embedding_requests: list[dict[str, Any]] = field(default_factory=list)
@@ -46,6 +48,17 @@ class FakeOpenAI:
     def reply(self, *items: tuple[str, Any]) -> None:
         self.script.extend(items)
 
+    def route(self, marker: str, *items: tuple[str, Any]) -> None:
+        """Script the replies to requests whose system prompt contains `marker` (the default once used up)."""
+        self.routes.setdefault(marker, []).extend(items)
+
+    def _next(self, body: dict[str, Any]) -> tuple[str, Any]:
+        system = " ".join(str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "system")
+        for marker, items in self.routes.items():
+            if marker in system:
+                return items.pop(0) if items else ("text", self.default)
+        return self.script.pop(0) if self.script else ("text", self.default)
+
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
@@ -53,7 +66,7 @@ class FakeOpenAI:
     async def _completions(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.requests.append(body)
-        kind, value = self.script.pop(0) if self.script else ("text", self.default)
+        kind, value = self._next(body)
         if kind == "status":
             return web.json_response({"error": {"message": "scripted failure", "type": "server_error"}},
                                      status=int(value))

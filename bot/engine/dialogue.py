@@ -8,7 +8,7 @@ questions apply is `only_if`, and what the bot says is a named response.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from bot.domain import Answer as KnowledgeAnswer
@@ -325,7 +325,11 @@ class Dialogue:
             return self.runner.cannot_handle(turn)
         turn.store.record_unanswered(command.question, self.active_task(turn))
         state.fallbacks += 1
-        return self.runner.run_pattern(turn, command)
+        declined = self.runner.run_pattern(turn, command)
+        offer = self._offer(command.offer)
+        if offer and declined:  # no answer, but the task the question was about is one tap away
+            declined[-1] = replace(declined[-1], buttons=offer + declined[-1].buttons)
+        return declined
 
     def _offer(self, start: StartFlow | None) -> tuple[Button, ...]:
         """After an answer, a button that starts the task the question was about, with its facts filled."""

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from bot.errors import KnowledgeError
+from bot.knowledge.card_model import CARD_MODEL, fit_card_model, save_card_model
 from bot.knowledge.cards import CARDS_DIR, Card, load_cards
 from bot.knowledge.documents import Chunk, chunk_document, load_documents, split_sentences
 from bot.knowledge.embeddings import MODEL_ID, Embedder
@@ -94,7 +95,7 @@ def current_content(shop: Shop, knowledge_dir: Path, model_id: str = MODEL_ID) -
 def is_stale(index_dir: Path, content: Content) -> bool:
     """True when the index is missing or was built from other content."""
     manifest = index_dir / MANIFEST
-    if not manifest.exists() or not (index_dir / SCOPE_VECTORS).exists() or not (index_dir / CARD_VECTORS).exists():
+    if not all((index_dir / name).exists() for name in (MANIFEST, SCOPE_VECTORS, CARD_VECTORS, CARD_MODEL)):
         return True
     try:
         return bool(json.loads(manifest.read_text())["fingerprint"] != content.fingerprint())
@@ -263,7 +264,10 @@ def _write_vectors(index_dir: Path, content: Content, embedder: Embedder) -> Non
     np.save(index_dir / HEADING_VECTORS, stacked(headings))
     np.save(index_dir / SCOPE_VECTORS, stacked(scope))
     np.save(index_dir / QUESTION_VECTORS, question_vectors)
-    np.save(index_dir / CARD_VECTORS, stacked(card_texts))
+    card_vectors = stacked(card_texts)
+    np.save(index_dir / CARD_VECTORS, card_vectors)
+    if content.cards:
+        save_card_model(index_dir / CARD_MODEL, fit_card_model(card_vectors, np.array(card_owners), len(content.cards)))
     question_chunk = _nearest_chunk_of_document(content, question_vectors, sentence_vectors, owners)
     manifest = {"fingerprint": content.fingerprint(), "model": embedder.model_id,
                 "chunks": [asdict(c) for c in chunks], "sentences": sentences, "sentence_chunk": owners,

@@ -181,7 +181,7 @@ def classify(text: str, *, devices: int, has_trade_slots: bool) -> tuple[str, fl
         return "upgrade", 0.7
     refurb_shopping = (re.search(r"refurb", norm) and not re.search(r"\btrade|\bbuy my|\boffer me|\bgive me", norm)
                        and not re.search(r"(?<!you )(?<!u )(?<!yall )(?<!y'all )\bsell", norm))
-    if _TRADE.search(norm) and not refurb_shopping:
+    if _TRADE.search(norm) and not refurb_shopping and not _SHOP_SELLS.search(norm):
         return "trade_in", 0.9 if devices or _MY_DEVICE.search(norm) else 0.75
     if devices and _COMPARE.search(norm):
         return "compare", 0.85
@@ -192,6 +192,10 @@ def classify(text: str, *, devices: int, has_trade_slots: bool) -> tuple[str, fl
     if _FAQ.search(norm):
         return "faq", 0.5
     return "fallback", 0.3
+
+
+# "the lowest battery you'll sell", "do you guys sell ipads": the shop selling, which is the shopper buying
+_SHOP_SELLS = re.compile(r"\b(?:you|u|yall|y all|ya)(?: ll| will| guys| all)? (?:ever )?(?:sell|selling)\b(?! my\b)")
 
 
 _ANOTHER = re.compile(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu.speech_acts import HYPOTHETICAL, OWN_STATEMENT, is_question, normalize
+from bot.nlu.speech_acts import HYPOTHETICAL, OWN_STATEMENT, is_question, normalize, statement_part
 
 # --- people, complaints, identity ------------------------------------------------------------------------
 _IDENTITY = re.compile(
@@ -54,9 +54,11 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"loop)\b.{0,80}\b(?:crackl|stopped|died|broke|won t|wont|doesn t|doesnt|not working|dead|defect|glitch|"
         r"keeps|issue|problem)|\bi (?:got|bought) from (?:you|u)\b.{0,60}\b(?:won t|wont|doesn t|stopped|died|broke)")),
     ("transit damage", re.compile(
-        r"\b(?:arrived|came|showed up|delivered|box was|got here|was delivered)\b.{0,30}(?:damaged|broken|cracked|"
-        r"smashed|dented|crushed|shattered)|(?:damaged|broken|crushed) (?:in|during) (?:shipping|transit|delivery)|"
-        r"report (?:shipping|transit|delivery) damage")),
+        r"\b(?:arrived|came|showed up|delivered|box was|got here|was delivered)\b.{0,40}(?:damaged|broken|cracked|"
+        r"smashed|dent(?:ed)?|crushed|shattered|\bcrack\b)|(?:damaged|broken|crushed) (?:in|during) (?:shipping|"
+        r"transit|delivery)|report (?:shipping|transit|delivery) damage|"
+        r"\b(?:ups|fedex|usps|dhl|the courier|the mailman|the driver|shipping) (?:must have |probably )?(?:dropped|"
+        r"damaged|broke|crushed|smashed|threw)")),
     ("identity or payment problem", re.compile(
         r"\bfraud|stolen identity|identity theft|stole my identity|charged twice|double charged|wrong charge|"
         r"unauthori[sz]ed|\bhacked\b|used my (?:card|account|identity)|(?:failing|failed) verification|"
@@ -70,9 +72,17 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"icloud|password|passcode|google|samsung)|(?:bought|got) it (?:already )?locked|previous owner.{0,30}"
         r"(?:locked|account|icloud)|(?:still )?locked to (?:his|her|their|my (?:dad|mom|father|mother|late)\w*|"
         r"someone|the previous|an old)|can t get (?:in|into it)|cant get (?:in|into it)|"
-        r"(?:got|was|been|came back|get) (?:flagged|marked|reported) (?:as )?(?:blacklisted|stolen|lost)")),
+        r"(?:got|was|been|came back|get) (?:flagged|marked|reported) (?:as )?(?:blacklisted|stolen|lost)\b"
+        r"(?!.{0,40}\b(?:found|then|could|can|would|will)\b)|"
+        # the inspection's finding disputed: "you guys say my s22 is blacklisted but i bought it new"
+        r"\b(?:you|u|ya|your (?:team|inspection|inspector|check)|inspection|inspector|they)\b(?: guys)? "
+        r"(?:say|says|said|claim\w*|told me|flagged|marked|found)\b.{0,30}\b(?:blacklist\w*|stolen|lost|"
+        r"locked|icloud locked)")),
     ("order status", re.compile(
-        r"\bwhere(?: s| is) my (?:order|package|phone|device|refund|laptop|ipad)\b|\border (?:number|no|#)?\s?#?\d{3,}|"
+        r"\bwhere(?: s| is) my (?:order|package|phone|device|refund|laptop|ipad)\b|"
+        r"\border (?:number |no |# ?)?#?[a-z]{0,4}\d{3,}|(?:still )?not (?:been )?(?:delivered|shipped)\b.{0,30}"
+        r"\b(?:days?|weeks?|yet|tracking)|tracking (?:hasn t|hasnt|has not|didn t|not|hasn t even|never) "
+        r"(?:moved|updated|changed|budged)|"
         r"\bmy order\b.{0,40}(?:hasn t|hasnt|not|never|late|delayed|status|where|still)|"
         r"(?:hasn t|hasnt|never|still hasn t|didn t|didnt) (?:arrived|come|shipped|been delivered|showed up)|"
         r"(?:say|says|said|claim|claims) (?:you |they )?never (?:got|received)|"
@@ -115,6 +125,7 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:ship|send|mail)\w* (?:it |my phone |my device )?from (?:canada|"
         r"mexico|the uk|uk|england|germany|india|australia|europe)")),
 )
+REFUSAL_RULES = tuple(rule for rule, _ in _REFUSALS)  # what a Refuse may name (each has a refuse_{rule} response)
 
 _ABOUT_PEOPLE = re.compile(
     r"\b(?:hours?|what time|how late|how early|how (?:long|fast|soon|quickly)|when (?:can|do|does|are|is|will)|"
@@ -137,7 +148,11 @@ def complaint(text: str) -> str | None:
     if HYPOTHETICAL.search(norm):
         return None
     if is_question(text) and not re.search(r"\b(?:my|mine|i|i ve|ive|im|i m|we|our|me)\b", norm):
-        return None  # "what's the window to report shipping damage?" asks about the policy
+        # "what's the window to report shipping damage?" asks about the policy; "the box came crushed. what
+        # now" tells of a problem before it asks
+        norm = normalize(statement_part(text))
+        if not norm.strip():
+            return None
     return next((reason for reason, pattern in _COMPLAINTS if pattern.search(norm)), None)
 
 def frustrated(text: str) -> bool:

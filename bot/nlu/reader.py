@@ -36,6 +36,7 @@ from bot.nlu.commands import (
 )
 from bot.nlu.devices import DeviceMention
 from bot.nlu.in_view import InViewReader
+from bot.nlu.llm_commands import generator_for
 from bot.nlu.llm_fallback import Extractor, understand
 from bot.nlu.understand import Understander, Understanding, is_owned
 
@@ -48,6 +49,7 @@ SELLING = frozenset({"trade_in", "upgrade"})
 SURELY_OFF_TOPIC = 0.5
 DEVICE_CHOICES = ("target_model",)  # a device named at the question "another one?" after the upgrade math
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
+SHORT_FOLLOW_UP = 4  # words once the device is masked: "and the <phone>?" names a device and asks nothing else
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|pct\b)")  # a bare battery reading needs its unit
 MAX_PERCENT = 100
@@ -68,6 +70,7 @@ class ReadingContext:
     last_device: str | None = None  # outside a task: the device talked about last
     last_task: str | None = None  # outside a task: the task that ended last (compare, upgrade, ...)
     last_card: str | None = None  # the knowledge card answered last
+    question: str | None = None  # the bot's last question as shown, for the optional LLM (None: not known)
 
 
 class CommandReader:
@@ -77,11 +80,17 @@ class CommandReader:
         self.understander = understander
         self.in_view = InViewReader(understander)
         self.extractor = extractor  # the optional LLM's reading of an opening message the rules are unsure of
+        self.generator = generator_for(extractor, understander.devices)  # the LLM's commands (None: no LLM)
 
     # typed text -----------------------------------------------------------------------------------------
 
     def read(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
-        """The commands of one typed message."""
+        """The commands of one typed message: the rules' reading, merged with the optional LLM's (llm_commands)."""
+        commands = self._read_rules(text, ctx)
+        return commands if self.generator is None else self.generator.read(text, ctx, commands)
+
+    def _read_rules(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
+        """The deterministic reading of one typed message."""
         if not any(ch.isalnum() for ch in text):
             return (CannotHandle(),)
         control = self._control(text, ctx)
@@ -258,9 +267,11 @@ class CommandReader:
                     or "budget_usd" in start.slots:
                 return (start,)
             if question or not device:
-                # "does a refurb galaxy s23 come unlocked for verizon?": the answer first, then the task offered;
-                # with no card that fits, a question about a named device starts the task after all.
-                fallback = start if device or own else None
+                # "does a refurb galaxy s23 come unlocked for verizon?": the answer first, then the task offered.
+                # A question no card answers is declined with the task offered ("am i covered if my m2 dies?" is
+                # not a trade-in); a statement of the shopper's own device with no card starts the task.
+                short = len((self._masked(text) or text).split()) <= SHORT_FOLLOW_UP
+                fallback = start if (device or own) and (short or not question) else None  # "and the pixel 8 pro?"
                 return (Answer(text, context=_context(u, [], self._masked(text)), otherwise=fallback,
                                offer=start if device else None, unknown_device=_unknown(u)),)
             return (start,)

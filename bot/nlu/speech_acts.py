@@ -58,13 +58,16 @@ _GO_BACK = re.compile(
     r"go back (?:a|one) step|one step back|take me back|can we go back|last question|go back to the last question)"
     r"(?:\s(?:please|pls|a step|one step|to the last question))*$")
 
-HYPOTHETICAL = re.compile(r"\b(?:what if|if|in case|what happens|suppose|supposing|say (?:it|my|the)|would)\b")
+HYPOTHETICAL = re.compile(
+    r"\b(?:what if|if|in case|what happens|suppose|supposing|would)\b|"
+    r"(?<!\byou )(?<!\bu )(?<!\bguys )(?<!\bthey )\bsay (?:it|my|the)\b")  # "say my phone...", not "you say my..."
 
 _SEVERAL = re.compile(
     r"\b(?:two|2|three|3|both|several|multiple|a few|couple(?: of)?|bunch of|some) (?:old )?(?:phones|devices|"
     r"iphones|ipads|laptops|tablets|of them|to sell|things)\b|\bboth of (?:them|these)\b|\band (?:also )?(?:my|an?) "
     r"(?:old )?(?:\w+ )?(?:phone|iphone|ipad|galaxy|pixel|macbook|tablet|laptop)\b.{0,20}\btoo\b|"
     r"\b(?:sell|selling|trade in|trading in|get rid of)\b.{0,30}\band (?:also )?my\b|\bboth (?:\d|of them|are|in|good|unlocked)")
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # a bare number in this range after "for" or "around" reads as a year
 _BUDGET = re.compile(
     r"(?:under|below|less than|around|about|max|maximum|budget(?: is| of)?|up to|no more than|within|for|"
     r"spend|~)\s?\$?\s?(\d{2,4})\b(?! ?(?:gb|tb|%|percent|months?|days?|mah))|\$\s?(\d{2,4})\b|"
@@ -85,6 +88,8 @@ _QUESTION_START = re.compile(
     r"(?:^|[,;] ?|\b(?:and|but|so|also|btw|quick question) )(?:what|how|why|when|where|which|who|is|are|do|does|did|can|"
     r"could|will|would|should)(?: s)? (?:is|are|does|do|did|can|it|they|you|u|i|the|a|an|my|your|this|that|there|"
     r"happens|mean|means|long|much|many|soon|fast)\b")
+_LEAD_IN_QUESTION = re.compile(r"(?:for|about|re|regarding|on|with) (?:\w+ ){1,3}(?:what|whats|how|which|do you|does)\b")
+_WH_FIRST = re.compile(r"(?:what|whats|how|why|when|where|which|who)\b(?! (?:a|an|i|we|it|you) \w+ (?:it|that)\b)")
 _OTHER_SCRIPT = re.compile(r"[^\x00-\x7f\u2018-\u201f\u2026\u00a0-\u00ff\U0001F000-\U0001FFFF\u2600-\u27bf]")
 _SPANISH = re.compile(
     r"\b(?:hola|quiero|vender|cuanto|cuánto|telefono|teléfono|gracias|por favor|tienen|puedo|celular|precio|"
@@ -118,7 +123,11 @@ def is_question(text: str) -> bool:
     A message that asks and then answers itself ("find my? yeah just turned it off") is judged by its end.
     """
     clause = last_clause(text)
-    return "?" in clause or bool(_QUESTION_START.search(normalize(clause)))
+    if "?" in clause or _QUESTION_START.search(normalize(clause)) or _LEAD_IN_QUESTION.match(normalize(clause)):
+        return True
+    sentences = [normalize(s) for s in re.split(r"[.!\n]+", clause) if s.strip()]
+    # "works fine. what condition is that": a question word opening the first or last sentence
+    return len(sentences) > 1 and any(_WH_FIRST.match(s.strip()) for s in (sentences[0], sentences[-1]))
 
 
 def is_yes(text: str) -> bool:
@@ -184,9 +193,22 @@ def polite_request(text: str) -> bool:
     return bool(_POLITE_REQUEST.search(normalize(text)))
 
 
+# "does that change the price?", "will a crack lower the offer?": a question about a rule, not a price asked for
+_ABOUT_PRICE_RULE = re.compile(
+    r"\b(?:change|changes|affect|affects|lower|lowers|reduce|reduces|impact|hurt|hurts|drop|drops|knock\w* down|"
+    r"matter|matters) (?:for )?(?:the |my |your |its |it s )?(?:price|offer|quote|value|payout|trade ?in value)\b")
+# "when should i sell my iphone?": advice about a task, not the task asked for
+_ADVICE = re.compile(r"^(?:so |ok |hey |hi )?(?:when|why) (?:should|would|do|is it best to)\b|\bbest time to\b|"
+                     r"\bis it (?:better|smart|wise|a good idea) to (?:sell|trade|wait)\b")
+_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:would|will|can|could|do) (?:you|u|yall) (?:pay|give|offer)")
+
+
 def requests_task(text: str) -> bool:
     """The message asks for a number or a task (a quote, a comparison), not for a policy fact."""
-    return bool(_REQUEST.search(normalize(text)))
+    norm = normalize(text)
+    if (_ABOUT_PRICE_RULE.search(norm) or _ADVICE.search(norm)) and not _HOW_MUCH.search(norm):
+        return False
+    return bool(_REQUEST.search(norm))
 
 
 def several_devices(text: str) -> bool:
@@ -200,6 +222,8 @@ def budget(text: str) -> int | None:
     if not match:
         return None
     value = int(next(g for g in match.groups() if g))
+    if match.group(1) and FIRST_YEAR <= value <= LAST_YEAR:
+        return None  # "the projection for 2030" is a year; "$2030" or "2030 dollars" is still money
     return value if 50 <= value <= 5000 else None
 
 

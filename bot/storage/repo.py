@@ -39,6 +39,10 @@ def _insert_ignore(session: Session, model: type[Any], values: dict[str, Any], k
 
 def lock_conversation(session: Session, *, key: str, channel: str, chat_id: str) -> Conversation:
     """Get or create the conversation row and hold its lock until the transaction ends."""
+    stmt = select(Conversation).where(Conversation.key == key).with_for_update()
+    found = session.execute(stmt).scalar_one_or_none()
+    if found is not None:  # the usual case: one SELECT, no insert to compile
+        return found
     now = utcnow()
     _insert_ignore(
         session,
@@ -47,7 +51,6 @@ def lock_conversation(session: Session, *, key: str, channel: str, chat_id: str)
          "version": 0, "created_at": now, "updated_at": now},
         ["key"],
     )
-    stmt = select(Conversation).where(Conversation.key == key).with_for_update()
     return session.execute(stmt).scalar_one()
 
 
@@ -58,13 +61,16 @@ def get_conversation(session: Session, key: str) -> Conversation | None:
 
 def ensure_user(session: Session, *, channel: str, external_id: str, display_name: str | None) -> int:
     """The id of this channel user, created on first sight."""
+    stmt = select(User.id).where(User.channel == channel, User.external_id == external_id)
+    found = session.execute(stmt).scalar_one_or_none()
+    if found is not None:
+        return int(found)
     _insert_ignore(
         session, User,
         {"channel": channel, "external_id": external_id, "display_name": display_name, "created_at": utcnow()},
         ["channel", "external_id"],
     )
-    stmt = select(User.id).where(User.channel == channel, User.external_id == external_id)
-    return session.execute(stmt).scalar_one()
+    return int(session.execute(stmt).scalar_one())
 
 
 def find_processed(session: Session, *, channel: str, event_id: str) -> ProcessedEvent | None:
@@ -133,6 +139,16 @@ def decide_quote(
     if row is not None:
         row.status, row.decided_at = status, utcnow()
         row.email, row.payout_method = email or row.email, payout_method or row.payout_method
+
+
+def book_quote(session: Session, *, quote_id: str) -> str:
+    """The accepted quote's booking id, made on first call (random: not derivable from the quote id)."""
+    row = session.get(QuoteRow, quote_id)
+    if row is None:
+        raise ValueError(f"no quote {quote_id}")
+    if row.booking_id is None:
+        row.booking_id = new_id("B")
+    return row.booking_id
 
 
 def open_ticket(
