@@ -88,6 +88,18 @@ class Driver:
                 select(func.count()).select_from(QuoteRow).join(Conversation, QuoteRow.conversation_id == Conversation.id)
                 .where(Conversation.key == f"{CHANNEL}:{self.user}", QuoteRow.status == "accepted")).scalar_one())
 
+    def standing_quote(self) -> Any:
+        """The offer on the table after the turn (made now or earlier, neither superseded nor declined)."""
+        from bot.engine.turn import quote_from_row
+        from bot.storage.models import Conversation, QuoteRow
+
+        with self.app.sessions() as session:
+            row = session.execute(select(QuoteRow).join(Conversation, QuoteRow.conversation_id == Conversation.id)
+                                  .where(Conversation.key == f"{CHANNEL}:{self.user}",
+                                         QuoteRow.status.in_(("offered", "accepted")))
+                                  .order_by(QuoteRow.created_at.desc()).limit(1)).scalar_one_or_none()
+            return quote_from_row(row) if row is not None else None
+
     def awaited_slot(self) -> str | None:
         """The slot the question on screen asks for."""
         from bot.flows.model import Collect
@@ -123,15 +135,20 @@ def check_turn(verdict: Verdict, n: int, expect: dict[str, Any], outcome: Outcom
         if outcome.slots.get(slot) is not None:
             verdict.fail(f"{where}: slot {slot} should be absent, is {outcome.slots.get(slot)!r}")
     want_quote = expect.get("quote")
-    if isinstance(want_quote, bool) and (outcome.quote is not None) != want_quote:
-        verdict.fail(f"{where}: quote {'missing' if want_quote else 'made'}")
+    # `quote: false` asks that this turn made no quote; a wanted quote is the one standing after the turn (a
+    # side question at the offer leaves it on the table)
+    standing = (outcome.quote or driver.standing_quote()) if want_quote not in (None, False) else None
+    if want_quote is False and outcome.quote is not None:
+        verdict.fail(f"{where}: quote made")
+    elif want_quote is True and standing is None:
+        verdict.fail(f"{where}: quote missing")
     elif isinstance(want_quote, dict):
-        if outcome.quote is None:
+        if standing is None:
             verdict.fail(f"{where}: no quote")
         else:
             for key, value in want_quote.items():
-                if getattr(outcome.quote, key, None) != value:
-                    verdict.fail(f"{where}: quote {key}={getattr(outcome.quote, key, None)!r}, want {value!r}")
+                if getattr(standing, key, None) != value:
+                    verdict.fail(f"{where}: quote {key}={getattr(standing, key, None)!r}, want {value!r}")
     if "handoff" in expect and (outcome.handoff is not None) != bool(expect["handoff"]):
         verdict.fail(f"{where}: handoff {'missing' if expect['handoff'] else 'opened'}")
     if "asks_for" in expect and driver.awaited_slot() != expect["asks_for"]:

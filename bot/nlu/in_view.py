@@ -21,6 +21,7 @@ NAME_FILLERS = frozenset({"my", "a", "an", "the", "i", "have", "got", "its", "it
 RESULT_TASKS = ("compare", "upgrade")  # tasks whose result a follow-up question can ask to see again
 RESULT_DEVICES = ("target_model", "compare_with")  # the other devices a result on screen shows
 RESULT_FACTS = ("target_model", "storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
+REFINE_MAX_WORDS = 14  # "what would the 512 gb version cost, new versus refurbished?" still refines the result
 DEVICE_FACT_SLOTS = ("storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
 
 
@@ -36,6 +37,9 @@ class InViewReader:
 
     def read(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
         """A follow-up, a device named alone, or facts about the device in view; None: none of these."""
+        refined = self._refines_result(text, ctx)
+        if refined is not None:
+            return (refined,)
         follow_up = self._follow_up(text, ctx)
         if follow_up is not None:
             return follow_up
@@ -60,6 +64,19 @@ class InViewReader:
         known = ctx.slots if ctx.slots.get("device_model") == ctx.last_device else {}
         facts = {k: v for k, v in known.items() if k in DEVICE_FACT_SLOTS and v is not None}
         return StartFlow(task, {**facts, **self.device_facts(text), "device_model": ctx.last_device})
+
+    def _refines_result(self, text: str, ctx: ReadingContext) -> StartFlow | None:
+        """"And the 512 one?", "512gb?" after a comparison: the same result again, with the new size or grade."""
+        if ctx.last_device is None or ctx.last_task not in RESULT_TASKS or len(text.split()) > REFINE_MAX_WORDS:
+            return None
+        in_view = {ctx.last_device, *(str(ctx.slots[k]) for k in RESULT_DEVICES if ctx.slots.get(k))}
+        if any(m.device is None or m.device.name not in in_view for m in self.understander.devices.find_all(text)):
+            return None
+        facts = self.device_facts(text)
+        if not facts or (acts.states_own_facts(text) and ctx.last_task == "compare"):
+            return None  # "mine is 128gb, unlocked": the shopper's own phone, a trade-in
+        known = {k: v for k, v in ctx.slots.items() if k in RESULT_FACTS and v is not None}
+        return StartFlow(ctx.last_task, {**known, **facts, "device_model": ctx.last_device})
 
     def _follow_up(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
         """A question about the device just talked about, naming no other device: "and the co2?", "vs new?"."""

@@ -138,6 +138,9 @@ _OWN_OTHER = re.compile(
 _MY_DEVICE = re.compile(r"\b(?:my|mine|i have|i got|ive got|i've got|i own|our|have (?:a|an)|want (?:a|an|the))\b")
 
 
+_TRADE_IN_WORDS = re.compile(r"\btrade ?-?ins?\b|\bbuy ?back\b|\bsell(?:ing)? (?:my|it|this)\b")
+
+
 def classify(text: str, *, devices: int, has_trade_slots: bool) -> tuple[str, float]:
     """The intent of an opening message and a confidence in [0, 1]."""
     norm = normalize(text)
@@ -158,7 +161,8 @@ def classify(text: str, *, devices: int, has_trade_slots: bool) -> tuple[str, fl
     if _SELLING.search(norm):
         return "trade_in", 0.85
     owns = re.search(r"\bmy (?:old |current )?(?:\w+ )?(?:phone|iphone|galaxy|pixel|ipad|macbook|samsung|s\d\d)", norm)
-    if _BUYING.search(norm) and not owns and (devices or re.search(r"\b(?:phone|laptop|tablet)s?\b", norm)):
+    if _BUYING.search(norm) and not owns and not _TRADE_IN_WORDS.search(norm) and (
+            devices or re.search(r"\b(?:phone|laptop|tablet)s?\b", norm)):
         return "compare", 0.8
     if re.match(r"(?:do|will|would) (?:you|u|yall) (?:take|accept|buy) (?:a|an|phones|devices|ipads|laptops)\b", norm):
         return "faq", 0.75  # "do you take a galaxy s22 with a cracked back": what the shop accepts

@@ -84,6 +84,9 @@ _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _LISTED_SIZE = re.compile(r"(?:^|[,;/.]\s*|\bboth\s+)(\d{2,4})\s*(?=,|;|$|\s+and\b)")
 MIN_LISTED_GB = 64  # smaller bare numbers in a list are more likely a count or a percentage than a size
 _HALF_TB = re.compile(r"\bhalf an? (?:tb|tera|terabyte|terra)s?\b")
+_ONE_TB = re.compile(r"\b(?:one|a|1) (?:tb|tera|terabyte|terra)s?\b")
+# "128gb, no wait, 256gb": the size said after the speaker corrects themselves is the one meant
+_SELF_CORRECTION = re.compile(r"\b(?:no wait|wait no|no sorry|sorry|i mean|i meant|actually|no no|oops|correction)\b")
 HALF_TB_GB = 512
 _NOT_SIZE_BUT_SIZE = re.compile(r"\bnot (?:the )?(\d{2,4})\s?(?:gb|gigs?)?,? but (?:the )?(\d{2,4})\b")
 _SIZE_NOT_SIZE = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?)?,?\s+(?:not|instead of)\s+(?:the\s+)?(\d{2,4})\b")
@@ -103,6 +106,8 @@ _LOCKED = re.compile(
 _UNLOCKED_ACCOUNT = re.compile(
     r"(?:signed|logged) (?:it )?out|turned (?:it )?off|turned off find ?my|switched off find ?my|disabled find ?my|"
     r"removed (?:it |my |the )?(?:from (?:my |the )?)?(?:icloud|account|acct|google|apple ?id|samsung)|"
+    r"(?:took|taken|take|signed|logged|got) (?:off|out of) (?:my |the |his |her )?(?:icloud|apple ?id|google|samsung|"
+    r"accounts?|acct)|(?:took|taken) (?:my |the )?(?:icloud|apple ?id|google|samsung)(?: account| acct)? off|"
     r"not (?:icloud |account )?locked|no activation lock|no icloud lock|already (?:erased|reset|wiped)|"
     r"(?:icloud|apple ?id|google|samsung|find ?my(?: iphone| phone| mobile| device)?|frp|activation lock|accounts?|acct)"
     r"(?: account| accounts| acct)? (?:is |are |was |were |has been |have been |s )?(?:already |all |been )?"
@@ -117,6 +122,13 @@ def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
     norm = normalize(text)
     if _HALF_TB.search(norm):
         return HALF_TB_GB
+    if _ONE_TB.search(norm) and 1024 in STORAGE_SIZES:
+        return 1024
+    corrected = _SELF_CORRECTION.search(norm)
+    if corrected and corrected.start() > 0:
+        later = extract_storage(norm[corrected.end():])
+        if later is not None and extract_storage(norm[:corrected.start()]) not in (None, later):
+            return later
     match = _TB.search(norm)
     if match and not _DENIED_BEFORE.search(norm[:match.start()]):
         size = int(float(match.group(1)) * 1024)

@@ -16,7 +16,7 @@ ECHO_WORDS = 3  # ...when what comes before it only echoes the question ("find m
 # --- consent ---------------------------------------------------------------------------------------------
 # A yes is only these phrases and filler, nothing else: "ok, and what if they find a dent?" is not a yes.
 _YES_PHRASES = (
-    "yes please", "yes", "yeah", "yep", "yup", "ya", "yea", "y", "sure thing", "sure", "ok", "okay", "k", "kk",
+    "yes please", "yes", "aight", "aite", "ight", "yessir", "yass", "yas", "yeah", "yep", "yup", "ya", "yea", "y", "sure thing", "sure", "ok", "okay", "k", "kk",
     "alright", "all right", "deal", "accept", "accepted", "i accept", "agreed", "i agree", "absolutely",
     "definitely", "of course", "please do", "do it", "lets do it", "let s do it", "lets do this", "go ahead",
     "sounds good", "sounds great", "perfect", "great", "i ll take it", "ill take it", "i will take it",
@@ -179,7 +179,10 @@ _REQUEST = re.compile(
     r"(?:sell|trade|compare|upgrade|buy)|\bsell my\b|\btrade (?:in )?my\b|\bcompare\b|\bvs\.?\b|\bversus\b|"
     r"\bprice (?:of|for|on|check)\b|\banything for\b|\bmoney (?:in|for|from)\b|\bcash (?:for|in)\b|\bgood deal\b|"
     r"\bworth it\b|\bupgrad\w* (?:my|from|to)\b|\bthinking (?:about|of) (?:getting|a|an|the|upgrading|switching)\b|"
-    r"\bprices?\b|\bcost\b|\bcheaper\b|\bsavings?\b")
+    r"\bprices?\b|\bcost\b|\bcheaper\b|\bsavings?\b|"
+    # "ip13 trade in?", "can i trade in an ipad air 5", "would you buy my ipad?": a request with the device named
+    r"\btrade ?ins?\W*$|\btrade ?in (?:price|value|quote|offer)\b|\b(?:can|could|may) i (?:trade ?in|sell)\b|"
+    r"\b(?:would|will|do|can|could) (?:you|u|yall|you guys) (?:buy|take|accept) (?:my|a|an|this|the)\b")
 
 
 _POLITE_REQUEST = re.compile(

@@ -92,8 +92,8 @@ class Understander:
             rule_intent = intent
             intent, confidence = _combined(intent, confidence, self.learned.probabilities(self.view(text, mentions)))
             if intent == "upgrade" and rule_intent == "trade_in" and len(known) == 1 and target is None \
-                    and is_owned(text, known[0]) and not wants_another(text):
-                intent = "trade_in"  # "i want to trade in my iphone 14 pro": one device, theirs, nothing to get
+                    and not wants_another(text):
+                intent = "trade_in"  # "i want to trade in my iphone 14 pro", "ip13 trade in?": nothing to get
         if intent == "upgrade" and target is not None and target.device is not None:
             slots["target_model"] = target.device.name
         elif intent == "upgrade" and len(known) == 1 and not is_owned(text, known[0]):
