@@ -34,6 +34,7 @@ _FOREIGN_BRANDS = ("oneplus", "one plus", "motorola", "moto", "xiaomi", "huawei"
 _UNKNOWN_MODEL = re.compile(
     r"\b(iphone|galaxy|pixel|ipad|macbook(?: pro| air)?|note|" + "|".join(_FOREIGN_BRANDS)
     + r")\s?((?:[a-z]{0,2}\d{1,2}[a-z+]{0,5})(?:\s(?:pro|max|plus|ultra|mini|lite|fe|xl|s|r))*)\b"
+    r"|\biphone ?(?:xr|xs(?: max)?|x)\b"  # the letter-named iPhones of 2017-2018
 )
 
 

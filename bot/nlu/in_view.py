@@ -7,6 +7,7 @@ to do with it.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from bot.nlu import speech_acts as acts
@@ -15,12 +16,16 @@ from bot.nlu.devices import device_tokens
 from bot.nlu.understand import Understander
 
 if TYPE_CHECKING:
+    from bot.catalog import Device
     from bot.nlu.reader import ReadingContext
 
 NAME_FILLERS = frozenset({"my", "a", "an", "the", "i", "have", "got", "its", "it's", "old", "hi", "hey", "hello"})
 RESULT_TASKS = ("compare", "upgrade")  # tasks whose result a follow-up question can ask to see again
 RESULT_DEVICES = ("target_model", "compare_with")  # the other devices a result on screen shows
 RESULT_FACTS = ("target_model", "storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
+SIBLING_MAX_WORDS = 8  # "ok and what about the pro max version?"
+_VARIANT = re.compile(r"\b(pro max|pro|plus|ultra|mini|m[1-9])\b")
+_VARIANT_SUFFIX = re.compile(r"\s*(?:\s(?:pro max|pro|plus|ultra|mini)|\+)$", re.I)  # "iPhone 15 Pro" -> "iPhone 15"
 REFINE_MAX_WORDS = 14  # "what would the 512 gb version cost, new versus refurbished?" still refines the result
 DEVICE_FACT_SLOTS = ("storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
 
@@ -37,6 +42,9 @@ class InViewReader:
 
     def read(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
         """A follow-up, a device named alone, or facts about the device in view; None: none of these."""
+        sibling = self._sibling(text, ctx)
+        if sibling is not None:
+            return (sibling,)
         refined = self._refines_result(text, ctx)
         if refined is not None:
             return (refined,)
@@ -64,6 +72,36 @@ class InViewReader:
         known = ctx.slots if ctx.slots.get("device_model") == ctx.last_device else {}
         facts = {k: v for k, v in known.items() if k in DEVICE_FACT_SLOTS and v is not None}
         return StartFlow(task, {**facts, **self.device_facts(text), "device_model": ctx.last_device})
+
+    def _sibling(self, text: str, ctx: ReadingContext) -> StartFlow | None:
+        """"What about the m3 one?", "and the pro?" after a comparison: the same line's other model, compared."""
+        if ctx.last_device is None or ctx.last_task not in RESULT_TASKS or len(text.split()) > SIBLING_MAX_WORDS:
+            return None
+        if any(m.device is not None for m in self.understander.devices.find_all(text)):
+            return None
+        device = self.sibling_of(text, ctx.last_device)
+        if device is None:
+            return None
+        facts = {k: v for k, v in ctx.slots.items() if k in RESULT_FACTS and v is not None
+                 and (k != "storage_gb" or v in device.storage_gb)}
+        return StartFlow(ctx.last_task, {**facts, "device_model": device.name})
+
+    def sibling_of(self, text: str, name: str) -> Device | None:
+        """The model of the same line the text names by its variant alone ("the pro max", "the m3 one")."""
+        said = _VARIANT.search(acts.normalize(text))
+        shown = self.understander.catalog.by_name(name)
+        if said is None or shown is None:
+            return None
+        variant = said.group(1)
+        base = _VARIANT_SUFFIX.sub("", shown.name)
+        wanted = {f"{base} {variant}".casefold(), f"{base}{'+' if variant == 'plus' else ''}".casefold()}
+        for device in self.understander.catalog.devices:
+            if device.family != shown.family or device.name == shown.name:
+                continue
+            chip = variant.startswith("m") and variant[1:].isdigit() and f"({variant.upper()}," in device.name
+            if chip or device.name.casefold() in wanted - {base.casefold()}:
+                return device
+        return None
 
     def _refines_result(self, text: str, ctx: ReadingContext) -> StartFlow | None:
         """"And the 512 one?", "512gb?" after a comparison: the same result again, with the new size or grade."""

@@ -141,9 +141,15 @@ _MY_DEVICE = re.compile(r"\b(?:my|mine|i have|i got|ive got|i've got|i own|our|h
 _TRADE_IN_WORDS = re.compile(r"\btrade ?-?ins?\b|\bbuy ?back\b|\bsell(?:ing)? (?:my|it|this)\b")
 
 
+# "not selling anything, just want the price of a refurb ipad": what the shopper does not want says no intent
+_NOT_SELLING = re.compile(
+    r"\b(?:not|n t|never|no|nt) (?:looking to |trying to |wanting to |want to |planning to |interested in )?"
+    r"(?:sell|selling|trade|trading|trade in|trading in)\b(?: anything| it| mine| my \w+)?")
+
+
 def classify(text: str, *, devices: int, has_trade_slots: bool) -> tuple[str, float]:
     """The intent of an opening message and a confidence in [0, 1]."""
-    norm = normalize(text)
+    norm = _NOT_SELLING.sub(" ", normalize(text))
     if not norm or not re.search(r"\w", norm):
         return "fallback", 1.0
     if _CANCEL.search(norm):
@@ -205,6 +211,11 @@ _SHOP_SELLS = re.compile(r"\b(?:you|u|yall|y all|ya)(?: ll| will| guys| all)? (?
 _ANOTHER = re.compile(
     r"\bget (?:a|an|the|something|me)\b|\bi (?:can|could) get\b|\bcover\b|\bswap\b|\btowards?\b|\bpaying for\b|"
     r"\bsomething (?:newer|new|better)\b|\bnewer\b|\bfor (?:a|an|the) \w+|\bcredit\b|\bend up paying\b|\bupgrad")
+
+
+def names_trade_in(text: str) -> bool:
+    """The message says "trade-in", "buyback" or "sell my" in so many words."""
+    return bool(_TRADE_IN_WORDS.search(normalize(text)))
 
 
 def wants_another(text: str) -> bool:

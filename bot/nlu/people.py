@@ -25,7 +25,9 @@ _ASKS_FOR_PERSON = re.compile(
     r"human)|manager|supervisor|a person|an employee|staff member)\b|"
     r"\b(?:talk|speak|chat) (?:to|with) (?:someone|somebody|some1|a|an|the|support|ur|your)\b|"
     r"\bcall me\b|\bphone number to call\b|\b(?:i|we) (?:want|need) (?:someone|somebody)\b|"
-    r"\bsomeone (?:to|who) (?:look|help|check|call)\b")
+    r"\bsomeone (?:to|who) (?:look|help|check|call)\b|\bmember of (?:your |the )?(?:staff|team)\b|"
+    r"\b(?:discuss|go over|talk) (?:this |it )?(?:with|to) (?:someone|somebody|a person|a human|staff|your staff|your team)\b|"
+    r"\bstaff member\b")
 # Topics the policy always gives to a person, as complaints (not questions about them), by reason.
 _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("counteroffer dispute", re.compile(
@@ -37,6 +39,8 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("payout not received", re.compile(
         r"(?:payout|payment|money|paypal|transfer|deposit|check)\b.{0,40}\b(?:never|not|hasn t|hasnt|havent|"
         r"haven t|didn t|didnt|missing|still) (?:arrived|came|received|got|showed|paid|been paid|here|come)|"
+        r"\bno (?:payment|payout|money|deposit|transfer|paypal payment)\b.{0,20}\b(?:has |have )?(?:arrived|came|"
+        r"come|received|yet|showed up)|"
         r"(?:haven t|havent|didn t|didnt|did not|never|still not|not) (?:been )?(?:got|gotten|received|get|paid)\b"
         r".{0,30}(?:payout|payment|money|paid)|\bwhere(?: s| is) my (?:paypal |bank |ach )?(?:payment|payout|money|"
         r"deposit|cash)|still no (?:paypal |bank |ach )?(?:payment|payout|money|deposit)|"

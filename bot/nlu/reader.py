@@ -154,14 +154,18 @@ class CommandReader:
             if not other_device and (acts.states_own_facts(text) or stated):
                 facts = self._stated(stated or text, ctx, mentions, lenient=False)
                 facts.pop("device_model", None)
+                reading = PERCENT.search(stated) if stated and "battery" in text.casefold() else None
+                if reading is not None and "battery_health_pct" not in facts and int(reading.group(1)) <= MAX_PERCENT:
+                    facts["battery_health_pct"] = int(reading.group(1))  # "does battery matter? mine is at 76%"
                 if facts:
                     commands.append(SetSlots(facts))
             u = self.understander.understand(text, learned=False)
             if u.intent in TASKS and not commands and acts.asks_price_or_request(text) and (
                     other_device or u.intent != ctx.flow_intent):
                 return (StartFlow(u.intent, u.slots),)  # "and what would a refurb 15 cost?" mid trade-in
-            commands.append(Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u)))
-            return tuple(commands)
+            # the answer first, then the facts: the reply answers the question and the task's next question follows
+            answer = Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u))
+            return (answer, *commands)
         if other_device and ctx.awaited != "device_model" and not acts.corrects(text):
             u = self.understander.understand(text, learned=False)
             facts = self._stated(text, ctx, mentions, lenient=False)
@@ -171,6 +175,10 @@ class CommandReader:
                 return (*commands, StartFlow(u.intent, u.slots))
             return (*commands, Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u)))
         facts = self._stated(text, ctx, mentions, lenient=True)
+        if ctx.device is not None and not known and acts.corrects(text):
+            sibling = self.in_view.sibling_of(text, ctx.device.name)  # "oh wait, it's actually the pro max"
+            if sibling is not None:
+                facts["device_model"] = sibling.name
         if len({d.name for d in known}) >= 2 and acts.several_devices(text):
             first = known[0]
             return (SmallTalk("one_at_a_time"), SetSlots({"device_model": first.name}))

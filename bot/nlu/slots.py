@@ -86,7 +86,9 @@ MIN_LISTED_GB = 64  # smaller bare numbers in a list are more likely a count or 
 _HALF_TB = re.compile(r"\bhalf an? (?:tb|tera|terabyte|terra)s?\b")
 _ONE_TB = re.compile(r"\b(?:one|a|1) (?:tb|tera|terabyte|terra)s?\b")
 # "128gb, no wait, 256gb": the size said after the speaker corrects themselves is the one meant
-_SELF_CORRECTION = re.compile(r"\b(?:no wait|wait no|no sorry|sorry|i mean|i meant|actually|no no|oops|correction)\b")
+_SELF_CORRECTION = re.compile(
+    r"\b(?:no wait|wait no|no sorry|sorry|i mean|i meant|actually|no no|oops|correction|scratch that|my bad|"
+    r"make that)\b")
 HALF_TB_GB = 512
 _NOT_SIZE_BUT_SIZE = re.compile(r"\bnot (?:the )?(\d{2,4})\s?(?:gb|gigs?)?,? but (?:the )?(\d{2,4})\b")
 _SIZE_NOT_SIZE = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?)?,?\s+(?:not|instead of)\s+(?:the\s+)?(\d{2,4})\b")

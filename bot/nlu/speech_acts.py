@@ -50,7 +50,8 @@ _HEDGE = re.compile(
     r"best you can|do better|any higher|more than that|negotiat|counter)\b")
 # Wanting the declined offer back: "changed my mind, I'll take the offer".
 _WANT_OFFER = re.compile(
-    r"\b(?:i ll|ill|i will) take it\b|\b(?:take|want|accept|i ll take|go with|do|grab|reconsider)\b.{0,12}\b(?:the |your |that |this |ur )?"
+    r"\b(?:i|we) accept\b|\baccept(?:ed)?$|"  # "ugh ok fine i accept": the hedges are checked apart
+    r"\b(?:i ll|ill|i will) take it\b|\b(?:take|want|accept|i ll take|go with|do|grab|reconsider)\b.{0,20}\b(?:the |your |that |this |ur )?"
     r"(?:offer|deal|quote)\b|\bchanged? my mind\b.{0,30}\b(?:offer|accept|take|sell|yes|do it|deal)\b|"
     r"^(?:actually )?(?:i ll|ill|i will|let s|lets) (?:take|do) it\b|\bon second thought\b.{0,30}\b(?:yes|take|accept|sell)\b")
 _GO_BACK = re.compile(
@@ -181,7 +182,7 @@ _REQUEST = re.compile(
     r"\bworth it\b|\bupgrad\w* (?:my|from|to)\b|\bthinking (?:about|of) (?:getting|a|an|the|upgrading|switching)\b|"
     r"\bprices?\b|\bcost\b|\bcheaper\b|\bsavings?\b|"
     # "ip13 trade in?", "can i trade in an ipad air 5", "would you buy my ipad?": a request with the device named
-    r"\btrade ?ins?\W*$|\btrade ?in (?:price|value|quote|offer)\b|\b(?:can|could|may) i (?:trade ?in|sell)\b|"
+    r"\btrade ?ins?\W*$|\b(?:the|upgrade|trade ?in) math\b|\bmath on\b|\bdo the math\b|\btrade (?:it|this|them) in\b|\btrade ?in (?:price|value|quote|offer)\b|\b(?:can|could|may) i (?:trade ?in|sell)\b|"
     r"\b(?:would|will|do|can|could) (?:you|u|yall|you guys) (?:buy|take|accept) (?:my|a|an|this|the)\b")
 
 

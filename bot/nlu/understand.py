@@ -10,7 +10,7 @@ from bot.catalog import Catalog, Device
 from bot.nlu import slots as extract
 from bot.nlu.devices import SEEN_TEXTS, DeviceMatcher, DeviceMention
 from bot.nlu.intent_model import LearnedIntents
-from bot.nlu.intents import classify, wants_another
+from bot.nlu.intents import classify, names_trade_in, wants_another
 from bot.nlu.slots import STORAGE_SIZES
 from bot.nlu.text import normalize
 
@@ -86,8 +86,8 @@ class Understander:
         # Spelled out, nothing is left to second-guess: "how much for my iphone 12 128gb, cracked" is a trade-in,
         # "14pm 512 unlocked -> 16pm" an upgrade (the model, reading device names masked, took such messages for
         # trade-ins). Cross-validated: no loss on either, and the model's cost is saved.
-        spelled_out = (intent == "trade_in" and confidence >= 0.9 and bool(known) and trade_slots) or (
-            intent == "upgrade" and len(known) >= 2 and trade_slots)
+        spelled_out = (intent == "trade_in" and confidence >= 0.9 and bool(known) and (
+            trade_slots or names_trade_in(text))) or (intent == "upgrade" and len(known) >= 2 and trade_slots)
         if learned and self.learned is not None and intent not in _RULES_ONLY and not spelled_out:
             rule_intent = intent
             intent, confidence = _combined(intent, confidence, self.learned.probabilities(self.view(text, mentions)))
