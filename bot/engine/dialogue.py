@@ -300,8 +300,12 @@ class Dialogue:
                    "device_category": device.category if device is not None else None}
         answer = self.p.answerer.answer(command.question, context)
         if len(command.question.split()) <= FOLLOW_UP_WORDS:
-            # "and fair?" after the grades: read it with what was talked about (the topic, then the question)
-            for before in self.p.card_context.get(state.last_card or "", ()):
+            # "and fair?" after the grades: read it with what was talked about (the topic, then the question);
+            # "which one's faster?" at the payout question: with what that question is about
+            step = self.runner.awaited(state) if flow is not None else None
+            topics = (*((step.topic,) if isinstance(step, Collect) and step.topic else ()),
+                      *self.p.card_context.get(state.last_card or "", ()))
+            for before in topics:
                 if answer.confident:
                     break
                 answer = self.p.answerer.answer(f"{before} {command.question}", {**context, "masked": None})

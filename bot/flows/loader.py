@@ -125,7 +125,8 @@ def _parse_step(file: str, flow: str, index: int, raw: Any, vocab: Vocabulary) -
                        optional=bool(raw.get("optional", False)), always_ask=bool(raw.get("always_ask", False)),
                        only_if=_parse_condition(file, flow, step_id, str(only_if), vocab) if only_if else None,
                        resume=bool(raw.get("resume", True)), bind=raw.get("bind"),
-                       on_affirm=raw.get("on_affirm", True), on_deny=raw.get("on_deny", False))
+                       on_affirm=raw.get("on_affirm", True), on_deny=raw.get("on_deny", False),
+                       topic=str(raw["topic"]) if raw.get("topic") else None)
     if kind == "say":
         return Say(id=step_id, next=nxt, text=_text(file, flow, step_id, value, vocab),
                    buttons=_buttons(file, flow, step_id, raw.get("buttons") or ()))
@@ -159,7 +160,7 @@ def _buttons(file: str, flow: str, step_id: str, raw: Any) -> tuple[tuple[str, s
 
 
 _OPTIONS = ("id", "next", "ask", "buttons", "optional", "always_ask", "only_if", "resume", "bind", "on_affirm",
-            "on_deny", "uses", "sets")
+            "on_deny", "uses", "sets", "topic")
 
 
 def _text(file: str, flow: str, step_id: str, value: Any, vocab: Vocabulary) -> str:

@@ -54,6 +54,7 @@ class Collect(Step):
     bind: str | None = None  # buttons carry this slot's value; a press is honoured only while it is unchanged
     on_affirm: Any = True  # the value an unambiguous yes gives ("have you removed it?" yes -> not locked)
     on_deny: Any = False
+    topic: str | None = None  # what a short question asked at this step is about ("which one's faster?" at payout)
 
 
 @dataclass(frozen=True)

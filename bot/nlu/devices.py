@@ -19,7 +19,7 @@ _NOT_A_MODEL_START = frozenset(
     "my a an the for to of i is it and or me your ur our this that with want sell buy trade get in on at from by "
     "into".split())
 _VARIANT_SUFFIXES = frozenset({"fe", "lite", "edge", "xl", "neo"})
-_PLURALS = {"pros": "pro", "maxes": "max", "maxs": "max", "minis": "mini", "ultras": "ultra", "pluses": "plus",
+_PLURALS = {"pros": "pro", "maxes": "max", "maxs": "max", "mx": "max", "minis": "mini", "ultras": "ultra", "pluses": "plus",
             "airs": "air", "ipads": "ipad", "iphones": "iphone", "macbooks": "macbook"}
 _BRANDS = frozenset({"apple", "google", "samsung"})
 _VARIANT_WORDS = frozenset({"pro", "mini", "air", "max", "plus", "ultra"})

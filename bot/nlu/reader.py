@@ -35,7 +35,7 @@ from bot.nlu.commands import (
     StartFlow,
 )
 from bot.nlu.devices import DeviceMention
-from bot.nlu.in_view import InViewReader
+from bot.nlu.in_view import DEVICE_FACT_SLOTS, InViewReader
 from bot.nlu.llm_commands import generator_for
 from bot.nlu.llm_fallback import Extractor, understand
 from bot.nlu.understand import Understander, Understanding, is_owned
@@ -278,8 +278,9 @@ class CommandReader:
                 # "does a refurb galaxy s23 come unlocked for verizon?": the answer first, then the task offered.
                 # A question no card answers is declined with the task offered ("am i covered if my m2 dies?" is
                 # not a trade-in); a statement of the shopper's own device with no card starts the task.
-                short = len((self._masked(text) or text).split()) <= SHORT_FOLLOW_UP
-                fallback = start if (device or own) and (short or not question) else None  # "and the pixel 8 pro?"
+                short = len((self._masked(text) or text).split()) <= SHORT_FOLLOW_UP  # "and the pixel 8 pro?"
+                described = any(k in start.slots for k in DEVICE_FACT_SLOTS)  # "macbook air m1 256, fair-ish?"
+                fallback = start if (device or own) and (short or described or not question) else None
                 return (Answer(text, context=_context(u, [], self._masked(text)), otherwise=fallback,
                                offer=start if device else None, unknown_device=_unknown(u)),)
             return (start,)
