@@ -191,6 +191,7 @@ def evaluate_retrieval(knowledge: Any) -> Report:
 CHAT_SETS = {
     "conversations": {"tune": "conversations_tune.yaml", "dev": "conversations_dev.yaml",
                       "dev2": "conversations_dev2.yaml", "dev3": "conversations_dev3.yaml",
+                      "dev4": "conversations_dev4.yaml",
                       "holdout": "conversations_holdout.yaml"},
     "answers": {"tune": "questions_tune.yaml", "dev": "questions_dev.yaml", "dev3": "questions_dev3.yaml",
                 "holdout": "questions_holdout.yaml"},

@@ -79,7 +79,8 @@ class CompareActions:
         if not priced:
             return ActionResult((self.say.reply("device_unknown_for_compare"),), outcome="failed")
         within = [(price, d) for price, d in priced if price <= budget]
-        near = sorted(((p, d) for p, d in priced if budget < p <= budget * BUDGET_SLACK), key=lambda pair: pair[0])
+        slack = 1 if slots.get("budget_ceiling") else BUDGET_SLACK  # "under 700" means at most 700
+        near = sorted(((p, d) for p, d in priced if budget < p <= budget * slack), key=lambda pair: pair[0])
         fitting = (within + near)[:BUDGET_OPTIONS]
         if not fitting:
             price, cheapest = priced[-1]
@@ -90,7 +91,8 @@ class CompareActions:
                               price=format_usd(price), new_price=format_usd(d.new_price_usd[d.base_storage]))
                 for price, d in fitting]
         buttons = tuple(Button(d.name, f"c:{d.name}") for _, d in fitting)
-        return ActionResult((self.say.reply("budget_options", buttons, budget=format_usd(budget),
+        name = "budget_options_under" if slots.get("budget_ceiling") else "budget_options"
+        return ActionResult((self.say.reply(name, buttons, budget=format_usd(budget),
                                             grade=BUDGET_GRADE.capitalize(), rows="\n".join(rows),
                                             as_of=self.shop.catalog.as_of),))
 

@@ -49,6 +49,10 @@ SELLING = frozenset({"trade_in", "upgrade"})
 SURELY_OFF_TOPIC = 0.5
 DEVICE_CHOICES = ("target_model",)  # a device named at the question "another one?" after the upgrade math
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
+_PAYOUT_CLAUSE = re.compile(
+    r"[,.;!]?\s*(?:and\s+)?(?:please\s+)?(?:(?:pay|paid|send|payout|transfer)(?: me| it| the money)?\s+)?"
+    r"(?:(?:by|via|through|thru|with|to|on|into)\s+)?(?:my\s+)?(?:paypal|bank transfer|ach|direct deposit)\b.*$", re.I)
+PAYOUT_SLOT = "payout_method"  # said with a yes to the offer, it is kept for the step after the email
 SHORT_FOLLOW_UP = 4  # words once the device is masked: "and the <phone>?" names a device and asks nothing else
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|pct\b)")  # a bare battery reading needs its unit
@@ -109,8 +113,17 @@ class CommandReader:
         """Back, start over, cancel, a person, a complaint, "are you a bot?", a refusal: these win."""
         if acts.goes_back(text):
             return (GoBack(),)
-        if ctx.awaited in DECISIONS and acts.wants_offer(text):
-            return (Affirm(),)  # "changed my mind, I'll take the offer" is not a cancel
+        if ctx.awaited in DECISIONS:
+            # "changed my mind, I'll take the offer" is not a cancel; "ok accept, pay me through paypal" also says how
+            # to be paid, which is kept for the step after the email
+            rest = _PAYOUT_CLAUSE.sub("", text).strip()
+            payout = parse_answer(PAYOUT_SLOT, text, devices=self.understander.devices, device=ctx.device) \
+                if rest != text.strip() else None
+            if payout is not None and payout.ok and payout.value and rest and (
+                    acts.wants_offer(rest) or acts.is_yes(rest)):
+                return (Affirm(), SetSlots({PAYOUT_SLOT: payout.value}))
+            if acts.wants_offer(text):
+                return (Affirm(),)
         u = self.understander
         rule_intent = u.rule_intent(text)  # the rules alone: cancel and restart are anchored patterns
         if rule_intent == "restart":
@@ -151,8 +164,12 @@ class CommandReader:
                 return (fact,)
             commands: list[Command] = []
             stated = acts.statement_part(text)
-            if not other_device and (acts.states_own_facts(text) or stated):
-                facts = self._stated(stated or text, ctx, mentions, lenient=False)
+            # "256. and what's a refurbished 15 going for?": the size answers the task; the other device is asked about
+            stated_other = stated and any(m.device is not None and ctx.device is not None and m.device.name != ctx.device.name
+                                          for m in self.understander.devices.affirmed(stated))
+            if not (stated_other if stated else other_device) and (acts.states_own_facts(text) or stated):
+                short_answer = bool(stated) and len(stated.split()) <= BARE_VALUE_WORDS  # "256. and what's...?"
+                facts = self._stated(stated or text, ctx, mentions, lenient=short_answer)
                 facts.pop("device_model", None)
                 reading = PERCENT.search(stated) if stated and "battery" in text.casefold() else None
                 if reading is not None and "battery_health_pct" not in facts and int(reading.group(1)) <= MAX_PERCENT:
@@ -160,9 +177,9 @@ class CommandReader:
                 if facts:
                     commands.append(SetSlots(facts))
             u = self.understander.understand(text, learned=False)
-            if u.intent in TASKS and not commands and acts.asks_price_or_request(text) and (
-                    other_device or u.intent != ctx.flow_intent):
-                return (StartFlow(u.intent, u.slots),)  # "and what would a refurb 15 cost?" mid trade-in
+            if u.intent in TASKS and acts.asks_price_or_request(text) and (
+                    other_device or u.intent != ctx.flow_intent) and (not commands or stated_other is False):
+                return (*commands, StartFlow(u.intent, u.slots))  # "and what would a refurb 15 cost?" mid trade-in
             # the answer first, then the facts: the reply answers the question and the task's next question follows
             answer = Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u))
             return (answer, *commands)
@@ -336,8 +353,12 @@ class CommandReader:
             if len(named) >= 2 and named[0].name != named[1].name:
                 slots["device_model"], slots["compare_with"] = named[0].name, named[1].name
             amount = acts.budget(text)
+            if amount is not None and isinstance(slots.get("device_model"), tuple):
+                slots.pop("device_model")  # "cheapest refurb macbook, budget under 700": a line, not a model
             if amount is not None and "device_model" not in slots:
                 slots["budget_usd"] = amount
+                if acts.budget_is_ceiling(text):
+                    slots["budget_ceiling"] = True
                 slots.pop("storage_gb", None)
                 kind = acts.device_kind_named(text)
                 if kind is not None:

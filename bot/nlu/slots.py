@@ -13,7 +13,7 @@ STORAGE_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 _TB = re.compile(r"\b(\d(?:\.\d)?)\s?(?:tb|terabytes?|tera|t)\b")
 _GB = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?|gigabytes?|g|gbs)\b")
 _SIZE_PHRASE = re.compile(r"\bthe (64|128|256|512) (?:one|model|version|variant)\b|"
-                          r"\b(?:mine|it|its|it s)(?:'s| is)? (?:the )?(64|128|256|512)\b(?! ?%)|"
+                          r"\b(?:mine|it|its|it s)(?:'s| is)? (?:actually |really )?(?:the )?(64|128|256|512)\b(?! ?%)|"
                           r"\b(64|128|256|512)(?: ?gb)? (?:was|is) (?:right|correct)\b")
 _RAM_AFTER = re.compile(r"\s?(?:of\s)?(?:ram|memory|unified memory)\b")  # "16gb ram" is not storage
 _STORAGE_WORDS = re.compile(r"\b(\d{2,4}) ?(?:ssd|storage)\b|\b(?:its|it's|it is) (\d{2,4})\b(?! ?%)")
@@ -25,9 +25,12 @@ _BATTERY = [
     re.compile(r"\b(\d{2,3})\s?(?:bh|battery health)\b"),
 ]
 _NEGATED = re.compile(
-    r"\b(?:no|not|never|without|zero|0|nothing)\s(?:(?:any|a|single|one|visible|real)\s){0,2}"
+    r"\b(?:no|not|never|without|zero|0|nothing)\s(?:(?:any|a|single|one|visible|real|is|s|was)\s){0,2}"
     r"(?:cracks?|cracked|dents?|dented|damage|damaged|issues?|problems?|broken|chips?|scratch(?:es|ed)?|marks?|"
-    r"burn ?-?in)\b"
+    r"burn ?-?in)\b|"
+    # "the screen isn't cracked", "nothing is cracked", "glass is not broken"
+    r"\b(?:screen|glass|back|display|it|nothing|none)\s(?:is\s|s\s)?(?:isn t|isnt|is not|not|aren t|never)\s"
+    r"(?:been\s)?(?:cracked|broken|shattered|damaged)\b"
 )
 _PROTECTOR = re.compile(r"(?:cracked|broken|shattered) (?:screen )?(?:protector|case)|(?:screen )?(?:protector|case) "
                         r"(?:is |was |has |got )?(?:a )?(?:crack(?:ed|s)?|broken|shattered)")
@@ -79,6 +82,7 @@ _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("verizon", re.compile(r"\bverizon\b|\bvzw\b|\bverison\b|\bverzion\b")),
     ("att", re.compile(r"\bat ?and ?t\b|\batt\b|\batnt\b|\bat&t\b|\bat t\b")),
     ("unlocked", re.compile(r"\bunlocked\b|\bunlockd\b|\bfactory unlocked\b|\bno carrier\b|\bsim ?free\b|"
+                            r"\bnot (?:carrier )?locked (?:to|by) (?:any|a) (?:carrier|network)\b|"
                             r"(?<!carrier )(?<!to )\bunlock\b(?! (?:my|it|the|a|an|this)\b)")),
 ]
 _LISTED_SIZE = re.compile(r"(?:^|[,;/.]\s*|\bboth\s+)(\d{2,4})\s*(?=,|;|$|\s+and\b)")
@@ -115,6 +119,9 @@ _UNLOCKED_ACCOUNT = re.compile(
     r"(?: account| accounts| acct)? (?:is |are |was |were |has been |have been |s )?(?:already |all |been )?"
     r"(?:off|removed|disabled|turned off|deleted|gone|signed out|logged out)\b|"
     r"(?:no|without) (?:any )?(?:accounts?|icloud|find ?my|locks?) (?:on it|left|attached)|factory reset (?:it|already|done)|"
+    r"\bno (?:google|samsung|icloud|apple ?id)(?: account| acct)?\b(?! password)|"
+    r"(?:find ?my(?: iphone| phone| ipad| mac| device)?|icloud|activation lock) (?:is |was |has been )?(?:now )?"
+    r"(?:switched off|shut off|deactivated|disabled|off)\b|"
     r"(?:samsung|google|icloud|apple id)\b[^.?!]{0,25}\b(?:both|all) (?:removed|signed out|logged out|off|gone|deleted)\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 

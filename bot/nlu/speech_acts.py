@@ -50,7 +50,7 @@ _HEDGE = re.compile(
     r"best you can|do better|any higher|more than that|negotiat|counter)\b")
 # Wanting the declined offer back: "changed my mind, I'll take the offer".
 _WANT_OFFER = re.compile(
-    r"\b(?:i|we) accept\b|\baccept(?:ed)?$|"  # "ugh ok fine i accept": the hedges are checked apart
+    r"\b(?:i|we) accept\b|\baccept(?:ed)?(?: it| that| this)?$|"  # "ugh ok fine i accept": the hedges are checked apart
     r"\b(?:i ll|ill|i will) take it\b|\b(?:take|want|accept|i ll take|go with|do|grab|reconsider)\b.{0,20}\b(?:the |your |that |this |ur )?"
     r"(?:offer|deal|quote)\b|\bchanged? my mind\b.{0,30}\b(?:offer|accept|take|sell|yes|do it|deal)\b|"
     r"^(?:actually )?(?:i ll|ill|i will|let s|lets) (?:take|do) it\b|\bon second thought\b.{0,30}\b(?:yes|take|accept|sell)\b")
@@ -162,9 +162,13 @@ def is_no(text: str) -> bool:
     return _only_phrases(norm, _NO_PHRASES) and not set(norm.split()) <= {"please", "thanks"}
 
 
+_LEAD_IN_FILLERS = re.compile(r"^(?:(?:hm+|um+|uh+|oh|actually|wait|ok|okay|so|well|alright|fine|whatever)\b\s*)+")
+
+
 def wants_offer(text: str) -> bool:
     """"Changed my mind, I'll take the offer": taking a decline back."""
-    norm = normalize(without_preamble(text))  # "hmm ok actually fine, ill take it": the hmm leads in
+    # "hmm ok actually fine, ill take it", "hm actually wait, i changed my mind": the hmm and the wait lead in
+    norm = _LEAD_IN_FILLERS.sub("", normalize(without_preamble(text)))
     return "?" not in text and bool(_WANT_OFFER.search(norm)) and not _HEDGE.search(norm.replace("but ", ""))
 
 
@@ -175,7 +179,7 @@ def goes_back(text: str) -> bool:
 
 
 _REQUEST = re.compile(
-    r"how much|\bworth\b(?! it)|\bquote\b|what (?:would|will|can|could|do) (?:you|u|yall) (?:pay|give|offer)|\bpay me\b|"
+    r"how much|\bworth\b(?! it)|\bquote\b|what (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)|\bpay me\b|"
     r"\boffer (?:me|for)\b|what can i get|\bget for (?:my|it|a)\b|\bi (?:want|wanna|would like|d like|need|m looking) to "
     r"(?:sell|trade|compare|upgrade|buy)|\bsell my\b|\btrade (?:in )?my\b|\bcompare\b|\bvs\.?\b|\bversus\b|"
     r"\bprice (?:of|for|on|check)\b|\banything for\b|\bmoney (?:in|for|from)\b|\bcash (?:for|in)\b|\bgood deal\b|"
@@ -218,6 +222,14 @@ def requests_task(text: str) -> bool:
 def several_devices(text: str) -> bool:
     """"I have two to sell", "both of them"."""
     return bool(_SEVERAL.search(normalize(text)))
+
+
+_CEILING = re.compile(r"\b(?:under|below|less than|max|maximum|no more than|at most|up to|within|tops|cap)\b")
+
+
+def budget_is_ceiling(text: str) -> bool:
+    """"Under 700", "no more than 300": options above the amount are not wanted ("around 700" allows a little more)."""
+    return bool(_CEILING.search(text.casefold()))
 
 
 def budget(text: str) -> int | None:
@@ -266,7 +278,7 @@ def payout_named(text: str) -> str | None:
 _CORRECTION = re.compile(
     r"\b(?:actually|sorry|oops|wait|i meant|i mean|meant to say|my bad|correction|not an?|no it s|its an?|it s an?|"
     r"it is an?|mine is an?|mine s an?|my phone is an?|it s the|its the|i have an?|i got an?|typo|mine is the|"
-    r"nope|go back to|scratch that|i lied|not the)\b")
+    r"nope|go back to|scratch that|i lied|not the|instead|on reflection|rather sell)\b")
 
 
 def corrects(text: str) -> bool:
@@ -306,7 +318,8 @@ _RESULT_ASK = re.compile(
     r"\bcheaper\b|\bsav(?:e|es|ing|ings)\b|\bhow much (?:is it|would it|will it|does it|do i|would i|will i|less|more)\b|"
     r"\b(?:price|cost) difference\b|\bdifference in (?:price|cost)\b|\bdiff in price\b|\bnew instead\b|"
     r"\b(?:buy|buying|get|getting|got|went with) (?:it |one |the \w+ |a )?new\b|\bvs\.? (?:just )?(?:buying )?new\b|"
-    r"\bversus new\b|\bworth it\b")
+    r"\bversus new\b|\bworth it\b|^(?:and |so |ok |what about |how about )?(?:the |its |it s )?(?:price|prices|cost)s?"
+    r"(?: then| too| though)?$")  # "and price?" after the co2 of a comparison
 
 
 _FOLLOWS_UP = re.compile(r"^(?:and|what about|how about|what abt|same (?:for|with)|says who|who says|sources?|"
