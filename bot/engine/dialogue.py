@@ -34,6 +34,7 @@ from bot.nlu.commands import (
 )
 from bot.nlu.llm_fallback import Extractor
 from bot.nlu.reader import CommandReader, ReadingContext
+from bot.nlu.speech_acts import question_parts
 from bot.nlu.understand import Understander
 from bot.shop import Shop
 
@@ -46,6 +47,7 @@ class Answerer(Protocol):
 
 Action = Callable[[Turn, Mapping[str, Any]], ActionResult]
 MAX_OFFER_PAYLOAD_FACTS = 4  # facts carried by an "answer, then start the task" button
+HALF_FOLLOW_UPS = 2  # two answers in one reply: the first two follow-ups of each
 CLARIFY = "which_device"  # the response that asks which of several candidates was meant
 FOLLOW_UP_WORDS = 6  # a question this short, unanswered alone, is read with the last card's question
 
@@ -309,6 +311,7 @@ class Dialogue:
                 if answer.confident:
                     break
                 answer = self.p.answerer.answer(f"{before} {command.question}", {**context, "masked": None})
+        answer = self._both_parts(command, context, answer)
         if answer.confident:
             turn.intent = turn.intent or self.runner.pattern_intent(command, {})
             state.fallbacks = 0
@@ -334,6 +337,19 @@ class Dialogue:
         if offer and declined:  # no answer, but the task the question was about is one tap away
             declined[-1] = replace(declined[-1], buttons=offer + declined[-1].buttons)
         return declined
+
+    def _both_parts(self, command: Answer, context: Mapping[str, Any], whole: KnowledgeAnswer) -> KnowledgeAnswer:
+        """"What's the warranty and can i return it?": both answers when each part has its own card."""
+        parts = question_parts(command.question)
+        if not parts:
+            return whole
+        answers = [self.p.answerer.answer(part, {**context, "masked": None}) for part in parts]
+        if not all(a.confident for a in answers) or len({a.card_id for a in answers}) < len(answers):
+            return whole
+        first, second = answers
+        return replace(first, text=f"{first.text}\n\n{second.text}",
+                       sources=tuple(dict.fromkeys(first.sources + second.sources)),
+                       follow_ups=tuple(dict.fromkeys(first.follow_ups[:HALF_FOLLOW_UPS] + second.follow_ups[:HALF_FOLLOW_UPS])))
 
     def _offer(self, start: StartFlow | None) -> tuple[Button, ...]:
         """After an answer, a button that starts the task the question was about, with its facts filled."""

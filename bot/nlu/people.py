@@ -27,7 +27,8 @@ _ASKS_FOR_PERSON = re.compile(
     r"\bcall me\b|\bphone number to call\b|\b(?:i|we) (?:want|need) (?:someone|somebody)\b|"
     r"\bsomeone (?:to|who) (?:look|help|check|call)\b|\bmember of (?:your |the )?(?:staff|team)\b|"
     r"\b(?:discuss|go over|talk) (?:this |it )?(?:with|to) (?:someone|somebody|a person|a human|staff|your staff|your team)\b|"
-    r"\bstaff member\b")
+    r"\bstaff member\b|\bget me (?:a |an )?(?:real|actual|live) (?:one|person|human)\b|"
+    r"\bget me (?:someone|somebody|a person|a human)\b")
 # Topics the policy always gives to a person, as complaints (not questions about them), by reason.
 _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("counteroffer dispute", re.compile(
@@ -42,7 +43,7 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bno (?:payment|payout|money|deposit|transfer|paypal payment)\b.{0,20}\b(?:has |have )?(?:arrived|came|"
         r"come|received|yet|showed up)|"
         r"(?:haven t|havent|didn t|didnt|did not|never|still not|not) (?:been )?(?:got|gotten|received|get|paid)\b"
-        r".{0,30}(?:payout|payment|money|paid)|\bwhere(?: s| is) my (?:paypal |bank |ach )?(?:payment|payout|money|"
+        r".{0,30}(?:payout|payment|money|paid|transfer|deposit|paypal|funds)|\bwhere(?: s| is) my (?:paypal |bank |ach )?(?:payment|payout|money|"
         r"deposit|cash)|still no (?:paypal |bank |ach )?(?:payment|payout|money|deposit)|"
         r"(?:payout|payment|money|deposit|paypal)\b.{0,25}\b(?:late|overdue|delayed|missing|lost)\b|(?:it s|its|it has|been) "
         r"(?:been )?\d+ (?:business )?(?:days|weeks) (?:and|but|since).{0,40}(?:paid|payment|payout|money)|"
@@ -118,7 +119,8 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("under_age", re.compile(
         r"\b(?:i m|im|i am) (?:only |just )?(?:1[0-7]|[5-9])(?: years? old| yrs? old| yo| y o)?\b"
         r"(?! ?(?:gb|tb|percent|months?|days?|weeks?|hours?|minutes?|mins?|dollars|bucks|\d))|"
-        r"\b(?:i m|im|i am) (?:a )?(?:minor|teen|teenager|under ?age|in (?:middle|high) school)\b")),
+        r"\b(?:i m|im|i am) (?:a )?(?:minor|teen|teenager|under ?age|in (?:middle|high) school)\b|"
+        r"^(?:hi |hey |yo )?(?:i m |im )?1[0-7] ?(?:y ?o|yrs? old|years? old)\b")),
     ("outside_us", re.compile(
         r"\b(?:i|we) (?:live|am|m|re|are|reside|m based|are based) (?:in|from|out of) (?:the )?(?:canada|mexico|"
         r"uk|united kingdom|england|scotland|ireland|germany|france|spain|italy|india|australia|brazil|"

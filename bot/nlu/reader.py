@@ -150,6 +150,11 @@ class CommandReader:
         question = acts.is_question(text)
         mentions = self.understander.devices.affirmed(text)
         known = [m.device for m in mentions if m.device is not None]
+        target = ctx.slots.get("target_model")
+        if target and not known and (acts.corrects(text) or acts.refines(text) or acts.follows_up(text)):
+            sibling = self.in_view.sibling_of(text, str(target))  # "what about the 9 pro instead" in the upgrade math
+            if sibling is not None:
+                return (SetSlots({"target_model": sibling.name}),)
         other_device = any(d is not None and ctx.device is not None and d.name != ctx.device.name for d in known)
         if ctx.awaited_is_yes_no and not question:
             if acts.accepts_offer_only(text) and ctx.awaited not in DECISIONS:

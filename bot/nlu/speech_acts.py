@@ -60,7 +60,7 @@ _GO_BACK = re.compile(
     r"(?:\s(?:please|pls|a step|one step|to the last question))*$")
 
 HYPOTHETICAL = re.compile(
-    r"\b(?:what if|if|in case|what happens|suppose|supposing|would)\b|"
+    r"\b(?:what if|if|in case|what happens|suppose|supposing|would(?! (?:like|love|prefer|appreciate)))\b|"
     r"(?<!\byou )(?<!\bu )(?<!\bguys )(?<!\bthey )\bsay (?:it|my|the)\b")  # "say my phone...", not "you say my..."
 
 _SEVERAL = re.compile(
@@ -338,6 +338,22 @@ def without_preamble(text: str) -> str:
 
 
 MIN_QUESTION_WORDS = 3  # "ok and fair?" keeps its words: too little would be left to look up
+
+
+_SECOND_QUESTION = re.compile(
+    r"\?\s+|\s(?:and|also|plus)\s+(?=(?:can|could|do|does|is|are|will|would|what|whats|how|when|where|which|who)\b)",
+    re.I)
+_ASKS_SOMETHING = re.compile(r"\b(?:what|whats|how|can|could|does|do you|is it|are they|will|when|where|which)\b")
+MIN_PART_WORDS = 3  # "and can i return it?" is a question of its own; "and fair?" is a follow-up
+
+
+def question_parts(text: str) -> tuple[str, ...]:
+    """Two questions in one message ("what's the warranty and can i return it?"): each; else nothing."""
+    parts = [p.strip(" ,.;") for p in _SECOND_QUESTION.split(text) if p and p.strip(" ,.;?")]
+    if len(parts) != 2 or any(len(p.split()) < MIN_PART_WORDS for p in parts):
+        return ()
+    asks = [is_question(p) or p.endswith("?") or bool(_ASKS_SOMETHING.search(normalize(p))) for p in parts]
+    return tuple(parts) if all(asks) else ()
 
 
 def follows_up(text: str) -> bool:
