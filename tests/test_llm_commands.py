@@ -203,6 +203,7 @@ def test_a_rambling_message_mid_trade_in_is_read_by_the_model(llm_app: App, stub
     reading = json.loads(_command_requests(stub)[-1]["messages"][1]["content"])
     assert reading["flow"] == "trade_in" and reading["awaited_slot"] == "carrier"
     assert reading["filled_slots"]["device_model"] == "iPhone 12 Pro" and reading["message"] == RAMBLING
+    assert "iPhone 12 Pro unlocked" in reading["last_bot_question"], "the model reads the question on screen"
 
 
 def test_an_llm_yes_never_books_and_an_llm_question_undoes_a_yes(llm_app: App, stub: FakeOpenAI) -> None:
