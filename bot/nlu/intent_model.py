@@ -22,7 +22,7 @@ import yaml
 from bot.errors import ConfigError
 from bot.nlu.intents import INTENTS
 
-FEATURES_VERSION = "minilm-text+ngrams4096-v4"  # bump when features or device masking change: retrains
+FEATURES_VERSION = "minilm-text+ngrams4096-v5"  # bump when features or device masking change: retrains
 TRAINER = "sklearn-lbfgs-v1"  # part of the fingerprint: a model fitted another way is retrained
 L2 = 1e-4  # the objective: mean cross-entropy + L2 / 2 * |weights|^2 (bias not penalised)
 MAX_ITERATIONS = 2000  # lbfgs converges in far fewer on the shipped examples; a bound, not a schedule

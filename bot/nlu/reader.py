@@ -293,8 +293,8 @@ class CommandReader:
                 return (SmallTalk("one_at_a_time"), StartFlow("trade_in", first))
             device = "device_model" in start.slots or "budget_usd" in start.slots
             own = acts.states_own_facts(text)
-            if (acts.requests_task(text) and (device or own or not question or acts.polite_request(text))) \
-                    or "budget_usd" in start.slots:
+            if (acts.requests_task(text) and (device or own or not question or acts.polite_request(text)
+                                              or acts.asks_for_offer(text))) or "budget_usd" in start.slots:
                 return (start,)
             if question or not device:
                 # "does a refurb galaxy s23 come unlocked for verizon?": the answer first, then the task offered.

@@ -90,6 +90,7 @@ _QUESTION_START = re.compile(
     r"could|will|would|should)(?: s)? (?:is|are|does|do|did|can|it|they|you|u|i|the|a|an|my|your|this|that|there|"
     r"happens|mean|means|long|much|many|soon|fast)\b")
 _LEAD_IN_QUESTION = re.compile(r"(?:for|about|re|regarding|on|with) (?:\w+ ){1,3}(?:what|whats|how|which|do you|does)\b")
+_TAG_QUESTION = re.compile(r"\b(?:or nah|or no|or not|or what|yes or no|is that right|right)$")  # "comes w charger or nah"
 _WH_FIRST = re.compile(r"(?:what|whats|how|why|when|where|which|who)\b(?! (?:a|an|i|we|it|you) \w+ (?:it|that)\b)")
 _OTHER_SCRIPT = re.compile(r"[^\x00-\x7f\u2018-\u201f\u2026\u00a0-\u00ff\U0001F000-\U0001FFFF\u2600-\u27bf]")
 _SPANISH = re.compile(
@@ -124,7 +125,8 @@ def is_question(text: str) -> bool:
     A message that asks and then answers itself ("find my? yeah just turned it off") is judged by its end.
     """
     clause = last_clause(text)
-    if "?" in clause or _QUESTION_START.search(normalize(clause)) or _LEAD_IN_QUESTION.match(normalize(clause)):
+    norm = normalize(clause)
+    if "?" in clause or _QUESTION_START.search(norm) or _LEAD_IN_QUESTION.match(norm) or _TAG_QUESTION.search(norm):
         return True
     sentences = [normalize(s) for s in re.split(r"[.!\n]+", clause) if s.strip()]
     # "works fine. what condition is that": a question word opening the first or last sentence
@@ -208,7 +210,16 @@ _ABOUT_PRICE_RULE = re.compile(
 # "when should i sell my iphone?": advice about a task, not the task asked for
 _ADVICE = re.compile(r"^(?:so |ok |hey |hi )?(?:when|why) (?:should|would|do|is it best to)\b|\bbest time to\b|"
                      r"\bis it (?:better|smart|wise|a good idea) to (?:sell|trade|wait)\b")
-_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:would|will|can|could|do) (?:you|u|yall) (?:pay|give|offer)")
+_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)")
+
+
+_OFFER_ASK = re.compile(r"\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)\b|"
+                        r"\bhow much (?:for|would you (?:pay|give)|do you (?:pay|give)|can i get)\b")
+
+
+def asks_for_offer(text: str) -> bool:
+    """"What do u guys pay for used phones": a price asked for, even before the device is named."""
+    return bool(_OFFER_ASK.search(normalize(text)))
 
 
 def requests_task(text: str) -> bool:

@@ -8,6 +8,9 @@ import unicodedata
 MAX_INPUT_CHARS = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
 _SPACES = re.compile(r"\s+")
+# Texting shorthand that the rules would otherwise read as a number or a letter
+_TEXTING_FOR = re.compile(r"\b(how much|whats|what s|offer|pay|give|price|quote|cash|anything) 4 (?=[a-z])")
+_TEXTING_WITH = re.compile(r"(?<=[a-z]{3}) w (?=(?:a |the |my |its |it s )?[a-z]{3,})")
 
 
 def clean_input(text: str) -> str:
@@ -23,6 +26,8 @@ def normalize(text: str) -> str:
     text = text.replace("&", " and ").replace("at and t", "att")
     text = re.sub(r"[^\w+%@.'$ -]", " ", text)
     text = re.sub(r"(?<=\w)[.,!?;:]+(?=\s|$)", " ", text)
+    text = _TEXTING_FOR.sub(r"\1 for ", text)  # "how much 4 ipad air m1"
+    text = _TEXTING_WITH.sub(" with ", text)  # "comes w charger or nah"
     return _SPACES.sub(" ", text).strip()
 
 
