@@ -17,6 +17,7 @@ from bot.app import App, build_app, ensure_index
 from bot.domain import IncomingMessage, Outcome
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.shop import load_shop
+from tests.fake_openai import FakeOpenAI
 from tests.fake_telegram import FakeTelegram
 
 TEST_INDEX = PROJECT_ROOT / "var" / "test-index"
@@ -151,3 +152,17 @@ class ChatHarness:
 def chat(make_app: Callable[..., App], sqlite_url: str) -> ChatHarness:
     """A chat with a bot on a fresh SQLite database."""
     return ChatHarness(make_app(sqlite_url))
+
+
+@pytest.fixture
+def stub() -> Iterator[FakeOpenAI]:
+    """A local OpenAI-compatible server; its gate is opened at the end so no request hangs."""
+    with FakeOpenAI().running() as server:
+        yield server
+        server.gate.set()
+
+
+@pytest.fixture
+def llm_app(make_app: Callable[..., App], sqlite_url: str, stub: FakeOpenAI) -> App:
+    """A bot whose optional LLM is the local stub."""
+    return make_app(sqlite_url, llm_provider="openai", openai_base_url=stub.base_url, llm_timeout_s=1.0)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.app import App
-from bot.nlu import speech_acts
+from bot.nlu import consent
 from bot.nlu.commands import Affirm, Answer, SetSlots
 from bot.nlu.reader import CommandReader, ReadingContext
 from bot.settings import PROJECT_ROOT
@@ -58,14 +58,14 @@ def test_no_message_that_is_not_a_yes_moves_past_the_offer(make_app: Callable[..
 @pytest.mark.parametrize("text", ["yes", "Yes please!", "deal", "ok let's do it", "sure, i accept",
                                   "that's it? fine, yes", "ok forget it, i'll take it as is. yes", "lol ok bet. accept"])
 def test_an_unmistakable_yes_is_a_yes(text: str) -> None:
-    assert speech_acts.is_yes(text)
+    assert consent.is_yes(text)
 
 
 @pytest.mark.parametrize("text", ["ok, and what if your inspector finds a dent?", "yes if you can do 300",
                                   "probably yes, just gotta check with my wife first", "sure but can you do more",
                                   "ok?", "is that the best you can do"])
 def test_a_question_or_a_hedge_is_never_a_yes(text: str) -> None:
-    assert not speech_acts.is_yes(text)
+    assert not consent.is_yes(text)
 
 
 def test_a_device_named_in_a_side_question_is_context_not_a_slot(chat: ChatHarness) -> None:

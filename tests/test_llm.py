@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -18,14 +17,8 @@ from tests.fake_openai import FakeOpenAI
 
 
 @pytest.fixture
-def stub() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI().running() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_chat(make_app: Callable[..., App], sqlite_url: str, stub: FakeOpenAI) -> ChatHarness:
-    return ChatHarness(make_app(sqlite_url, llm_provider="openai", openai_base_url=stub.base_url, llm_timeout_s=1.0))
+def llm_chat(llm_app: App) -> ChatHarness:
+    return ChatHarness(llm_app)
 
 
 def test_grounded_answer_is_used_and_cites_sources(llm_chat: ChatHarness, stub: FakeOpenAI) -> None:

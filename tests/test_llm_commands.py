@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,18 +55,6 @@ def _json(*commands: dict[str, Any]) -> tuple[str, str]:
 def devices() -> DeviceMatcher:
     settings = load_settings()
     return DeviceMatcher(load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir)).catalog)
-
-
-@pytest.fixture
-def stub() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI().running() as server:
-        yield server
-        server.gate.set()
-
-
-@pytest.fixture
-def llm_app(make_app: Callable[..., App], sqlite_url: str, stub: FakeOpenAI) -> App:
-    return make_app(sqlite_url, llm_provider="openai", openai_base_url=stub.base_url, llm_timeout_s=1.0)
 
 
 def _command_requests(stub: FakeOpenAI) -> list[dict[str, Any]]:

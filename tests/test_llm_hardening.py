@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -23,18 +23,6 @@ QUOTE = "how much for my iphone 12 pro 128gb, screen cracked"
 WORDED = "Good news: every refurbished device comes with a 12-month warranty."
 WAIT_S = 15.0  # a bound on waiting for a turn that should finish at once (never asserted as a speed)
 POOL_WAIT_S = 10.0  # how long a turn waits for the only pooled PostgreSQL connection
-
-
-@pytest.fixture
-def stub() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI().running() as server:
-        yield server
-        server.gate.set()
-
-
-@pytest.fixture
-def llm_app(make_app: Callable[..., App], sqlite_url: str, stub: FakeOpenAI) -> App:
-    return make_app(sqlite_url, llm_provider="openai", openai_base_url=stub.base_url, llm_timeout_s=1.0)
 
 
 def _authored(stub: FakeOpenAI) -> str:

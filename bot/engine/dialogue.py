@@ -125,20 +125,10 @@ class Dialogue:
             slots=dict(state.slots), device=self.runner.device(flow, state.slots),
             last_device=state.last_device if flow is None else state.slots.get("device_model") if passive else None,
             last_task=state.last_task if flow is None else flow.name if passive else None, last_card=state.last_card,
-            question=self._shown_question(step, state.slots),
+            # the question on screen as the shopper read it: only the optional LLM reads it, so only then rendered
+            question=ask_reply(step, state.slots, self.runner.buttons, self.runner.speak).text
+            if step is not None and self.reader.generator is not None else None,
         )
-
-    def _shown_question(self, step: Collect | None, slots: Mapping[str, Any]) -> str | None:
-        """The question on screen as the shopper read it (for the optional LLM's reading)."""
-        if step is None or not step.ask:
-            return None
-        values = {k: v for k, v in slots.items() if k != "email" and isinstance(v, str | int)}
-        if step.ask in self.say:
-            return self.say.text(step.ask, **values)
-        try:
-            return step.ask.format_map(values)
-        except (KeyError, ValueError, IndexError):  # a placeholder not yet known: the template says enough
-            return step.ask
 
     # the processor ------------------------------------------------------------------------------------
 

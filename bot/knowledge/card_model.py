@@ -40,7 +40,7 @@ def fit_card_model(vectors: np.ndarray, rows: np.ndarray, cards: int) -> CardMod
 
     fitted = LogisticRegression(C=INVERSE_REGULARISATION, max_iter=MAX_ITERATIONS).fit(vectors, rows)
     weights = np.zeros((cards, vectors.shape[1]), dtype=np.float32)
-    bias = np.full(cards, -np.inf if cards else 0.0, dtype=np.float32)
+    bias = np.full(cards, -np.inf, dtype=np.float32)  # a card without rows is never chosen
     classes = fitted.classes_.astype(np.int64)
     if len(classes) == 2:  # scikit-learn keeps one row for two classes: the second class's logit
         weights[classes[1]], bias[classes[1]] = fitted.coef_[0], fitted.intercept_[0]

@@ -95,7 +95,8 @@ def current_content(shop: Shop, knowledge_dir: Path, model_id: str = MODEL_ID) -
 def is_stale(index_dir: Path, content: Content) -> bool:
     """True when the index is missing or was built from other content."""
     manifest = index_dir / MANIFEST
-    if not all((index_dir / name).exists() for name in (MANIFEST, SCOPE_VECTORS, CARD_VECTORS, CARD_MODEL)):
+    wanted = (MANIFEST, SCOPE_VECTORS, CARD_VECTORS) + ((CARD_MODEL,) if content.cards else ())
+    if not all((index_dir / name).exists() for name in wanted):
         return True
     try:
         return bool(json.loads(manifest.read_text())["fingerprint"] != content.fingerprint())

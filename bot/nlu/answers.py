@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalog import Device
+from bot.nlu import consent, speech_acts
 from bot.nlu import slots as extract
-from bot.nlu import speech_acts
 from bot.nlu.devices import DeviceMatcher
 from bot.nlu.text import normalize
 
@@ -111,9 +111,9 @@ class Parsed:
 
 def _yes_or_no(text: str) -> bool | None:
     """True or False for an unmistakable yes or no; None for anything else (a question is never a yes)."""
-    if speech_acts.is_yes(text):
+    if consent.is_yes(text):
         return True
-    if speech_acts.is_no(text):
+    if consent.is_no(text):
         return False
     return None
 

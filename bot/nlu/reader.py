@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalog import Device
-from bot.nlu import people
+from bot.nlu import consent, people
 from bot.nlu import speech_acts as acts
 from bot.nlu.answers import parse_answer
 from bot.nlu.buttons import read_payload
@@ -34,11 +34,13 @@ from bot.nlu.commands import (
     SmallTalk,
     StartFlow,
 )
+from bot.nlu.decisions import read_decision
 from bot.nlu.devices import DeviceMention
 from bot.nlu.in_view import DEVICE_FACT_SLOTS, InViewReader
 from bot.nlu.llm_commands import generator_for
 from bot.nlu.llm_fallback import Extractor, understand
-from bot.nlu.understand import Understander, Understanding, is_owned
+from bot.nlu.task_start import task_start, upgrade_if_owned
+from bot.nlu.understand import Understander, Understanding
 
 NEEDS_PERSON = "a problem for a person"  # read as one by the rules and the learned model, not by a named topic
 LIKELY_PERSON = 0.5  # the combined confidence above which a first-person problem goes to a person
@@ -49,10 +51,6 @@ SELLING = frozenset({"trade_in", "upgrade"})
 SURELY_OFF_TOPIC = 0.5
 DEVICE_CHOICES = ("target_model",)  # a device named at the question "another one?" after the upgrade math
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
-_PAYOUT_CLAUSE = re.compile(
-    r"[,.;!]?\s*(?:and\s+)?(?:please\s+)?(?:(?:pay|paid|send|payout|transfer)(?: me| it| the money)?\s+)?"
-    r"(?:(?:by|via|through|thru|with|to|on|into)\s+)?(?:my\s+)?(?:paypal|bank transfer|ach|direct deposit)\b.*$", re.I)
-PAYOUT_SLOT = "payout_method"  # said with a yes to the offer, it is kept for the step after the email
 SHORT_FOLLOW_UP = 4  # words once the device is masked: "and the <phone>?" names a device and asks nothing else
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|pct\b)")  # a bare battery reading needs its unit
@@ -113,17 +111,9 @@ class CommandReader:
         """Back, start over, cancel, a person, a complaint, "are you a bot?", a refusal: these win."""
         if acts.goes_back(text):
             return (GoBack(),)
-        if ctx.awaited in DECISIONS:
-            # "changed my mind, I'll take the offer" is not a cancel; "ok accept, pay me through paypal" also says how
-            # to be paid, which is kept for the step after the email
-            rest = _PAYOUT_CLAUSE.sub("", text).strip()
-            payout = parse_answer(PAYOUT_SLOT, text, devices=self.understander.devices, device=ctx.device) \
-                if rest != text.strip() else None
-            if payout is not None and payout.ok and payout.value and rest and (
-                    acts.wants_offer(rest) or acts.is_yes(rest)):
-                return (Affirm(), SetSlots({PAYOUT_SLOT: payout.value}))
-            if acts.wants_offer(text):
-                return (Affirm(),)
+        decided = read_decision(text, ctx, self.understander.devices) if ctx.awaited in DECISIONS else None
+        if decided is not None:
+            return decided
         u = self.understander
         rule_intent = u.rule_intent(text)  # the rules alone: cancel and restart are anchored patterns
         if rule_intent == "restart":
@@ -155,13 +145,13 @@ class CommandReader:
             sibling = self.in_view.sibling_of(text, str(target))  # "what about the 9 pro instead" in the upgrade math
             if sibling is not None:
                 return (SetSlots({"target_model": sibling.name}),)
-        other_device = any(d is not None and ctx.device is not None and d.name != ctx.device.name for d in known)
+        other_device = self._names_other_device(known, ctx)
         if ctx.awaited_is_yes_no and not question:
-            if acts.accepts_offer_only(text) and ctx.awaited not in DECISIONS:
+            if consent.accepts_offer_only(text) and ctx.awaited not in DECISIONS:
                 return (CannotHandle(),)  # "accept" at "have you removed Find My?" answers nothing
-            if acts.is_yes(text):
+            if consent.is_yes(text):
                 return (Affirm(),)
-            if acts.is_no(text):
+            if consent.is_no(text):
                 return (Deny(),)
         if question:
             fact = self._device_fact(text)
@@ -170,9 +160,10 @@ class CommandReader:
             commands: list[Command] = []
             stated = acts.statement_part(text)
             # "256. and what's a refurbished 15 going for?": the size answers the task; the other device is asked about
-            stated_other = stated and any(m.device is not None and ctx.device is not None and m.device.name != ctx.device.name
-                                          for m in self.understander.devices.affirmed(stated))
-            if not (stated_other if stated else other_device) and (acts.states_own_facts(text) or stated):
+            stated_for_task = not self._names_other_device(
+                [m.device for m in self.understander.devices.affirmed(stated) if m.device is not None], ctx) \
+                if stated else not other_device
+            if stated_for_task and (acts.states_own_facts(text) or stated):
                 short_answer = bool(stated) and len(stated.split()) <= BARE_VALUE_WORDS  # "256. and what's...?"
                 facts = self._stated(stated or text, ctx, mentions, lenient=short_answer)
                 facts.pop("device_model", None)
@@ -183,7 +174,7 @@ class CommandReader:
                     commands.append(SetSlots(facts))
             u = self.understander.understand(text, learned=False)
             if u.intent in TASKS and acts.asks_price_or_request(text) and (
-                    other_device or u.intent != ctx.flow_intent) and (not commands or stated_other is False):
+                    other_device or u.intent != ctx.flow_intent) and (not commands or (bool(stated) and stated_for_task)):
                 return (*commands, StartFlow(u.intent, u.slots))  # "and what would a refurb 15 cost?" mid trade-in
             # the answer first, then the facts: the reply answers the question and the task's next question follows
             answer = Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u))
@@ -236,7 +227,7 @@ class CommandReader:
         """At a question one may walk away from, only a clear answer to it counts as one."""
         assert ctx.awaited is not None
         if ctx.awaited_is_yes_no:
-            taken = acts.wants_offer(text) or (ctx.awaited in DECISIONS and acts.accepts_offer_only(text))
+            taken = consent.wants_offer(text) or (ctx.awaited in DECISIONS and consent.accepts_offer_only(text))
             return (Affirm(),) if taken else None
         if ctx.awaited in DEVICE_CHOICES:  # "and if i went with the 16 plus instead?": the math for another one
             target = ctx.slots.get(ctx.awaited)
@@ -280,13 +271,13 @@ class CommandReader:
             u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "a macbook under 700"
         if u.intent not in TASKS and "device_model" in u.slots and acts.requests_task(text):
             u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "co2 of a refurb 14 vs new"
-        u = self._upgrade_if_owned(text, u)
+        u = upgrade_if_owned(self.understander, text, u)
         task = u.intent if u.intent in TASKS else self.understander.rule_intent(text)
         for_device = self.in_view.task_for_device(text, ctx, str(task)) if task in TASKS else None
         if for_device is not None:
             return (for_device,)
         if u.intent in TASKS:
-            start = self._start(text, u)
+            start = task_start(self.understander, text, u)
             several = [m for m in self.understander.devices.find_all(text) if m.device is not None]
             if u.intent == "upgrade" and len(several) >= 2 and acts.several_devices(text):
                 first = {**self.in_view.device_facts(text), "device_model": several[0].device.name}  # type: ignore[union-attr]
@@ -327,49 +318,6 @@ class CommandReader:
         return bool(self.understander.slots_in(text)) or any(
             m.device is not None for m in self.understander.devices.affirmed(text))
 
-    def _upgrade_if_owned(self, text: str, u: Understanding) -> Understanding:
-        """Two devices, one of them the shopper's own and a trade-in in view: the upgrade math, not a compare."""
-        if u.intent != "compare" or not acts.trades_own(text):
-            return u
-        known = [m for m in self.understander.devices.find_all(text) if m.device is not None]
-        owned = [m for m in known if is_owned(text, m)]
-        others = [m for m in known if m not in owned]
-        if len(known) != 2 or len(owned) != 1 or len(others) != 1:
-            return u
-        slots = {k: v for k, v in u.slots.items() if k not in ("compare_with",)}
-        slots["device_model"], slots["target_model"] = owned[0].device.name, others[0].device.name  # type: ignore[union-attr]
-        return Understanding("upgrade", u.confidence, slots, owned[0], others[0])
-
-    def _start(self, text: str, u: Understanding) -> StartFlow:
-        """Start the task the message asks for, with every fact it gave."""
-        slots = dict(u.slots)
-        if u.device is not None and u.device.device is None:
-            if u.device.candidates:
-                slots["device_model"] = tuple(d.name for d in u.device.candidates)  # to clarify
-            elif u.device.unknown:
-                slots["device_model"] = u.device.unknown  # named back: not in the catalog
-        if u.intent == "compare":
-            mentions = self.understander.devices.find_all(text)
-            named = [m.device for m in mentions if m.device is not None]
-            if len(named) == 1 and mentions:
-                second = self.understander.target_after(text, mentions[0])
-                if second is not None and second.device is not None:
-                    named.append(second.device)
-            if len(named) >= 2 and named[0].name != named[1].name:
-                slots["device_model"], slots["compare_with"] = named[0].name, named[1].name
-            amount = acts.budget(text)
-            if amount is not None and isinstance(slots.get("device_model"), tuple):
-                slots.pop("device_model")  # "cheapest refurb macbook, budget under 700": a line, not a model
-            if amount is not None and "device_model" not in slots:
-                slots["budget_usd"] = amount
-                if acts.budget_is_ceiling(text):
-                    slots["budget_ceiling"] = True
-                slots.pop("storage_gb", None)
-                kind = acts.device_kind_named(text)
-                if kind is not None:
-                    slots["budget_kind"] = kind
-        return StartFlow(u.intent, slots)
-
     def _stated(self, text: str, ctx: ReadingContext, mentions: list[DeviceMention], *,
                 lenient: bool) -> dict[str, Any]:
         """Every fact about the task's device the message states: the awaited one read leniently."""
@@ -409,6 +357,11 @@ class CommandReader:
             if found.get("device_model") == known[-1].name:
                 found.pop("device_model")
         return {k: v for k, v in found.items() if k in ctx.flow_slots}
+
+    @staticmethod
+    def _names_other_device(devices: list[Device], ctx: ReadingContext) -> bool:
+        """Whether these devices include one that is not the task's."""
+        return ctx.device is not None and any(d.name != ctx.device.name for d in devices)
 
     def _masked(self, text: str) -> str | None:
         """The text with its device names masked, when it names one."""

@@ -141,16 +141,6 @@ def decide_quote(
         row.email, row.payout_method = email or row.email, payout_method or row.payout_method
 
 
-def book_quote(session: Session, *, quote_id: str) -> str:
-    """The accepted quote's booking id, made on first call (random: not derivable from the quote id)."""
-    row = session.get(QuoteRow, quote_id)
-    if row is None:
-        raise ValueError(f"no quote {quote_id}")
-    if row.booking_id is None:
-        row.booking_id = new_id("B")
-    return row.booking_id
-
-
 def open_ticket(
     session: Session, *, conversation_id: int, reason: str, summary: str, slots: dict[str, Any],
     quote_id: str | None,

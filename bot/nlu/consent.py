@@ -1,0 +1,101 @@
+"""Consent: an unmistakable yes or no, and taking a declined offer back. A question is never a yes.
+
+Patterns over normalised text (bot.nlu.speech_acts.normalize); precision first: a yes must be unmistakable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.nlu.speech_acts import last_clause, normalize, without_preamble
+
+# --- consent ---------------------------------------------------------------------------------------------
+# A yes is only these phrases and filler, nothing else: "ok, and what if they find a dent?" is not a yes.
+_YES_PHRASES = (
+    "yes please", "yes", "aight", "aite", "ight", "yessir", "yass", "yas", "yeah", "yep", "yup", "ya", "yea", "y", "sure thing", "sure", "ok", "okay", "k", "kk",
+    "alright", "all right", "deal", "accept", "accepted", "i accept", "agreed", "i agree", "absolutely",
+    "definitely", "of course", "please do", "do it", "lets do it", "let s do it", "lets do this", "go ahead",
+    "sounds good", "sounds great", "perfect", "great", "i ll take it", "ill take it", "i will take it",
+    "take it", "lets go", "let s go", "book it", "i want it", "that works", "works for me", "fine", "cool",
+    "yes i accept", "i accept the offer", "accept the offer", "i ll take the offer", "take the offer",
+    "i want the offer", "go for it", "im in", "i m in", "count me in", "lock it in", "confirm", "confirmed",
+    "please", "thanks", "thank you", "ty", "awesome", "nice", "good", "yes sir", "for sure", "bet", "ok bet",
+    "lol", "haha", "then", "alright then", "ok then", "okay then", "fine then", "i guess so", "works", "yeah sure",
+    "sure why not", "why not", "lets", "let s", "do it", "i ll do it", "ill do it", "its a deal", "it s a deal",
+    "sounds fair", "that s fair", "thats fair", "fair enough", "send me the label", "send the label",
+    "send me the shipping label", "send the shipping label", "send me a label", "i m happy with that",
+    "im happy with that", "happy with that", "i m good with that", "im good with that", "good with me", "sold",
+    "lets book it", "let s book it", "book it please", "i ll ship it", "ill ship it", "accept it", "go ahead accept it",
+    "yes accept", "ok accept", "accept please", "please accept", "ok book it", "fine book it", "ok fine book it",
+)
+# Yes to an offer, never an answer to a question about the device ("accept" at "have you removed Find My?").
+_ACCEPT_ONLY = frozenset({"accept", "accepted", "i accept", "deal", "book it", "take it", "i ll take it", "ill take it",
+                          "i will take it", "accept it", "accept the offer", "i accept the offer", "take the offer",
+                          "i ll take the offer", "i want the offer", "lock it in", "its a deal", "it s a deal",
+                          "yes accept", "ok accept", "accept please", "please accept", "ok book it", "fine book it",
+                          "ok fine book it", "book it please", "lets book it", "let s book it", "no deal"})
+_NO_PHRASES = (
+    "no thanks", "no thank you", "no", "nope", "nah", "decline", "declined", "i decline", "pass", "i ll pass",
+    "ill pass", "not now", "not interested", "no deal", "not really", "i don t want it", "dont want it",
+    "i dont want it", "no way", "too low", "that s too low", "thats too low", "not for that", "please", "thanks",
+    "maybe later", "not today",
+)
+_HEDGE = re.compile(
+    r"\b(?:maybe|perhaps|not sure|unsure|hmm+|let me think|think about it|depends|but|if|unless|wait|hold on|"
+    r"idk|dunno|probably|i guess|kinda|kind of|sort of|could you|can you|would you|what about|how about|"
+    r"best you can|do better|any higher|more than that|negotiat|counter)\b")
+# Wanting the declined offer back: "changed my mind, I'll take the offer".
+_WANT_OFFER = re.compile(
+    r"\b(?:i|we) accept\b|\baccept(?:ed)?(?: it| that| this)?$|"  # "ugh ok fine i accept": the hedges are checked apart
+    r"\b(?:i ll|ill|i will) take it\b|\b(?:take|want|accept|i ll take|go with|do|grab|reconsider)\b.{0,20}\b(?:the |your |that |this |ur )?"
+    r"(?:offer|deal|quote)\b|\bchanged? my mind\b.{0,30}\b(?:offer|accept|take|sell|yes|do it|deal)\b|"
+    r"^(?:actually )?(?:i ll|ill|i will|let s|lets) (?:take|do) it\b|\bon second thought\b.{0,30}\b(?:yes|take|accept|sell)\b")
+
+
+def _only_phrases(norm: str, phrases: tuple[str, ...]) -> bool:
+    """Whether the text is nothing but these phrases (and the words 'please', 'thanks')."""
+    rest = f" {norm} "
+    for phrase in sorted(phrases, key=len, reverse=True):
+        rest = rest.replace(f" {phrase} ", " ").replace(f" {phrase} ", " ")
+    return not rest.strip()
+
+
+def is_yes(text: str) -> bool:
+    """An unmistakable yes: yes-phrases only, no question, no hedge ("that's it? fine, yes" ends in one;
+    "ok forget it, i'll take it as is. yes" ends in one sentence that is nothing but a yes)."""
+    text = last_clause(text)
+    if "?" in text:
+        return False
+    sentences = [s for s in re.split(r"[.!;,\n]+", text) if s.strip()]
+    if len(sentences) > 1 and not any(_HEDGE.search(normalize(s)) for s in sentences[:-1]):
+        text = sentences[-1]
+    norm = normalize(text)
+    if not norm or _HEDGE.search(norm):
+        return False
+    words = set(norm.split())
+    return _only_phrases(norm, _YES_PHRASES) and not words <= {"please", "thanks", "thank", "you", "ty", "good", "lol",
+                                                                "haha", "then"}
+
+
+def accepts_offer_only(text: str) -> bool:
+    """Words that accept an offer and answer nothing else ("deal", "accept")."""
+    return normalize(last_clause(text)) in _ACCEPT_ONLY
+
+
+def is_no(text: str) -> bool:
+    """An unmistakable no."""
+    text = last_clause(text)
+    norm = normalize(text)
+    if not norm or "?" in text:
+        return False
+    return _only_phrases(norm, _NO_PHRASES) and not set(norm.split()) <= {"please", "thanks"}
+
+
+_LEAD_IN_FILLERS = re.compile(r"^(?:(?:hm+|um+|uh+|oh|actually|wait|ok|okay|so|well|alright|fine|whatever)\b\s*)+")
+
+
+def wants_offer(text: str) -> bool:
+    """"Changed my mind, I'll take the offer": taking a decline back."""
+    # "hmm ok actually fine, ill take it", "hm actually wait, i changed my mind": the hmm and the wait lead in
+    norm = _LEAD_IN_FILLERS.sub("", normalize(without_preamble(text)))
+    return "?" not in text and bool(_WANT_OFFER.search(norm)) and not _HEDGE.search(norm.replace("but ", ""))
