@@ -7,7 +7,10 @@
     │   ├── DatabaseUnavailable   cannot connect (yet): retry later
     │   └── DatabaseReadOnly      the database refuses writes
     ├── KnowledgeError            the knowledge index is missing, stale or broken
-    └── PricingError              no price can be made for these inputs (unknown model or storage)
+    ├── PricingError              no price can be made for these inputs (unknown model or storage)
+    └── DeliveryError             something the bot sends could not be delivered (the outbox decides)
+        ├── RetryableDelivery     worth trying again later (network error, 5xx, 429)
+        └── PermanentDelivery     will never succeed (4xx, 410, a refused recipient): the row goes dead
 
 Vendor errors are translated at the edge with ``raise ... from err``.
 """
@@ -48,3 +51,19 @@ class KnowledgeError(RefurbotError):
 
 class PricingError(RefurbotError):
     """No price can be made for these inputs."""
+
+
+class DeliveryError(RefurbotError):
+    """Something the bot sends could not be delivered."""
+
+
+class RetryableDelivery(DeliveryError):
+    """Delivery failed for now; the outbox tries again with backoff."""
+
+    def __init__(self, reason: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
+
+
+class PermanentDelivery(DeliveryError):
+    """Delivery can never succeed; the outbox marks the row dead with this reason."""
