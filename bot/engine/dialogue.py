@@ -125,6 +125,7 @@ class Dialogue:
             slots=dict(state.slots), device=self.runner.device(flow, state.slots),
             last_device=state.last_device if flow is None else state.slots.get("device_model") if passive else None,
             last_task=state.last_task if flow is None else flow.name if passive else None, last_card=state.last_card,
+            yes_starts=step.yes_starts if passive and step is not None else None,
             # the question on screen as the shopper read it: only the optional LLM reads it, so only then rendered
             question=ask_reply(step, state.slots, self.runner.buttons, self.runner.speak).text
             if step is not None and self.reader.generator is not None else None,
@@ -164,9 +165,12 @@ class Dialogue:
         """A device named alone: sell it, or compare it; the facts that follow are about it."""
         turn.state.last_device = command.device
         turn.state.fallbacks = 0
-        turn.intent = turn.intent or "trade_in"
-        slots = {"device_model": command.device}
-        buttons = (*self._offer(StartFlow("trade_in", slots)), *self._offer(StartFlow("compare", slots)))
+        offered = sorted((flow for flow in self.p.flows.values() if flow.offered_for_device and flow.triggers),
+                         key=lambda flow: flow.offered_for_device)
+        turn.intent = turn.intent or (offered[0].intent if offered else None)
+        slot = self.runner.device_slot(offered[0]) if offered else None
+        slots = {slot: command.device} if slot else {}
+        buttons = tuple(b for flow in offered for b in self._offer(StartFlow(flow.triggers[0], slots)))
         return [self.say.reply("which_task", buttons, device_model=command.device)]
 
     def _start(self, turn: Turn, command: StartFlow) -> list[Reply]:

@@ -205,9 +205,12 @@ class Engine:
 
 
 def _shown_slots(turn: Turn) -> dict[str, Any]:
-    """What the replay shows as understood: the active task's slots, or those of a task that just ended."""
+    """What the replay shows as understood: the active task's slots, those of a task that just ended, or, between
+    tasks, the device the conversation is about (a question after a comparison is still about that device)."""
     if turn.ended_slots is not None and turn.state.flow is None:
         return ConversationState(slots=turn.ended_slots).visible_slots()
+    if turn.state.flow is None and turn.state.last_device is not None:
+        return {"device_model": turn.state.last_device}
     return turn.state.visible_slots()
 
 

@@ -17,7 +17,7 @@ STEP_KINDS = ("collect", "say", "branch", "action", "link", "end")
 _CONDITION = re.compile(r"^\s*(not\s+)?(\w+)\s*(?:(==|!=|>=|in)\s*(.+?))?\s*$")
 RESPONSE_NAME = re.compile(r"^[a-z{][a-z0-9_{}]*$")  # a say/ask value like this names a response
 _FLOW_KEYS = ("description", "steps", "intent", "intent_names", "triggers", "persisted_slots", "derived_slots",
-              "extra_slots", "journey")
+              "extra_slots", "journey", "offered_for_device")
 _DERIVED = re.compile(r"^device_model\.(family|kind|brand|storage_choice)$")
 
 
@@ -81,7 +81,8 @@ def _parse_flow(file: str, name: str, body: Any, vocab: Vocabulary) -> Flow:
                 intent=str(body.get("intent") or name), triggers=tuple(str(t) for t in body.get("triggers") or ()),
                 persisted_slots=tuple(body.get("persisted_slots") or ()), derived_slots=derived,
                 extra_slots=tuple(body.get("extra_slots") or ()), journey=str(body.get("journey") or ""),
-                intent_names={str(k): str(v) for k, v in (body.get("intent_names") or {}).items()})
+                intent_names={str(k): str(v) for k, v in (body.get("intent_names") or {}).items()},
+                offered_for_device=int(body.get("offered_for_device") or 0))
     _check_targets(flow)
     _check_reachable(flow)
     return flow
@@ -126,7 +127,8 @@ def _parse_step(file: str, flow: str, index: int, raw: Any, vocab: Vocabulary) -
                        only_if=_parse_condition(file, flow, step_id, str(only_if), vocab) if only_if else None,
                        resume=bool(raw.get("resume", True)), bind=raw.get("bind"),
                        on_affirm=raw.get("on_affirm", True), on_deny=raw.get("on_deny", False),
-                       topic=str(raw["topic"]) if raw.get("topic") else None)
+                       topic=str(raw["topic"]) if raw.get("topic") else None,
+                       yes_starts=str(raw["yes_starts"]) if raw.get("yes_starts") else None)
     if kind == "say":
         return Say(id=step_id, next=nxt, text=_text(file, flow, step_id, value, vocab),
                    buttons=_buttons(file, flow, step_id, raw.get("buttons") or ()))
@@ -160,7 +162,7 @@ def _buttons(file: str, flow: str, step_id: str, raw: Any) -> tuple[tuple[str, s
 
 
 _OPTIONS = ("id", "next", "ask", "buttons", "optional", "always_ask", "only_if", "resume", "bind", "on_affirm",
-            "on_deny", "uses", "sets", "topic")
+            "on_deny", "uses", "sets", "topic", "yes_starts")
 
 
 def _text(file: str, flow: str, step_id: str, value: Any, vocab: Vocabulary) -> str:

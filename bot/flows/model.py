@@ -55,6 +55,7 @@ class Collect(Step):
     on_affirm: Any = True  # the value an unambiguous yes gives ("have you removed it?" yes -> not locked)
     on_deny: Any = False
     topic: str | None = None  # what a short question asked at this step is about ("which one's faster?" at payout)
+    yes_starts: str | None = None  # a result on screen: a typed "yes, do it" starts this task (its main button)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class Flow:
     extra_slots: tuple[str, ...] = ()  # slots it accepts without a question (e.g. budget_usd)
     journey: str = ""  # buying | selling: which answer cards a question asked inside it is most likely about
     intent_names: Mapping[str, str] = field(default_factory=dict)  # a rendered intent -> the replay's name
+    offered_for_device: int = 0  # a device named alone offers this task as a button, in this order (0: not)
 
     def step(self, step_id: str) -> Step:
         """The step with this id."""

@@ -34,6 +34,53 @@ _ACCEPT_ONLY = frozenset({"accept", "accepted", "i accept", "deal", "book it", "
                           "i ll take the offer", "i want the offer", "lock it in", "its a deal", "it s a deal",
                           "yes accept", "ok accept", "accept please", "please accept", "ok book it", "fine book it",
                           "ok fine book it", "book it please", "lets book it", "let s book it", "no deal"})
+# A yes in the shopper's own words: every word from these two sets, at least one of them a yes
+# ("Yes, I'd be happy to go ahead with that, thank you", "I would like to accept.", "ok sure, sign me up").
+_YES_WORDS = frozenset({
+    "yes", "yeah", "yep", "yup", "ya", "yea", "yess", "yesss", "sure", "ok", "okay", "okey", "k", "kk", "alright",
+    "accept", "accepted", "accepting", "agree", "agreed", "deal", "absolutely", "definitely", "proceed", "book",
+    "confirm", "confirmed", "sold", "ahead", "sounds", "works", "happy", "glad", "perfect", "great", "fine", "cool",
+})
+_YES_FILLERS = frozenset({
+    "i", "d", "ll", "m", "s", "ve", "re", "id", "ill", "im", "we", "would", "like", "love", "to", "want", "will", "be",
+    "that", "this", "it", "its", "the", "your", "ur", "offer", "quote", "price", "trade", "in", "with", "please", "pls",
+    "plz", "thanks", "thank", "you", "ty", "and", "for", "me", "up", "lets", "let", "us", "just", "then", "so", "well",
+    "oh", "a", "an", "now", "sell", "selling", "all", "right", "of", "course", "go", "do", "take", "good", "is",
+    "sign", "send", "label", "thats", "sounds", "shipping", "very", "much", "really", "yes", "sir", "totally", "ready", "on", "board",
+    "am", "ahead", "gladly", "happily", "fair", "enough", "great", "nice", "awesome", "here", "there",
+})
+MAX_YES_WORDS = 16  # longer messages say more than a yes
+# An accept said outright inside a longer statement: "That seems perfectly reasonable to me, so please go right
+# ahead and book it", "Alright, you have a deal", "On reflection I would like to accept the offer after all".
+_OUTRIGHT_ACCEPT = re.compile(
+    r"\b(?:i ll|ill|i will|i d like to|i would like to|i want to|i m happy to|im happy to|happy to|let s|lets|please|"
+    r"go (?:right )?ahead and|so)\s(?:go ahead and\s)?(?:accept|book|take)\b(?: it| the offer| that| this| the quote| your offer)?"
+    r"|\byou (?:have|ve got|got) (?:a|yourself a) deal\b|\b(?:it s|its) a deal\b|\bplease go (?:right )?ahead\b")
+# Nothing may deny or hedge it; "if it still stands" is not a condition on the price
+_NOT_OUTRIGHT = re.compile(
+    r"\b(?:no|not|never|don t|dont|won t|wont|can t|cant|wouldn t|wouldnt|shouldn t|nah|nope|decline|cancel|"
+    r"instead|rather|unless|but|maybe|perhaps|think|later|wait|higher|more|better|counter|negotiat)\b")
+_STILL_STANDS = re.compile(r"\bif (?:it|the offer|that|the quote|it s|its) (?:still )?(?:stands|is still valid|still valid|"
+                           r"is still good|still good|still available)\b")
+MAX_OUTRIGHT_WORDS = 30
+
+
+def accepts_outright(text: str) -> bool:
+    """An accept said outright in a longer statement, with nothing that denies, hedges or asks."""
+    if "?" in text:
+        return False
+    norm = _STILL_STANDS.sub(" ", normalize(text))
+    return (len(norm.split()) <= MAX_OUTRIGHT_WORDS and bool(_OUTRIGHT_ACCEPT.search(norm))
+            and not _NOT_OUTRIGHT.search(norm) and not _HEDGE.search(norm))
+
+
+def _yes_in_words(norm: str) -> bool:
+    """Nothing but yes-words and filler, with at least one yes-word."""
+    words = norm.split()
+    return (0 < len(words) <= MAX_YES_WORDS and all(w in _YES_WORDS or w in _YES_FILLERS for w in words)
+            and any(w in _YES_WORDS for w in words))
+
+
 _NO_PHRASES = (
     "no thanks", "no thank you", "no", "nope", "nah", "decline", "declined", "i decline", "pass", "i ll pass",
     "ill pass", "not now", "not interested", "no deal", "not really", "i don t want it", "dont want it",
@@ -66,6 +113,9 @@ def is_yes(text: str) -> bool:
     text = last_clause(text)
     if "?" in text:
         return False
+    whole = normalize(text)
+    if (_yes_in_words(whole) and not _HEDGE.search(whole)) or accepts_outright(text):
+        return True  # "Yes, I'd be happy to go ahead with that, thank you": every sentence of it is yes or filler
     sentences = [s for s in re.split(r"[.!;,\n]+", text) if s.strip()]
     if len(sentences) > 1 and not any(_HEDGE.search(normalize(s)) for s in sentences[:-1]):
         text = sentences[-1]
@@ -73,8 +123,8 @@ def is_yes(text: str) -> bool:
     if not norm or _HEDGE.search(norm):
         return False
     words = set(norm.split())
-    return _only_phrases(norm, _YES_PHRASES) and not words <= {"please", "thanks", "thank", "you", "ty", "good", "lol",
-                                                                "haha", "then"}
+    return (_only_phrases(norm, _YES_PHRASES) or _yes_in_words(norm)) and not words <= {
+        "please", "thanks", "thank", "you", "ty", "good", "lol", "haha", "then"}
 
 
 def accepts_offer_only(text: str) -> bool:
@@ -97,5 +147,5 @@ _LEAD_IN_FILLERS = re.compile(r"^(?:(?:hm+|um+|uh+|oh|actually|wait|ok|okay|so|w
 def wants_offer(text: str) -> bool:
     """"Changed my mind, I'll take the offer": taking a decline back."""
     # "hmm ok actually fine, ill take it", "hm actually wait, i changed my mind": the hmm and the wait lead in
-    norm = _LEAD_IN_FILLERS.sub("", normalize(without_preamble(text)))
+    norm = _STILL_STANDS.sub(" ", _LEAD_IN_FILLERS.sub("", normalize(without_preamble(text))))
     return "?" not in text and bool(_WANT_OFFER.search(norm)) and not _HEDGE.search(norm.replace("but ", ""))

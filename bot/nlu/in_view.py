@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from bot.catalog import Device
     from bot.nlu.reader import ReadingContext
 
-NAME_FILLERS = frozenset({"my", "a", "an", "the", "i", "have", "got", "its", "it's", "old", "hi", "hey", "hello"})
+NAME_FILLERS = frozenset({"my", "a", "an", "the", "i", "have", "got", "its", "it's", "old", "hi", "hey", "hello",
+                          # a device named again to correct it: "sorry it's the s21 ultra", "oops, i mean the 13 pro"
+                          "sorry", "oops", "actually", "mean", "meant", "wait", "no", "is", "it", "one"})
 RESULT_TASKS = ("compare", "upgrade")  # tasks whose result a follow-up question can ask to see again
 RESULT_DEVICES = ("target_model", "compare_with")  # the other devices a result on screen shows
 RESULT_FACTS = ("target_model", "storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")

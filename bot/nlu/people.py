@@ -82,7 +82,11 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         # the inspection's finding disputed: "you guys say my s22 is blacklisted but i bought it new"
         r"\b(?:you|u|ya|your (?:team|inspection|inspector|check)|inspection|inspector|they)\b(?: guys)? "
         r"(?:say|says|said|claim\w*|told me|flagged|marked|found)\b.{0,30}\b(?:blacklist\w*|stolen|lost|"
-        r"locked|icloud locked)")),
+        r"locked|icloud locked)|"
+        # "u sent my phone back saying its locked", "my trade in got rejected as blacklisted but i own it outright"
+        r"\b(?:sent|send|shipped|returned) (?:my|it|the) (?:\w+ )?(?:back|device|phone)\b.{0,30}\b(?:saying|because|as|said)\b"
+        r".{0,20}\b(?:locked|blacklist\w*|stolen|lost)|\b(?:rejected|refused|declined|denied|returned)\b.{0,20}\b(?:as|for|because)"
+        r"\b.{0,20}\b(?:blacklist\w*|stolen|lost|locked)\b")),
     ("order status", re.compile(
         r"\bwhere(?: s| is) my (?:order|package|phone|device|refund|laptop|ipad)\b|"
         r"\border (?:number |no |# ?)?#?[a-z]{0,4}\d{3,}|(?:still )?not (?:been )?(?:delivered|shipped)\b.{0,30}"
@@ -135,7 +139,8 @@ REFUSAL_RULES = tuple(rule for rule, _ in _REFUSALS)  # what a Refuse may name (
 
 _ABOUT_PEOPLE = re.compile(
     r"\b(?:hours?|what time|how late|how early|how (?:long|fast|soon|quickly)|when (?:can|do|does|are|is|will)|"
-    r"open|available|usually|weekends?|email)\b")
+    r"open|available|usually|weekends?|email|saturdays?|sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|"
+    r"holidays?|tonight|evenings?|nights?|mornings?|after \d|before \d|at \d)\b")
 
 def asks_identity(text: str) -> bool:
     """"Am I talking to a bot?", "are you human?"."""

@@ -58,6 +58,9 @@ MAX_PERCENT = 100
 DECISIONS = ("accept", "reconsider")  # yes/no questions about an offer (others are about the device)
 
 
+_WHAT_ABOUT_DEVICE = re.compile(r"\b(?:what|how) (?:about|abt) (?:my|the|a|an|this)\b")  # "ok, what about my pixel 7 then?"
+
+
 @dataclass(frozen=True)
 class ReadingContext:
     """Where the conversation stands, as far as reading a message needs to know."""
@@ -73,6 +76,7 @@ class ReadingContext:
     last_task: str | None = None  # outside a task: the task that ended last (compare, upgrade, ...)
     last_card: str | None = None  # the knowledge card answered last
     question: str | None = None  # the bot's last question as shown, for the optional LLM (None: not known)
+    yes_starts: str | None = None  # a result on screen whose main button a typed yes presses (a task's purpose)
 
 
 class CommandReader:
@@ -153,6 +157,9 @@ class CommandReader:
                 return (Affirm(),)
             if consent.is_no(text):
                 return (Deny(),)
+        if question and ctx.awaited == "device_model" and len(known) == 1 and _WHAT_ABOUT_DEVICE.search(text.casefold()):
+            # "ok, what about my pixel 7 then?" at "which device would you like to sell?": the answer to it
+            return (SetSlots({**self.in_view.device_facts(text), "device_model": known[0].name}),)
         if question:
             fact = self._device_fact(text)
             if fact is not None:
@@ -167,6 +174,8 @@ class CommandReader:
                 short_answer = bool(stated) and len(stated.split()) <= BARE_VALUE_WORDS  # "256. and what's...?"
                 facts = self._stated(stated or text, ctx, mentions, lenient=short_answer)
                 facts.pop("device_model", None)
+                if ctx.awaited_is_yes_no and ctx.awaited is not None:
+                    facts.pop(ctx.awaited, None)  # "sure... do i need to reset it first": a question is never a yes
                 reading = PERCENT.search(stated) if stated and "battery" in text.casefold() else None
                 if reading is not None and "battery_health_pct" not in facts and int(reading.group(1)) <= MAX_PERCENT:
                     facts["battery_health_pct"] = int(reading.group(1))  # "does battery matter? mine is at 76%"
@@ -226,6 +235,8 @@ class CommandReader:
     def _answers_awaited(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
         """At a question one may walk away from, only a clear answer to it counts as one."""
         assert ctx.awaited is not None
+        if ctx.yes_starts is not None and consent.is_yes(text):
+            return (StartFlow(ctx.yes_starts, {}),)  # "yes, please go ahead with that" under the upgrade math
         if ctx.awaited_is_yes_no:
             taken = consent.wants_offer(text) or (ctx.awaited in DECISIONS and consent.accepts_offer_only(text))
             return (Affirm(),) if taken else None
@@ -233,7 +244,8 @@ class CommandReader:
             target = ctx.slots.get(ctx.awaited)
             family = self.understander.catalog.by_name(str(target)) if target else None
             parsed = parse_answer(ctx.awaited, text, devices=self.understander.devices, device=family)
-            return (SetSlots({ctx.awaited: parsed.value}),) if parsed.ok and parsed.value != target else None
+            own = ctx.slots.get("device_model")  # "i've turned off find my on the iphone 11" names the own device
+            return (SetSlots({ctx.awaited: parsed.value}),) if parsed.ok and parsed.value not in (target, own) else None
         refining = acts.refines(text)  # "what about the 256gb one"
         if acts.is_question(text) and len(text.split()) > BARE_VALUE_WORDS and not refining:
             return None  # "256gb?" still picks the size; a longer question is a question
@@ -280,7 +292,10 @@ class CommandReader:
             start = task_start(self.understander, text, u)
             several = [m for m in self.understander.devices.find_all(text) if m.device is not None]
             if u.intent == "upgrade" and len(several) >= 2 and acts.several_devices(text):
-                first = {**self.in_view.device_facts(text), "device_model": several[0].device.name}  # type: ignore[union-attr]
+                # the facts next to the first device are its own ("13 mini 128 unlocked good"): the reading of
+                # the whole message keeps a bare size after the model, which the facts alone do not
+                facts = {k: v for k, v in u.slots.items() if k in DEVICE_FACT_SLOTS}
+                first = {**facts, **self.in_view.device_facts(text), "device_model": several[0].device.name}  # type: ignore[union-attr]
                 return (SmallTalk("one_at_a_time"), StartFlow("trade_in", first))
             device = "device_model" in start.slots or "budget_usd" in start.slots
             own = acts.states_own_facts(text)

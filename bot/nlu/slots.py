@@ -25,16 +25,20 @@ _BATTERY = [
     re.compile(r"\b(\d{2,3})\s?(?:bh|battery health)\b"),
 ]
 _NEGATED = re.compile(
-    r"\b(?:no|not|never|without|zero|0|nothing)\s(?:(?:any|a|single|one|visible|real|is|s|was)\s){0,2}"
+    r"\b(?:no|not|never|without|zero|0|nothing|isn(?:'| )?t|aren(?:'| )?t|wasn(?:'| )?t)\s"
+    r"(?:(?:any|a|single|one|1|visible|real|is|s|was|even)\s){0,3}"
     r"(?:cracks?|cracked|dents?|dented|damage|damaged|issues?|problems?|broken|chips?|scratch(?:es|ed)?|marks?|"
     r"burn ?-?in)\b|"
     # "the screen isn't cracked", "nothing is cracked", "glass is not broken"
     r"\b(?:screen|glass|back|display|it|nothing|none)\s(?:is\s|s\s)?(?:isn t|isnt|is not|not|aren t|never)\s"
-    r"(?:been\s)?(?:cracked|broken|shattered|damaged)\b"
+    r"(?:been\s)?(?:cracked|broken|shattered|damaged)\b|"
+    # "neither the screen nor the back glass is cracked"
+    r"\bneither\b[^.;]{0,40}\bnor\b[^.;]{0,40}\b(?:is|are|s)\s(?:cracked|broken|shattered|damaged)\b"
 )
 _PROTECTOR = re.compile(r"(?:cracked|broken|shattered) (?:screen )?(?:protector|case)|(?:screen )?(?:protector|case) "
                         r"(?:is |was |has |got )?(?:a )?(?:crack(?:ed|s)?|broken|shattered)")
-_NO_SCRATCHES = re.compile(r"\b(?:no|not a|not one|zero|without|0) (?:single |visible )?(?:scratch|marks?)")
+_NO_SCRATCHES = re.compile(r"\b(?:no|not a|not one|not 1|zero|without|without a|0|isn(?:'| )?t a|never a) "
+                           r"(?:single |visible |even a )?(?:scratch|marks?)")
 _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("broken", re.compile(
         r"crack|crak|cracek|crakc|shatter|smash|\bbroke|busted|won'?t (?:turn|power|boot|charge|hold)|"
@@ -54,6 +58,8 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:motor|camera|speaker|mic|port|button|face ?id|touch ?id)s? (?:died|is dead|sticks|is sticky)\b")),
     ("fair", re.compile(
         r"\bdent|heav(?:y|ily) (?:scratch|use|wear|scuff)|deep scratch|lots? of scratch|many scratch|"
+        r"(?:a )?(?:bunch|lots?|tons?|loads|plenty|a lot) of (?:\w+ )?(?:scratch|scuff|marks|nicks)|"
+        r"many (?:\w+ )?(?:scuff|marks)|covered in (?:\w+ )?(?:scratch|scuff|marks)|"
         r"tons of scratch|beat ?up|beaten|\brough\b|well ?used|worn out|chipped|scuffed up|heavily scuffed|"
         r"pretty scratched|very scratched|scratched up|banged up|heavy wear|looks rough|scratches everywhere|"
         r"scratched everywhere|big dent|chipped paint|\bdings?\b|\bdinged\b|(?:bad|big|major) scratch")),
@@ -85,7 +91,9 @@ _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                             r"\bnot (?:carrier )?locked (?:to|by) (?:any|a) (?:carrier|network)\b|"
                             r"(?<!carrier )(?<!to )\bunlock\b(?! (?:my|it|the|a|an|this)\b)")),
 ]
-_LISTED_SIZE = re.compile(r"(?:^|[,;/.]\s*|\bboth\s+)(\d{2,4})\s*(?=,|;|$|\s+and\b)")
+_LISTED_SIZE = re.compile(  # "256, good, unlocked", "the s21? 256 tmobile, ...": a size among the facts
+    r"(?:^|[,;/.?!]\s*|\bboth\s+)(\d{2,4})\s*(?=,|;|$|\s+and\b|"
+    r"\s+(?:unlocked|locked|at ?& ?t|att|verizon|t ?-?mobile|tmo|sprint|cricket|flawless|good|fair|broken)\b)")
 MIN_LISTED_GB = 64  # smaller bare numbers in a list are more likely a count or a percentage than a size
 _HALF_TB = re.compile(r"\bhalf an? (?:tb|tera|terabyte|terra)s?\b")
 _ONE_TB = re.compile(r"\b(?:one|a|1) (?:tb|tera|terabyte|terra)s?\b")
@@ -112,6 +120,10 @@ _LOCKED = re.compile(
 _UNLOCKED_ACCOUNT = re.compile(
     r"(?:signed|logged) (?:it )?out|turned (?:it )?off|turned off find ?my|switched off find ?my|disabled find ?my|"
     r"removed (?:it |my |the )?(?:from (?:my |the )?)?(?:icloud|account|acct|google|apple ?id|samsung)|"
+    r"removed (?:both|all)\b[^.?!]{0,12}\b(?:icloud|accounts?|acct|google|apple ?id|samsung)|"
+    r"(?:switched|turned|shut) (?:it |that |them |those |both )?off\b|"
+    r"(?:removed|disabled|deleted|deactivated|shut off|switched off|turned off) (?:the |my |it from )?"
+    r"(?:find ?my|activation lock|frp|icloud lock)|"
     r"(?:took|taken|take|signed|logged|got) (?:off|out of) (?:my |the |his |her )?(?:icloud|apple ?id|google|samsung|"
     r"accounts?|acct)|(?:took|taken) (?:my |the )?(?:icloud|apple ?id|google|samsung)(?: account| acct)? off|"
     r"not (?:icloud |account )?locked|no activation lock|no icloud lock|already (?:erased|reset|wiped)|"
@@ -123,6 +135,9 @@ _UNLOCKED_ACCOUNT = re.compile(
     r"(?:find ?my(?: iphone| phone| ipad| mac| device)?|icloud|activation lock) (?:is |was |has been )?(?:now )?"
     r"(?:switched off|shut off|deactivated|disabled|off)\b|"
     r"(?:samsung|google|icloud|apple id)\b[^.?!]{0,25}\b(?:both|all) (?:removed|signed out|logged out|off|gone|deleted)\b")
+# "i haven't signed out", "didnt turn off find my": the removal named, denied just before it
+_NOT_DONE_BEFORE = re.compile(r"\b(?:haven'?t|haven t|have not|didn'?t|didn t|did not|not yet|can'?t|can t|cannot|"
+                              r"couldn'?t|couldn t|forgot to|need to|still need to|have to|how do i|how to)\s+(?:\w+\s+)?$")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -260,9 +275,10 @@ def extract_battery(text: str) -> int | None:
 def extract_account_locked(text: str) -> bool | None:
     """True for an activation/Google/Samsung lock, False when the shopper says it is removed."""
     norm = normalize(text)
-    if _UNLOCKED_ACCOUNT.search(norm):
+    removed = _UNLOCKED_ACCOUNT.search(norm)
+    if removed and not _NOT_DONE_BEFORE.search(norm[:removed.start()]):
         return False
-    if _LOCKED.search(norm):
+    if removed or _LOCKED.search(norm):  # "i havent turned off find my yet": still locked
         return True
     return None
 

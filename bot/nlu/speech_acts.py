@@ -41,7 +41,8 @@ OWN_STATEMENT = re.compile(r"\b(?:my|mine|it s|its|it is|it has|i have|i ve got|
                            r"\bbattery(?: health)? (?:says|is|shows|reads|at)\b")
 _QUESTION_START = re.compile(
     r"^(?:how|what|whats|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any|may|"
-    r"wat|wut|hw|whn|wher)\b|^(?:r|y|u) |\b(?:can i|can u|can you|do (?:u|you|yall)|"
+    r"wat|wut|hw|whn|wher|whens|wheres|hows|whys|whos)\b|^(?:r|y|u) |\b(?:can i|can u|can you|do (?:u|you|yall)|"
+    r"(?:do|will|would|can|could|should) (?:i|we) (?:still )?(?:get|need|have|keep|lose|be)|"
     r"what if|what happens|how (?:many|long|does|do|much|soon|late|fast|quick|quickly|often|come)|"
     r"(?:when|where) do i|wondering|i wonder|curious|is that (?:normal|ok|okay|fine|bad)|does (?:that|it) "
     r"(?:matter|count|affect|change|lower))\b|^(?:if|so if|and if|but if|what about|and what about) |"
@@ -50,6 +51,12 @@ _QUESTION_START = re.compile(
     r"happens|mean|means|long|much|many|soon|fast)\b")
 _LEAD_IN_QUESTION = re.compile(r"(?:for|about|re|regarding|on|with) (?:\w+ ){1,3}(?:what|whats|how|which|do you|does)\b")
 _TAG_QUESTION = re.compile(r"\b(?:or nah|or no|or not|or what|yes or no|is that right|right)$")  # "comes w charger or nah"
+# "... if that's all right", "... if that's ok": politeness, not a question
+_POLITE_TAG = re.compile(r"\s*\b(?:if (?:that s|that is|thats|it s|its) (?:all right|alright|ok|okay|fine)|if possible|"
+                         r"if you don t mind|if you dont mind)\W*$")
+# a question opening a clause after a comma (normalize() drops the comma that marks it)
+_CLAUSE_QUESTION = re.compile(r"[,;:]\s*(?:so |and |but )?(?:what|how|why|when|where|who)(?:'s| s| is| are| do| does| did|"
+                              r" would| will| can| should| about| long| much| many| soon| condition| grade)\b")
 _WH_FIRST = re.compile(r"(?:what|whats|how|why|when|where|which|who)\b")
 _OTHER_SCRIPT = re.compile(r"[^\x00-\x7f\u2018-\u201f\u2026\u00a0-\u00ff\U0001F000-\U0001FFFF\u2600-\u27bf]")
 _SPANISH = re.compile(
@@ -76,8 +83,10 @@ def is_question(text: str) -> bool:
     A message that asks and then answers itself ("find my? yeah just turned it off") is judged by its end.
     """
     clause = last_clause(text)
-    norm = normalize(clause)
+    norm = _POLITE_TAG.sub("", normalize(clause))
     if "?" in clause or _QUESTION_START.search(norm) or _LEAD_IN_QUESTION.match(norm) or _TAG_QUESTION.search(norm):
+        return True
+    if _CLAUSE_QUESTION.search(clause.casefold()):  # "... but everything works, what condition is that"
         return True
     sentences = [normalize(s) for s in re.split(r"[.!\n]+", clause) if s.strip()]
     # "works fine. what condition is that": a question word opening the first or last sentence
@@ -98,7 +107,7 @@ _REQUEST = re.compile(
     r"\bworth it\b|\bupgrad\w* (?:my|from|to)\b|\bthinking (?:about|of) (?:getting|a|an|the|upgrading|switching)\b|"
     r"\bprices?\b|\bcost\b|\bcheaper\b|\bsavings?\b|"
     # "ip13 trade in?", "can i trade in an ipad air 5", "would you buy my ipad?": a request with the device named
-    r"\btrade ?ins?\W*$|\b(?:the|upgrade|trade ?in) math\b|\bmath on\b|\bdo the math\b|\btrade (?:it|this|them) in\b|\btrade ?in (?:price|value|quote|offer)\b|\b(?:can|could|may) i (?:trade ?in|sell)\b|"
+    r"\btrade ?ins?\W*$|\b(?:the|upgrade|trade ?in) math\b|\bmath on\b|\bdo the math\b|\btrade (?:it|this|them) in\b|\btrade ?-?in (?:price|value|quote|offer)\b|\b(?:resale|buyback|buy ?back) value\b|\b(?:can|could|may) i (?:trade ?in|sell)\b|"
     r"\b(?:would|will|do|can|could) (?:you|u|yall|you guys) (?:buy|take|accept) (?:my|a|an|this|the)\b")
 
 

@@ -16,7 +16,7 @@ def upgrade_if_owned(understander: Understander, text: str, u: Understanding) ->
     others = [m for m in known if m not in owned]
     if len(known) != 2 or len(owned) != 1 or len(others) != 1:
         return u
-    slots = {k: v for k, v in u.slots.items() if k not in ("compare_with",)}
+    slots = {**understander.own_device_facts(text), **{k: v for k, v in u.slots.items() if k != "compare_with"}}
     slots["device_model"], slots["target_model"] = owned[0].device.name, others[0].device.name  # type: ignore[union-attr]
     return Understanding("upgrade", u.confidence, slots, owned[0], others[0])
 

@@ -34,6 +34,7 @@ RULE_WEIGHT = 0.5
 # hello, help, thanks.
 _RULES_ONLY = frozenset({"handoff", "cancel", "restart", "greet", "help", "thanks"})
 _DESCRIBES_OWN_DEVICE = frozenset({"trade_in", "upgrade", "handoff"})
+_OWN_DEVICE_FACTS = ("condition", "battery_health_pct", "account_locked")  # kept only when the intent describes it
 
 
 class Understander:
@@ -104,12 +105,21 @@ class Understander:
         # Only a trade-in (or an upgrade, or a problem for a person) describes the shopper's own device:
         # "does it cover a cracked screen" or "where's the nearest t-mobile store" state nothing about it.
         if intent not in _DESCRIBES_OWN_DEVICE:
-            for name in ("condition", "battery_health_pct", "account_locked"):
+            for name in _OWN_DEVICE_FACTS:
                 slots.pop(name, None)
             if intent != "compare":  # a shopper buying "an unlocked 256 GB iphone 13" still wants those
                 slots.pop("storage_gb", None)
                 slots.pop("carrier", None)
         return Understanding(intent, confidence, slots, mentions[0] if mentions else None, target)
+
+    def own_device_facts(self, text: str) -> dict[str, Any]:
+        """What the text says about the shopper's own device (condition, battery, account lock), whatever the intent."""
+        found = {k: v for k, v in self.slots_in(text).items() if k in _OWN_DEVICE_FACTS}
+        if "condition" not in found:
+            listed = extract.extract_condition_in_listing(text)  # "pixel 6 128 unlocked, good"
+            if listed is not None:
+                found["condition"] = listed
+        return found
 
     def rule_intent(self, text: str) -> str:
         """What the rules alone read the message as (no learned model): for cancel, restart and selling."""
