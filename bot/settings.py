@@ -56,7 +56,6 @@ class Settings(BaseSettings):
     support_chat_id: int | None = None
     support_agent_ids: list[int] = Field(default_factory=list)
     handoff_unclaimed_minutes: int = Field(30, ge=1)
-    redelivery_grace_s: float = Field(10.0, ge=0)
 
     # The outbox (bot/delivery/): retries with exponential backoff and full jitter, then the row goes dead.
     outbox_max_attempts: int = Field(8, ge=1)

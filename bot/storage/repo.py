@@ -87,13 +87,6 @@ def record_processed(
                                outcome=outcome, created_at=utcnow()))
 
 
-def mark_delivered(session: Session, *, channel: str, event_id: str) -> None:
-    """The replies of this event reached the user."""
-    row = find_processed(session, channel=channel, event_id=event_id)
-    if row is not None and row.delivered_at is None:
-        row.delivered_at = utcnow()
-
-
 def mark_blocked(session: Session, *, channel: str, external_id: str) -> None:
     """This user refuses our messages (blocked the bot); reminders and the like should not be sent."""
     session.execute(update(User).where(User.channel == channel, User.external_id == external_id,
