@@ -75,6 +75,7 @@ class OutboxWorker:
         self.dead = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
         self._stopping = False
 
     # the loop ------------------------------------------------------------------------------------------
@@ -92,9 +93,11 @@ class OutboxWorker:
             return
         self._stopping = True
         self._wake.set()
+        if task.done():  # it died (or was killed): nothing in flight to wait for
+            return
         try:
             await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_S)
-        except TimeoutError:
+        except TimeoutError:  # a delivery still in flight keeps its lease: it is delivered again after it
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -106,18 +109,38 @@ class OutboxWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver until stopped, looking again when woken or every OUTBOX_POLL_S."""
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                busy = await self.drain_once()
-            except Exception as err:  # the database is away: the rows wait in it, try again later
-                log.warning("outbox pass failed: %s", type(err).__name__)
-                busy = 0
-            if busy or self._stopping:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.policy.poll_s)
+        """Deliver until stopped, looking again when woken or every OUTBOX_POLL_S.
+
+        Each claimed row is delivered in its own task, and the loop claims again as soon as one finishes:
+        a slow chat (a 429, a hanging request) holds up only its own lane, never the others.
+        """
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                free = self.policy.batch - len(self._in_flight)
+                claimed: list[Claimed] = []
+                if free > 0:
+                    try:
+                        claimed = await asyncio.to_thread(self._claim, await asyncio.to_thread(self._kinds), free)
+                    except Exception as err:  # the database is away: the rows wait in it, try again later
+                        log.warning("outbox pass failed: %s", type(err).__name__)
+                for row in claimed:
+                    task = asyncio.create_task(self._deliver(row))
+                    self._in_flight.add(task)
+                    task.add_done_callback(self._delivered)
+                if claimed or self._stopping:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.policy.poll_s)
+            if self._in_flight:  # stopping: what is in flight finishes (stop() bounds the wait)
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+        finally:  # killed or stopped: nothing of ours keeps sending (a cancelled row is delivered after its lease)
+            for task in list(self._in_flight):
+                task.cancel()
+
+    def _delivered(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()  # its lane's next row may be due now
 
     async def drain(self) -> int:
         """Deliver everything due now, pass after pass, until nothing is due; returns the rows handled."""
@@ -129,7 +152,7 @@ class OutboxWorker:
     async def drain_once(self) -> int:
         """One pass: claim due lane heads (one per lane) and deliver them side by side; returns how many."""
         kinds = await asyncio.to_thread(self._kinds)
-        claimed = await asyncio.to_thread(self._claim, kinds)
+        claimed = await asyncio.to_thread(self._claim, kinds, self.policy.batch)
         if claimed:
             await asyncio.gather(*(self._deliver(row) for row in claimed))
         return len(claimed)
@@ -141,10 +164,9 @@ class OutboxWorker:
         return [kind for kind, handler in self.registry
                 if handler.role is None or self.roles is None or self.roles.holds(handler.role)]
 
-    def _claim(self, kinds: list[str]) -> list[Claimed]:
+    def _claim(self, kinds: list[str], limit: int) -> list[Claimed]:
         with translate_errors(), self.sessions() as session, session.begin():
-            return claim_due(session, kinds=kinds, now=self.clock(), lease_s=self.policy.lease_s,
-                             limit=self.policy.batch)
+            return claim_due(session, kinds=kinds, now=self.clock(), lease_s=self.policy.lease_s, limit=limit)
 
     async def _deliver(self, row: Claimed) -> None:
         handler = self.registry.get(row.kind)
