@@ -24,7 +24,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 from benchmarks.workload import workload
 from bot.app import build_app
 from bot.channels.telegram.channel import TelegramChannel
-from bot.channels.telegram.delivery import Outbox
+from bot.channels.telegram.limits import TelegramLimits
 from bot.settings import load_settings
 from bot.support.desk import SupportDesk
 from tests.fake_telegram import FakeTelegram
@@ -86,7 +86,7 @@ async def run_bot(load: list[tuple[int, str]], database_url: str) -> tuple[float
                              telegram_api_base_url=fake.base_url, log_level="WARNING")
     app = build_app(settings)
     channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions),
-                              outbox=Outbox(per_chat_rate=1000, per_chat_burst=1000, global_rate=100_000))
+                              limits=TelegramLimits(per_chat_rate=1000, per_chat_burst=1000, global_rate=100_000))
     await channel.start_polling()
     from sqlalchemy import func, select
 

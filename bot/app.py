@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 RESPONSES = "responses.yaml"  # in CONFIG_DIR: every reply, by name
 INTENT_EXAMPLES = "intent_examples.yaml"  # in KNOWLEDGE_DIR: operator-edited training data
 INTENT_MODEL = "intent_model.npz"  # in INDEX_DIR: derived; retrained when examples, device names or recipe change
+OUTBOX_CHANNELS = frozenset({"telegram"})  # channels whose replies the outbox sends (console and replay print them)
 POPULAR = ("iPhone 13", "iPhone 14 Pro", "iPhone 15", "Galaxy S23", "Pixel 8", "MacBook Air (M1, 2020)")
 POPULAR_TARGETS = ("iPhone 15", "iPhone 16 Pro", "Galaxy S24", "Pixel 9")
 
@@ -205,6 +207,38 @@ def _storage_buttons(shop: Shop, slots: Mapping[str, Any]) -> tuple[tuple[str, s
     return tuple((storage_label(s), str(s)) for s in device.storage_gb)
 
 
+async def drain_outbox(settings: Settings) -> int:
+    """Deliver every due outbox row this process may send, then stop (`run_bot.py outbox --drain`)."""
+    from telegram import Bot
+
+    from bot.channels.telegram.checks import validated_token
+    from bot.channels.telegram.limits import TelegramLimits
+    from bot.channels.telegram.sender import TelegramSender
+    from bot.delivery.registry import Registry
+    from bot.delivery.roles import Roles
+    from bot.delivery.worker import DeliveryPolicy, OutboxWorker
+    from bot.support.desk import SupportDesk
+
+    db, sessions = open_database(settings)
+    registry = Registry()
+    roles = Roles(db, check_s=settings.outbox_role_check_s)
+    worker = OutboxWorker(sessions, registry, DeliveryPolicy.from_settings(settings), roles=roles)
+    try:
+        if settings.telegram_bot_token is None:  # nothing else is registered yet: Telegram's rows wait
+            log.warning("TELEGRAM_BOT_TOKEN is not set: Telegram rows are left for a bot that has it")
+            return 0
+        shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+        bot = Bot(validated_token(settings), base_url=settings.telegram_api_base_url,
+                  base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        TelegramSender(bot, TelegramLimits(), sessions, load_shop_responses(settings, shop), SupportDesk(sessions),
+                       settings.support_chat_id).register(registry)
+        async with bot:
+            return await worker.drain()
+    finally:
+        await asyncio.to_thread(roles.release)
+        db.dispose()
+
+
 def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, auto_index: bool = True,
               staffed: bool = True) -> App:
     """Build the whole bot: database, shop data, knowledge, dialogue, engine (staffed: a desk sees tickets)."""
@@ -214,5 +248,5 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, aut
     knowledge = open_knowledge(settings, shop, auto_index=auto_index, llm=llm)
     responses = load_shop_responses(settings, shop)
     dialogue = build_dialogue(shop, settings, knowledge, llm, responses, staffed=staffed)
-    engine = Engine(sessions, dialogue, responses, clock=clock, redelivery_grace_s=settings.redelivery_grace_s)
+    engine = Engine(sessions, dialogue, responses, clock=clock, outbox_channels=OUTBOX_CHANNELS)
     return App(settings, db, sessions, shop, knowledge, engine, llm)

@@ -1,4 +1,4 @@
-"""The command line: chat, replay, index, search, ask, quote, eval, tickets."""
+"""The command line: chat, replay, index, search, ask, quote, eval, tickets, outbox."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.catalog import Device
 from bot.cli_lists import cmd_tickets, cmd_unanswered
+from bot.cli_outbox import add_parser as add_outbox_parser
 from bot.cli_output import print_json
 from bot.errors import PricingError, RefurbotError
 from bot.settings import Settings, load_settings
@@ -114,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     unanswered.add_argument("--limit", type=int, default=50)
     unanswered.add_argument("--json", action="store_true")
     unanswered.set_defaults(func=cmd_unanswered)
+    add_outbox_parser(sub)
     return parser
 
 

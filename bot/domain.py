@@ -116,7 +116,6 @@ class Outcome:
     duplicate: bool = False
     owner: str = "bot"  # who owns the conversation after this turn: bot | pending_human | human
     stored: bool = True  # False: the database failed, nothing was recorded (the channel may retry later)
-    delivered: bool = False  # for a duplicate: whether its replies already reached the user
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,15 @@ class Settings(BaseSettings):
     support_chat_id: int | None = None
     support_agent_ids: list[int] = Field(default_factory=list)
     handoff_unclaimed_minutes: int = Field(30, ge=1)
-    redelivery_grace_s: float = Field(10.0, ge=0)
+
+    # The outbox (bot/delivery/): retries with exponential backoff and full jitter, then the row goes dead.
+    outbox_max_attempts: int = Field(8, ge=1)
+    outbox_backoff_base_s: float = Field(2.0, gt=0)  # the first retry waits up to this long ...
+    outbox_backoff_cap_s: float = Field(600.0, gt=0)  # ... doubling per attempt, never more than this
+    outbox_lease_s: float = Field(30.0, gt=0)  # a claimed row is another worker's again after this long
+    outbox_poll_s: float = Field(1.0, gt=0)  # how often an idle worker looks for due rows
+    outbox_batch: int = Field(50, ge=1)  # rows (lane heads) claimed at once
+    outbox_role_check_s: float = Field(10.0, gt=0)  # PostgreSQL: how often a worker tries for the Telegram role
 
     @field_validator("database_url")
     @classmethod

@@ -54,8 +54,12 @@ class FakeTelegram:
     # controls ----------------------------------------------------------------------------------
 
     def fail(self, method: str, kind: str, times: int = 1, value: float = 1) -> None:
-        """Make the next `times` calls of `method` fail: kind is '429', '400', '500' or 'hang'."""
+        """Make the next `times` calls of `method` fail: kind is '429', '400', '403', '500' or 'hang'."""
         self.faults[method] += [(kind, value)] * times
+
+    def fail_chat(self, method: str, chat_id: int, kind: str, times: int = 1, value: float = 1) -> None:
+        """As fail(), for calls of `method` to one chat only (the support group, say)."""
+        self.faults[f"{method}:{chat_id}"] += [(kind, value)] * times
 
     def user_says(self, chat_id: int, text: str, *, user_id: int | None = None, first_name: str = "Sam",
                   thread_id: int | None = None, reply_to: int | None = None, update_id: int | None = None,
@@ -159,14 +163,18 @@ class FakeTelegram:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         params = await self._params(request)
         self.calls.append((method, params))
-        if self.faults.get(method):
-            kind, value = self.faults[method].pop(0)
+        faults = self.faults.get(f"{method}:{params.get('chat_id')}") or self.faults.get(method)
+        if faults:
+            kind, value = faults.pop(0)
             if kind == "429":
                 return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests",
                                           "parameters": {"retry_after": int(value)}}, status=429)
             if kind == "400":
                 return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: refused"},
                                          status=400)
+            if kind == "403":
+                return web.json_response({"ok": False, "error_code": 403,
+                                          "description": "Forbidden: bot was blocked by the user"}, status=403)
             if kind == "500":
                 return web.json_response({"ok": False, "error_code": 500, "description": "Internal"}, status=500)
             await asyncio.sleep(value)  # a hang: the client's timeout fires first

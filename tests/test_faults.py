@@ -59,7 +59,7 @@ def test_long_outage_gets_an_apology_and_the_message_is_processed_when_back(
 async def test_polling_bot_retries_an_update_the_database_missed(
         make_app: Callable[..., App], pg_behind_proxy: tuple[str, TcpProxy], fake: Any) -> None:
     from bot.channels.telegram.channel import TelegramChannel
-    from bot.channels.telegram.delivery import Outbox
+    from bot.channels.telegram.limits import TelegramLimits
     from bot.settings import load_settings
     from bot.support.desk import SupportDesk
 
@@ -67,7 +67,7 @@ async def test_polling_bot_retries_an_update_the_database_missed(
     app = make_app(url)
     settings = load_settings(database_url=url, index_dir=app.settings.index_dir, telegram_bot_token=fake.token,
                              telegram_api_base_url=fake.base_url)
-    channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions), outbox=Outbox(per_chat_rate=50))
+    channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions), limits=TelegramLimits(per_chat_rate=50))
     channel.retry_delay_s = 0.5
     await channel.start_polling()
     try:

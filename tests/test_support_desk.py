@@ -15,7 +15,7 @@ from sqlalchemy import select
 from telegram.error import RetryAfter, TimedOut
 
 from bot.app import App
-from bot.channels.telegram.delivery import IDLE_BUCKET_S, Outbox
+from bot.channels.telegram.limits import IDLE_BUCKET_S, TelegramLimits
 from bot.storage.models import Conversation, Ticket
 from tests import test_telegram
 from tests.fake_telegram import FakeTelegram
@@ -230,7 +230,7 @@ async def test_an_agents_reply_during_an_outage_is_not_silently_dropped(
 
 
 async def test_a_429_pauses_only_the_chat_it_names() -> None:
-    outbox = Outbox(per_chat_rate=100, per_chat_burst=100, global_rate=1000)
+    limits = TelegramLimits(per_chat_rate=100, per_chat_burst=100, global_rate=1000)
     limited = {"left": 1}
 
     async def flooded() -> str:
@@ -242,33 +242,33 @@ async def test_a_429_pauses_only_the_chat_it_names() -> None:
     async def fine() -> str:
         return "b"
 
-    slow = asyncio.create_task(outbox.call(1, flooded))
+    slow = asyncio.create_task(limits.call(1, flooded))
     await asyncio.sleep(0.05)  # chat 1 is now paused for 2 s
     started = time.monotonic()
-    assert await outbox.call(2, fine) == "b"
+    assert await limits.call(2, fine) == "b"
     assert time.monotonic() - started < 0.5, "another chat was not held up by chat 1's 429"
     assert await slow == "a"
 
 
 async def test_groups_get_twenty_messages_a_minute() -> None:
-    outbox = Outbox(per_chat_rate=100, per_chat_burst=100, global_rate=1000)
+    limits = TelegramLimits(per_chat_rate=100, per_chat_burst=100, global_rate=1000)
 
     async def send() -> bool:
         return True
 
     started = time.monotonic()
     for _ in range(4):  # three at once (the burst), the fourth waits for the group's rate
-        await outbox.call(-100123, send)
+        await limits.call(-100123, send)
     assert time.monotonic() - started >= 2.5
     started = time.monotonic()
     for _ in range(4):
-        await outbox.call(123, send)  # a private chat is not held to the group rate
+        await limits.call(123, send)  # a private chat is not held to the group rate
     assert time.monotonic() - started < 0.5
 
 
 @pytest.mark.parametrize(("cause", "attempts"), [(httpx.ReadTimeout("read"), 1), (httpx.ConnectTimeout("c"), 2)])
 async def test_a_timeout_after_sending_is_not_repeated(cause: Exception, attempts: int) -> None:
-    outbox = Outbox(per_chat_rate=100, per_chat_burst=100, global_rate=1000)
+    limits = TelegramLimits(per_chat_rate=100, per_chat_burst=100, global_rate=1000)
     calls: list[int] = []
 
     async def send() -> str:
@@ -277,24 +277,24 @@ async def test_a_timeout_after_sending_is_not_repeated(cause: Exception, attempt
             raise TimedOut() from cause
         return "sent"
 
-    result = await outbox.call(5, send)
+    result = await limits.call(5, send)
     assert len(calls) == attempts  # a read timeout may have been delivered: a second copy is worse
     assert result == (None if attempts == 1 else "sent")
 
 
 async def test_idle_chats_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
-    outbox = Outbox(per_chat_rate=100, per_chat_burst=100, global_rate=1000)
+    limits = TelegramLimits(per_chat_rate=100, per_chat_burst=100, global_rate=1000)
 
     async def send() -> bool:
         return True
 
     for chat in range(50):
-        await outbox.call(chat, send)
-    assert outbox.tracked_chats == 50
+        await limits.call(chat, send)
+    assert limits.tracked_chats == 50
     later = time.monotonic() + IDLE_BUCKET_S + 1
-    monkeypatch.setattr("bot.channels.telegram.delivery.time.monotonic", lambda: later)
-    await outbox.call(999, send)
-    assert outbox.tracked_chats == 1
+    monkeypatch.setattr("bot.channels.telegram.limits.time.monotonic", lambda: later)
+    await limits.call(999, send)
+    assert limits.tracked_chats == 1
 
 
 async def test_a_vanished_sqlite_file_stops_the_telegram_bot(make_app: Callable[..., App], sqlite_url: str,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.channels.telegram.channel import TelegramChannel
-from bot.channels.telegram.delivery import Outbox
+from bot.channels.telegram.limits import TelegramLimits
 from bot.channels.telegram.render import split_text
 from bot.errors import ConfigError
 from bot.settings import load_settings
@@ -27,6 +27,7 @@ from bot.storage.models import Ticket
 from bot.support.desk import SupportDesk
 from tests.fake_telegram import FakeTelegram
 
+FAST_OUTBOX = {"outbox_backoff_base_s": 0.01, "outbox_backoff_cap_s": 0.05, "outbox_poll_s": 0.05}  # retries in ms
 SHOPPER = 555001
 SUPPORT = -1009990001
 AGENT = 777
@@ -48,9 +49,9 @@ def _channel(app: App, fake: FakeTelegram, *, admins: tuple[int, ...] = (AGENT,)
     fake.admins = list(admins)  # with no SUPPORT_AGENT_IDS, the support group's administrators are the agents
     settings = load_settings(database_url=str(app.settings.database_url), index_dir=app.settings.index_dir,
                              telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
-                             **{"support_chat_id": SUPPORT, **overrides})
+                             **{"support_chat_id": SUPPORT, **FAST_OUTBOX, **overrides})
     return TelegramChannel(settings, app.engine, SupportDesk(app.sessions),
-                           outbox=Outbox(per_chat_rate=50, per_chat_burst=50, global_rate=200))
+                           limits=TelegramLimits(per_chat_rate=50, per_chat_burst=50, global_rate=200))
 
 
 @pytest.fixture
@@ -166,7 +167,7 @@ async def test_flood_of_429s_loses_nothing_and_keeps_order(running: Any) -> None
     assert [i for i, t in enumerate(texts) if "I'm the Loop Market assistant" in t] < \
         [i for i, t in enumerate(texts) if "Here's what I can do" in t] < \
         [i for i, t in enumerate(texts) if "welcome" in t]
-    assert channel.outbox.retries >= 6
+    assert channel.worker.retries >= 6
 
 
 async def test_duplicate_update_has_no_second_effect(running: Any) -> None:

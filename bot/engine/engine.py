@@ -8,8 +8,9 @@ import json
 import logging
 import re
 import time
+import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import String
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
+from bot.delivery.replies import enqueue_replies
 from bot.domain import IncomingMessage, Outcome, Reply
 from bot.engine.dialogue import Dialogue
 from bot.engine.responses import Responses
@@ -45,15 +47,20 @@ class _WantsLLM(Exception):
 
 
 class Engine:
-    """Loads state, runs the dialogue, saves everything in one transaction per message."""
+    """Loads state, runs the dialogue, saves everything in one transaction per message.
+
+    For the channels in `outbox_channels` (Telegram) the turn's replies are also written to the outbox in the
+    turn's transaction, so they are sent exactly when the turn is kept; other channels (console, replay,
+    evaluation) show the replies the outcome carries.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], dialogue: Dialogue, responses: Responses,
-                 clock: Callable[[], datetime] = utcnow, redelivery_grace_s: float = 10.0) -> None:
+                 clock: Callable[[], datetime] = utcnow, outbox_channels: Collection[str] = ()) -> None:
         self.sessions = sessions
         self.dialogue = dialogue
         self.say = responses
         self.clock = clock
-        self.redelivery_grace_s = redelivery_grace_s
+        self.outbox_channels = frozenset(outbox_channels)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def handle(self, msg: IncomingMessage) -> Outcome:
@@ -117,11 +124,7 @@ class Engine:
             seen = repo.find_processed(session, channel=msg.channel, event_id=msg.message_id)
             if seen is not None:
                 log.info("duplicate %s:%s answered from the stored outcome", msg.channel, msg.message_id)
-                # Undelivered replies are sent again only once the first attempt has had time to finish:
-                # a redelivery racing the original worker must not double the replies.
-                settled = (utcnow() - seen.created_at).total_seconds() >= self.redelivery_grace_s
-                delivered = seen.delivered_at is not None or not settled
-                return replace(outcome_from_json(seen.outcome, duplicate=True), delivered=delivered)
+                return outcome_from_json(seen.outcome, duplicate=True)  # its replies are in the outbox already
             if conversation.user_id is None:
                 conversation.user_id = repo.ensure_user(session, channel=msg.channel, external_id=msg.user_id,
                                                         display_name=msg.display_name)
@@ -142,6 +145,8 @@ class Engine:
             )
             for reply in out:
                 repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text)
+            if msg.channel in self.outbox_channels:
+                enqueue_replies(session, channel=msg.channel, chat_id=msg.chat_id, key=msg.message_id, replies=out)
             conversation.state = state.to_json()
             conversation.owner = turn.owner
             conversation.version += 1
@@ -151,17 +156,11 @@ class Engine:
             log.info("turn conv=%s intent=%s flow=%s step=%s", conversation.id, turn.intent, state.flow, state.step)
             return outcome
 
-    def mark_delivered(self, msg: IncomingMessage) -> None:
-        """Record that the replies to this message reached the user (a redelivery then stays silent)."""
-        msg = fit_to_columns(msg)
-        try:
-            with translate_errors(), self.sessions() as session, session.begin():
-                repo.mark_delivered(session, channel=msg.channel, event_id=msg.message_id)
-        except StorageError:
-            log.warning("could not mark %s:%s delivered", msg.channel, msg.message_id)
-
     def handback(self, conversation_key: str, note: str) -> list[Reply]:
-        """A person is done (or nobody came): the bot owns the conversation again and picks up where it was."""
+        """A person is done (or nobody came): the bot owns the conversation again and picks up where it was.
+
+        On an outbox channel the replies are queued in the same transaction; the caller only wakes the worker.
+        """
         with translate_errors(), self.sessions() as session, session.begin():
             conversation = repo.get_conversation(session, conversation_key)
             if conversation is None:
@@ -174,6 +173,9 @@ class Engine:
             conversation.owner = "bot"
             for reply in out:
                 repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text)
+            if conversation.channel in self.outbox_channels:  # a handback has no update id: each is its own
+                enqueue_replies(session, channel=conversation.channel, chat_id=conversation.chat_id,
+                                key=f"handback:{conversation.id}:{uuid.uuid4().hex}", replies=out)
             return out
 
     def _respond(self, turn: Turn, msg: IncomingMessage, text: str) -> list[Reply]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -48,6 +48,7 @@ class User(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     display_name: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # refused our messages (blocked the bot)
 
 
 class Conversation(Base):
@@ -129,7 +130,7 @@ class ProcessedEvent(Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     outcome: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # unused since the outbox (0006)
 
 
 class CallbackPayload(Base):
@@ -167,3 +168,25 @@ class UnansweredQuestion(Base):
     text: Mapped[str] = mapped_column(Text)
     flow: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class OutboxRow(Base):
+    """Something the bot must send, written in the transaction that decided it (bot/delivery/ sends it)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_outbox_idempotency_key"),
+                      Index("ix_outbox_state_next_attempt", "state", "next_attempt_at"),
+                      Index("ix_outbox_lane_state", "lane", "state", "id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))  # e.g. telegram.message: which handler delivers it
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    lane: Mapped[str] = mapped_column(String(200))  # rows of one lane go out strictly in id order
+    payload: Mapped[str] = mapped_column(Text)  # JSON text; holds personal data: never logged
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a worker is delivering it until then
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -87,11 +87,16 @@ def record_processed(
                                outcome=outcome, created_at=utcnow()))
 
 
-def mark_delivered(session: Session, *, channel: str, event_id: str) -> None:
-    """The replies of this event reached the user."""
-    row = find_processed(session, channel=channel, event_id=event_id)
-    if row is not None and row.delivered_at is None:
-        row.delivered_at = utcnow()
+def mark_blocked(session: Session, *, channel: str, external_id: str) -> None:
+    """This user refuses our messages (blocked the bot); reminders and the like should not be sent."""
+    session.execute(update(User).where(User.channel == channel, User.external_id == external_id,
+                                       User.blocked_at.is_(None)).values(blocked_at=utcnow()))
+
+
+def is_blocked(session: Session, *, channel: str, external_id: str) -> bool:
+    """Whether this user blocked the bot (the last message to them was refused)."""
+    stmt = select(User.blocked_at).where(User.channel == channel, User.external_id == external_id)
+    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def add_message(

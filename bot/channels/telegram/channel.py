@@ -2,6 +2,9 @@
 
 Shoppers talk to the bot in private chats only: a conversation in a group would be shared by every
 member. Edits of old messages are not new turns (editing "yes" into "cancel" must not withdraw anything).
+A turn's replies are written to the outbox with the turn (the engine does it for this channel); the
+outbox worker started here sends them (sender.py), so an update is finished, and acknowledged, once its
+turn is committed.
 """
 
 from __future__ import annotations
@@ -32,11 +35,15 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram.checks import validated_token, validated_webhook_secret
-from bot.channels.telegram.delivery import Outbox
+from bot.channels.telegram.limits import TelegramLimits
 from bot.channels.telegram.profile import ALLOWED_UPDATES, TelegramProfile, load_profile
 from bot.channels.telegram.render import STORED_PREFIX, keyboard, split_text
+from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.support import SupportGroup
 from bot.channels.telegram.webhook import WebhookServer
+from bot.delivery.registry import Registry
+from bot.delivery.roles import Roles
+from bot.delivery.worker import DeliveryPolicy, OutboxWorker
 from bot.domain import IncomingMessage, Reply
 from bot.engine.engine import Engine
 from bot.errors import ConfigError
@@ -60,11 +67,14 @@ class TelegramChannel:
     """Wires python-telegram-bot to the engine and the support desk."""
 
     def __init__(self, settings: Settings, engine: Engine, desk: SupportDesk, *,
-                 outbox: Outbox | None = None, unclaimed_check_s: float = 30.0,
-                 profile: TelegramProfile | None = None) -> None:
+                 limits: TelegramLimits | None = None, unclaimed_check_s: float = 30.0,
+                 profile: TelegramProfile | None = None, registry: Registry | None = None) -> None:
+        if CHANNEL not in engine.outbox_channels:
+            raise ConfigError("the engine does not write Telegram replies to the outbox: build it with "
+                              "outbox_channels including 'telegram' (bot/app.py does)")
         self.settings = settings
         self.engine = engine
-        self.outbox = outbox or Outbox()
+        self.limits = limits or TelegramLimits()
         self.support_chat_id = settings.support_chat_id
         self.support = SupportGroup(self, settings.support_chat_id, desk) if settings.support_chat_id else None
         config_dir = settings.path(settings.config_dir)
@@ -81,13 +91,22 @@ class TelegramChannel:
         self._retries: dict[int, int] = {}  # polling mode: update id -> attempts so far
         self.retry_delay_s = 5.0
         self._pending_retries: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[Any]] = set()  # tidying calls that must not hold up an update
         token = validated_token(settings)
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder().token(token).base_url(settings.telegram_api_base_url)
             .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
             .concurrent_updates(True)  # the engine keeps each chat in order; chats run in parallel
-            .post_init(self._post_init).post_shutdown(self._post_shutdown).build()
+            .post_init(self._post_init).post_stop(self._post_stop).post_shutdown(self._post_shutdown).build()
         )
+        self.sender = TelegramSender(self.app.bot, self.limits, engine.sessions, engine.say, desk,
+                                     settings.support_chat_id)
+        self.registry = registry or Registry()  # other kinds (a colleague's webhooks, email) may be registered too
+        self.sender.register(self.registry)
+        with engine.sessions() as session:
+            database = session.get_bind().engine
+        self.worker = OutboxWorker(engine.sessions, self.registry, DeliveryPolicy.from_settings(settings),
+                                   roles=Roles(database, check_s=settings.outbox_role_check_s))
         self._register()
 
     # lifecycle ----------------------------------------------------------------------------------------
@@ -108,6 +127,7 @@ class TelegramChannel:
 
     async def _post_init(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await self._describe(app)
+        self.worker.start()  # rows committed before a restart go out now
         if self.support is None:
             log.warning("SUPPORT_CHAT_ID is not set: nobody would see a handoff ticket, so shoppers who ask "
                         "for a person are given the support email and hours instead")
@@ -127,6 +147,12 @@ class TelegramChannel:
             await app.bot.set_my_short_description(profile.short_description)
         except TelegramError as err:  # cosmetic: the bot works without its menus
             log.warning("could not set the bot's commands or description: %s", err)
+
+    async def _post_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """No more updates: let the worker finish what it is sending while the bot can still send."""
+        for task in list(self._background):
+            task.cancel()
+        await self.worker.stop()
 
     async def _post_shutdown(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         if self._watch:
@@ -173,6 +199,7 @@ class TelegramChannel:
             await self.app.updater.stop()
         if self.app.running:
             await self.app.stop()
+        await self._post_stop(self.app)
         await self.app.shutdown()
         await self._post_shutdown(self.app)
 
@@ -234,10 +261,15 @@ class TelegramChannel:
         if data.startswith(STORED_PREFIX):
             data = self._load_payload(data[len(STORED_PREFIX):]) or "stale"
         await self._handle(update, payload=data)
-        if message is not None and chat_id is not None:
-            with contextlib.suppress(Exception):  # tidy: the pressed keyboard goes away
-                await self.outbox.call(chat_id, lambda: context.bot.edit_message_reply_markup(
-                    chat_id=chat_id, message_id=message.message_id, reply_markup=None))
+        if message is not None and chat_id is not None:  # tidy: the pressed keyboard goes away, in the background
+            self._in_background(self.limits.call(chat_id, lambda: context.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message.message_id, reply_markup=None), idempotent=True))
+
+    def _in_background(self, call: Any) -> None:
+        task = asyncio.create_task(call)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # a failed tidy-up is not an error
 
     async def _handle(self, update: Update, *, text: str | None = None, payload: str | None = None) -> None:
         user, chat = update.effective_user, update.effective_chat
@@ -247,8 +279,6 @@ class TelegramChannel:
                               message_id=str(update.update_id), text=text, button_payload=payload,
                               display_name=user.full_name)
         outcome = await self.engine.handle(msg)
-        if outcome.duplicate and outcome.delivered:
-            return  # a redelivered update whose replies already went out
         if not outcome.stored:  # the database is down: say sorry once, and try the update again later
             self.failed_updates.add(update.update_id)
             if update.update_id not in self._apologised:
@@ -259,19 +289,20 @@ class TelegramChannel:
             return
         self._apologised.discard(update.update_id)
         self._retries.pop(update.update_id, None)
-        await self.send_all(chat.id, outcome.replies)
-        if not outcome.duplicate and self.support is not None and outcome.owner != "bot":
+        self.worker.wake()  # the replies are in the outbox, committed with the turn
+        if outcome.duplicate:
+            return  # a redelivered update: its replies are in the outbox already, nothing more to do
+        if self.support is not None and outcome.owner != "bot":
             await self.support.after_turn(msg.conversation_key, user.full_name, msg.text)
-        await asyncio.to_thread(self.engine.mark_delivered, msg)
 
     async def send_all(self, chat_id: int, replies: tuple[Reply, ...] | list[Reply]) -> None:
-        """Deliver replies in order."""
+        """Send replies in order, directly (outside the outbox: notices that belong to no turn)."""
         for reply in replies:
             await self.send(chat_id, reply)
 
     async def send(self, chat_id: int, reply: Reply, *, thread_id: int | None = None,
                    reply_to: int | None = None, markup: InlineKeyboardMarkup | None = None) -> int | None:
-        """Send one reply (split when long); returns the last message id."""
+        """Send one reply directly (split when long); returns the last message id."""
         pieces = split_text(reply.text or "…")
         last: int | None = None
         for n, piece in enumerate(pieces):
@@ -282,7 +313,7 @@ class TelegramChannel:
                                                        message_thread_id=thread_id,
                                                        reply_to_message_id=reply_to)
 
-            sent = await self.outbox.call(chat_id, call)
+            sent = await self.limits.call(chat_id, call)
             last = sent.message_id if sent is not None else last
         return last
 

@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram import Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from bot.channels.telegram.sender import TICKET_BUTTON
 from bot.domain import Reply
 from bot.errors import StorageError
 from bot.storage.db import translate_errors
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 ADMIN_CACHE_S = 300.0  # how long the group's administrator list is trusted before asking Telegram again
 DESK_RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0)  # as the engine's: a database blip is retried, an outage reported
-TICKET_BUTTON = "t:"  # callback data of the ticket card's buttons: t:<action>:<ticket id>
 AGENT_PREFIX = "telegram:"  # agents' ids in the desk
 
 
@@ -46,7 +46,6 @@ class SupportGroup:
         self.agent_ids = frozenset(channel.settings.support_agent_ids)
         self._admins: frozenset[int] = frozenset()
         self._admins_until = 0.0
-        self._is_forum: bool | None = None
 
     def register(self, add: Callable[[Any], None]) -> None:
         """Add the group's handlers (before the shoppers' ones, so group messages never reach the engine)."""
@@ -134,7 +133,11 @@ class SupportGroup:
     # tickets ---------------------------------------------------------------------------------------------
 
     async def after_turn(self, conversation_key: str, shopper: str, text: str | None) -> None:
-        """A shopper's turn while a person is wanted: post the ticket once, then relay what they say."""
+        """A shopper's turn while a person is wanted: queue the ticket's card once, then relay what they say.
+
+        The card goes through the outbox (retried; if it never gets through the shopper is told). It is
+        queued just after the turn commits: if the process dies in between, the next message queues it.
+        """
         try:
             ticket = await self._desk(self.desk.open_ticket_of, conversation_key)
         except StorageError:
@@ -143,37 +146,14 @@ class SupportGroup:
         if ticket is None:
             return
         if ticket.support_thread_id is None:
-            await self._post_ticket(ticket, shopper)
+            try:
+                await self._desk(self.channel.sender.queue_ticket_card, ticket, shopper)
+            except StorageError:
+                log.error("could not queue the card of ticket %s; it is queued on the next message", ticket.ticket_id)
+                return
+            self.channel.worker.wake()
         elif text:
             await self._to_thread(ticket, self.say.text("shopper_says", shopper=shopper, text=text))
-
-    async def _forum(self) -> bool:
-        if self._is_forum is None:
-            try:
-                chat = await self.channel.app.bot.get_chat(chat_id=self.chat_id)
-            except TelegramError as err:  # threads by reply work everywhere
-                log.warning("could not read the support group: %s", type(err).__name__)
-                return False
-            self._is_forum = bool(chat.is_forum)
-        return self._is_forum
-
-    async def _post_ticket(self, ticket: TicketView, shopper: str) -> None:
-        thread_id: int | None = None
-        if await self._forum():
-            topic = await self.channel.outbox.call(self.chat_id, lambda: self.channel.app.bot.create_forum_topic(
-                chat_id=self.chat_id, name=f"{ticket.ticket_id} · {shopper}"[:128]))
-            thread_id = topic.message_thread_id if topic is not None else None
-        buttons = InlineKeyboardMarkup([[
-            InlineKeyboardButton(self.say.text("ticket_card_claim"), callback_data=f"{TICKET_BUTTON}claim:{ticket.ticket_id}"),
-            InlineKeyboardButton(self.say.text("ticket_card_close"), callback_data=f"{TICKET_BUTTON}close:{ticket.ticket_id}"),
-        ]])
-        where = self.say.text("ticket_card_where_topic" if thread_id else "ticket_card_where_thread")
-        card = self.say.text("ticket_card", ticket_id=ticket.ticket_id, reason=ticket.reason, shopper=shopper,
-                             channel=ticket.channel, summary=ticket.summary, where=where)
-        message_id = await self.channel.send(self.chat_id, Reply(card), thread_id=thread_id, markup=buttons)
-        if message_id is not None:
-            await self._remember(ticket.ticket_id, str(message_id),
-                                 thread_id=str(thread_id) if thread_id else f"m{message_id}")
 
     async def _to_thread(self, ticket: TicketView, text: str) -> None:
         thread = ticket.support_thread_id or ""
@@ -241,7 +221,7 @@ class SupportGroup:
             return  # not a reply that reached a shopper
         chat_id, copy_id = copy
         text = self.say.text("agent_says", agent=user.first_name if user else "", text=message.text)
-        edited = await self.channel.outbox.call(int(chat_id), lambda: self.channel.app.bot.edit_message_text(
+        edited = await self.channel.limits.call(int(chat_id), lambda: self.channel.app.bot.edit_message_text(
             chat_id=int(chat_id), message_id=int(copy_id), text=text), idempotent=True)
         if edited is None:
             await self._privately(update, self.say.text("desk_edit_not_relayed"))
@@ -297,7 +277,7 @@ class SupportGroup:
         elif action == "close":
             replies = await asyncio.to_thread(self.channel.engine.handback, result.ticket.conversation_key,
                                               self.say.text("agent_closed"))
-            await self.channel.send_all(shopper_chat, replies)
+            await self._deliver(result.ticket, replies)
 
     # nobody came -------------------------------------------------------------------------------------------
 
@@ -312,6 +292,13 @@ class SupportGroup:
         for ticket in tickets:
             note = self.say.text("nobody_came", ticket_id=ticket.ticket_id)
             replies = await asyncio.to_thread(self.channel.engine.handback, ticket.conversation_key, note)
+            await self._deliver(ticket, replies)
+
+    async def _deliver(self, ticket: TicketView, replies: list[Reply]) -> None:
+        """A handback's replies: queued with it on an outbox channel (wake the worker), else sent now."""
+        if ticket.channel in self.channel.engine.outbox_channels:
+            self.channel.worker.wake()
+        else:
             await self.channel.send_all(int(ticket.chat_id), replies)
 
 

@@ -1,8 +1,9 @@
 """The webhook endpoint: checks Telegram's secret header and acknowledges an update only once it is stored.
 
 python-telegram-bot's built-in server answers 200 as soon as an update arrives, so an update is lost if
-the process dies before its turn is committed. Here the turn runs first: 200 after commit, 503 when the
-database failed (Telegram redelivers it later), 403 for a wrong secret.
+the process dies before its turn is committed. Here the turn runs first: 200 right after commit (the
+replies are in the outbox by then and the worker sends them, so a slow chat holds up nobody's 200), 503
+when the database failed (Telegram redelivers it later), 403 for a wrong secret.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Outbound delivery: per-chat order, per-chat, group and global rate limits, 429 and network retries."""
+"""Telegram's limits in this process: per-chat, group and global token buckets, and 429 pauses of one chat.
+
+The outbox worker makes one attempt per claimed row (`attempt`: Telegram's refusals become RetryableDelivery
+or PermanentDelivery, the row decides); calls outside the outbox (edits, topics, the database-down apology)
+retry here (`call`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,9 @@ from datetime import timedelta
 from typing import TypeVar
 
 import httpx
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot.errors import PermanentDelivery, RetryableDelivery
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,8 +64,8 @@ def is_group(chat_id: str) -> bool:
     return chat_id.startswith("-")
 
 
-class Outbox:
-    """Every outbound Bot API call goes through here, so no reply is lost, reordered or sent twice."""
+class TelegramLimits:
+    """Every outbound Bot API call goes through here, within Telegram's limits."""
 
     def __init__(self, *, per_chat_rate: float = 1.0, per_chat_burst: int = 3, global_rate: float = 30.0,
                  max_attempts: int = 12, group_rate: float = GROUP_RATE, group_burst: int = GROUP_BURST) -> None:
@@ -143,6 +150,42 @@ class Outbox:
                 self._last_used[key] = time.monotonic()
             log.error("gave up delivering to chat %s after %d attempts", key, self.max_attempts)
             return None
+
+    async def attempt(self, chat_id: int | str, send: Callable[[], Awaitable[T]], *,
+                      maybe_sent_is_done: bool = True) -> T | None:
+        """One call for an outbox row, within limits; Telegram's refusals become the row's retry or death.
+
+        A timeout after the request left may have reached Telegram: with `maybe_sent_is_done` the row counts
+        as delivered (None), since a message twice is worse than a warning; otherwise it is retried.
+        """
+        key = str(chat_id)
+        now = time.monotonic()
+        self._forget_idle(now)
+        self._last_used[key] = now
+        async with self._chat_locks.setdefault(key, asyncio.Lock()):
+            await self._bucket(key).take()
+            await self.global_bucket.take()
+            pause = self._paused_until.get(key, 0.0) - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            try:
+                return await send()
+            except RetryAfter as err:
+                wait = seconds(err.retry_after)
+                self._paused_until[key] = max(self._paused_until.get(key, 0.0), time.monotonic() + wait)
+                raise RetryableDelivery(f"429 from Telegram: retry after {wait:.0f} s", retry_after_s=wait) from err
+            except (Forbidden, BadRequest, ChatMigrated) as err:  # blocked, malformed, moved: retrying cannot help
+                raise PermanentDelivery(f"{type(err).__name__}: {err.message}") from err
+            except TimedOut as err:
+                if surely_not_sent(err):
+                    raise RetryableDelivery("timed out before the request left") from err
+                if not maybe_sent_is_done:
+                    raise RetryableDelivery("timed out after the request left (it may have arrived)") from err
+                self.unconfirmed += 1
+                log.warning("a call to chat %s timed out after it was sent; not repeated (it may have arrived)", key)
+                return None
+            except (NetworkError, TelegramError) as err:  # 5xx, connection errors, an unexpected answer
+                raise RetryableDelivery(f"{type(err).__name__}: {err.message}") from err
 
     @staticmethod
     async def _back_off(key: str, err: Exception, failures: int) -> int:
