@@ -255,7 +255,7 @@ def _send(target: SmtpTarget, message: EmailMessage, recipient: str, timeout_s: 
     except smtplib.SMTPResponseException as err:  # DATA refused and other replies
         _raise_for_reply("message refused", err.smtp_code, err.smtp_error, recipient)
     except (smtplib.SMTPException, OSError) as err:  # refused, reset, timed out, TLS failed, disconnected
-        raise RetryableDelivery(f"SMTP server unreachable ({type(err).__name__})") from err
+        raise RetryableDelivery(f"SMTP server unreachable or timed out ({type(err).__name__})") from err
 
 
 def _raise_for_reply(what: str, code: int, reply: bytes | str, recipient: str) -> None:
