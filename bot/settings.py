@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -13,17 +14,21 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from bot.delivery.email import SmtpTarget, sender_problem
 from bot.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "config" / "settings.yaml"
+MIN_WEBHOOK_SECRET_CHARS = 16  # an HMAC key shorter than this can be guessed; `openssl rand -hex 32` makes one
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")  # the only hosts a webhook may reach over plain http
 
 
 class Settings(BaseSettings):
     """Every knob of the bot; see .env.example for the meaning of each."""
 
     model_config = SettingsConfigDict(
-        env_file=PROJECT_ROOT / ".env", extra="ignore", yaml_file=SETTINGS_FILE, frozen=True
+        env_file=PROJECT_ROOT / ".env", extra="ignore", yaml_file=SETTINGS_FILE, frozen=True,
+        hide_input_in_errors=True,  # a rejected SMTP_URL or secret is never echoed back in an error
     )
 
     database_url: str = "sqlite:///var/refurbot.db"
@@ -66,6 +71,14 @@ class Settings(BaseSettings):
     outbox_batch: int = Field(50, ge=1)  # rows (lane heads) claimed at once
     outbox_role_check_s: float = Field(10.0, gt=0)  # PostgreSQL: how often a worker tries for the Telegram role
 
+    # Booking events to the back office (bot/delivery/webhook.py) and the confirmation email (bot/delivery/email.py).
+    booking_webhook_url: str | None = None  # None: no booking events are sent
+    booking_webhook_secret: SecretStr | None = Field(None, validate_default=True)  # required with the URL
+    webhook_timeout_s: float = Field(10.0, gt=0, le=120)
+    smtp_url: SecretStr | None = None  # it may hold the SMTP password; None: no confirmation email
+    smtp_from: str | None = Field(None, validate_default=True)  # required with SMTP_URL
+    smtp_timeout_s: float = Field(20.0, gt=0, le=300)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -73,6 +86,52 @@ class Settings(BaseSettings):
             return "postgresql+psycopg://" + value.split("://", 1)[1]
         if not (value.startswith("sqlite:///") or value.startswith("postgresql+psycopg://")):
             raise ValueError("use sqlite:///path/to/file.db or postgresql://user@host:port/dbname")
+        return value
+
+    @field_validator("booking_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("use https://host/path (the back office's endpoint)")
+        if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+            # The body carries the shopper's email: plain http only to this machine.
+            raise ValueError("use https:// (plain http:// only for 127.0.0.1 or localhost)")
+        return value
+
+    @field_validator("booking_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            value = None
+        if value is None:
+            if info.data.get("booking_webhook_url"):
+                raise ValueError("required when BOOKING_WEBHOOK_URL is set (a long random string shared with the receiver)")
+            return None
+        if len(value.get_secret_value()) < MIN_WEBHOOK_SECRET_CHARS:
+            raise ValueError(f"use at least {MIN_WEBHOOK_SECRET_CHARS} random characters (openssl rand -hex 32)")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        SmtpTarget.from_url(value.get_secret_value())  # its ValueError never repeats the URL
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _smtp_from(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            if info.data.get("smtp_url") is not None:
+                raise ValueError("required when SMTP_URL is set (the From address of the shop's emails)")
+            return None
+        problem = sender_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @classmethod
