@@ -1,4 +1,4 @@
-"""The command line: chat, replay, index, search, ask, quote, eval, tickets."""
+"""The command line: chat, replay, index, search, ask, quote, eval, tickets, privacy."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from typing import Any
 from bot.catalog import Device
 from bot.cli_lists import cmd_tickets, cmd_unanswered
 from bot.cli_output import print_json
+from bot.cli_privacy import add_privacy_parser
 from bot.errors import PricingError, RefurbotError
+from bot.log_masking import install_log_masking
 from bot.settings import Settings, load_settings
 from bot.shop import Shop
 
@@ -29,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         logging.basicConfig(level=args.log_level or settings.log_level, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        install_log_masking()  # emails, phone numbers and IMEIs never reach a log line (DESIGN.md, Conventions)
         for noisy in ("chromadb", "httpx", "alembic", "onnxruntime"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
         return int(args.func(settings, args) or 0)
@@ -114,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     unanswered.add_argument("--limit", type=int, default=50)
     unanswered.add_argument("--json", action="store_true")
     unanswered.set_defaults(func=cmd_unanswered)
+    add_privacy_parser(sub)
     return parser
 
 

@@ -17,6 +17,8 @@ from bot.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "config" / "settings.yaml"
+DEFAULT_RETENTION_DAYS = 365  # a year of messages: long enough for a trade-in's inspection, payout and disputes
+DEFAULT_PROCESSED_RETENTION_DAYS = 30  # Telegram redelivers for at most a day; a month of keys is ample
 
 
 class Settings(BaseSettings):
@@ -57,6 +59,8 @@ class Settings(BaseSettings):
     support_agent_ids: list[int] = Field(default_factory=list)
     handoff_unclaimed_minutes: int = Field(30, ge=1)
     redelivery_grace_s: float = Field(10.0, ge=0)
+    retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1)  # messages older than this are purged
+    processed_retention_days: int = Field(DEFAULT_PROCESSED_RETENTION_DAYS, ge=1)  # processed-update keys
 
     @field_validator("database_url")
     @classmethod
