@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from bot.app import App, open_database
 from bot.domain import IncomingMessage, Outcome
+from bot.engine.privacy import explicit_yes, keeps
 from bot.log_masking import MaskPersonal, install_log_masking
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.storage import repo
@@ -125,6 +126,16 @@ def test_forget_by_button_closes_open_tickets_and_no_keeps_everything(make_app: 
     assert row is not None and (row.status, row.reason, row.summary, row.slots) == ("closed", "forgotten", "", {})
     assert "Pixel" not in ChatHarness.text_of(shopper.say("/mydata"))
     assert shopper.say("sell my iphone 13").flow == "trade_in"  # a fresh conversation with the bot
+
+
+@pytest.mark.parametrize(("text", "deletes", "keeps_it"), [
+    ("yes", True, False), ("Yes, delete my data", True, False), ("confirm", True, False),
+    ("ok", False, False), ("sure", False, False), ("yes?", False, False), ("yes do not delete", False, False),
+    ("yes but what about my quote", False, False), ("wait, what does that delete?", False, False),
+    ("no", False, True), ("no, don't delete it", False, True), ("not now", False, True),
+])
+def test_only_an_explicit_yes_deletes(text: str, deletes: bool, keeps_it: bool) -> None:
+    assert (explicit_yes(text), keeps(text)) == (deletes, keeps_it)
 
 
 def _cli(sqlite_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

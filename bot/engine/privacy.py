@@ -7,6 +7,7 @@ and goes on to the dialogue. Personal values are shown to their owner unmasked, 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -30,6 +31,9 @@ CONFIRMING_FORGET = "forget"  # ConversationState.confirming while the bot waits
 # Deleting cannot be undone, so only these words delete (a mere "ok" or "sure" is asked again): with is_yes,
 # nothing else may be in the message, and a question or a hedge is never a yes.
 EXPLICIT_YES = frozenset({"yes", "yeah", "yep", "yup", "confirm", "confirmed"})
+# Words that restate the request around a yes or a no: "yes, delete my data", "no, don't delete it".
+RESTATING = frozenset({"delete", "it", "my", "data", "everything", "all", "of", "forget", "me"})
+_DONT = re.compile(r"\b(?:don t|dont|do not)\b")  # "no, don't delete it": the don't restates the no
 DATE = "%b %d, %Y"
 
 
@@ -130,9 +134,20 @@ def _label(say: Responses, kind: str, value: str) -> str:
     return say.text(name) if name in say else value
 
 
+def _about_deleting(text: str) -> str:
+    """The reply without the words that only restate what is asked ("yes, delete it" -> "yes")."""
+    return " ".join(w for w in normalize(text).split() if w not in RESTATING)
+
+
 def explicit_yes(text: str) -> bool:
     """A yes that may delete data: an unmistakable yes that says yes (or confirm) in so many words."""
-    return is_yes(text) and bool(EXPLICIT_YES & set(normalize(text).split()))
+    core = _about_deleting(text)
+    return "?" not in text and not is_question(text) and is_yes(core) and bool(EXPLICIT_YES & set(core.split()))
+
+
+def keeps(text: str) -> bool:
+    """An unmistakable no to deleting ("no", "no, don't delete it")."""
+    return "?" not in text and is_no(_DONT.sub(" ", _about_deleting(text)))
 
 
 class PrivacyCommands:
@@ -149,7 +164,7 @@ class PrivacyCommands:
         command = text.strip().casefold() if payload is None else None
         if payload == FORGET_YES:  # an old button pressed after moving on is asked again, never taken as a yes
             return self._forget(turn) if waiting else self._ask(turn)
-        if payload == FORGET_NO or (waiting and command is not None and is_no(text)):
+        if payload == FORGET_NO or (waiting and command is not None and keeps(text)):
             state.confirming = None
             return [self.say.reply("forget_kept")]
         if command == MYDATA:
@@ -160,8 +175,8 @@ class PrivacyCommands:
             return None
         if command is not None and explicit_yes(text):
             return self._forget(turn)
-        if command is not None and (is_question(text) or is_yes(text)):
-            # "wait, what does that delete?" or a bare "ok": explained and asked again; nothing is deleted
+        if command is not None and (is_question(text) or is_yes(text) or _about_deleting(text) != normalize(text)):
+            # "wait, what does that delete?", a bare "ok", "delete it": explained and asked again; nothing deleted
             turn.intent = "faq" if is_question(text) else None
             return [self.say.reply("forget_explain")]
         state.confirming = None  # anything else: the shopper moved on, the dialogue takes it
