@@ -20,6 +20,7 @@ from bot.engine.compare import CompareActions
 from bot.engine.device_facts import DeviceFacts
 from bot.engine.dialogue import Dialogue, DialogueParts
 from bot.engine.engine import Engine
+from bot.engine.privacy import PrivacyCommands
 from bot.engine.repairs import RepairActions
 from bot.engine.responses import Responses, load_responses
 from bot.engine.trade_in import TradeInActions
@@ -248,5 +249,6 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, aut
     knowledge = open_knowledge(settings, shop, auto_index=auto_index, llm=llm)
     responses = load_shop_responses(settings, shop)
     dialogue = build_dialogue(shop, settings, knowledge, llm, responses, staffed=staffed)
-    engine = Engine(sessions, dialogue, responses, clock=clock, outbox_channels=OUTBOX_CHANNELS)
+    privacy = PrivacyCommands(responses, retention_days=settings.retention_days)
+    engine = Engine(sessions, dialogue, responses, clock=clock, outbox_channels=OUTBOX_CHANNELS, privacy=privacy)
     return App(settings, db, sessions, shop, knowledge, engine, llm)

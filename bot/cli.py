@@ -1,4 +1,4 @@
-"""The command line: chat, replay, index, search, ask, quote, eval, tickets, outbox."""
+"""The command line: chat, replay, index, search, ask, quote, eval, tickets, outbox, privacy."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from bot.catalog import Device
 from bot.cli_lists import cmd_tickets, cmd_unanswered
 from bot.cli_outbox import add_parser as add_outbox_parser
 from bot.cli_output import print_json
+from bot.cli_privacy import add_privacy_parser
 from bot.errors import PricingError, RefurbotError
+from bot.log_masking import install_log_masking
 from bot.settings import Settings, load_settings
 from bot.shop import Shop
 
@@ -30,6 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         logging.basicConfig(level=args.log_level or settings.log_level, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        install_log_masking()  # emails, phone numbers and IMEIs never reach a log line (DESIGN.md, Conventions)
         for noisy in ("chromadb", "httpx", "alembic", "onnxruntime"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
         return int(args.func(settings, args) or 0)
@@ -116,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     unanswered.add_argument("--json", action="store_true")
     unanswered.set_defaults(func=cmd_unanswered)
     add_outbox_parser(sub)
+    add_privacy_parser(sub)
     return parser
 
 

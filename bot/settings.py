@@ -21,6 +21,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "config" / "settings.yaml"
 MIN_WEBHOOK_SECRET_CHARS = 16  # an HMAC key shorter than this can be guessed; `openssl rand -hex 32` makes one
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")  # the only hosts a webhook may reach over plain http
+DEFAULT_RETENTION_DAYS = 365  # a year of messages: long enough for a trade-in's inspection, payout and disputes
+DEFAULT_PROCESSED_RETENTION_DAYS = 30  # Telegram redelivers for at most a day; a month of keys is ample
 
 
 class Settings(BaseSettings):
@@ -78,6 +80,8 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = None  # it may hold the SMTP password; None: no confirmation email
     smtp_from: str | None = Field(None, validate_default=True)  # required with SMTP_URL
     smtp_timeout_s: float = Field(20.0, gt=0, le=300)
+    retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1)  # messages older than this are purged
+    processed_retention_days: int = Field(DEFAULT_PROCESSED_RETENTION_DAYS, ge=1)  # processed-update keys
 
     @field_validator("database_url")
     @classmethod

@@ -21,6 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 from bot.delivery.replies import enqueue_replies
 from bot.domain import IncomingMessage, Outcome, Reply
 from bot.engine.dialogue import Dialogue
+from bot.engine.privacy import PrivacyCommands
 from bot.engine.responses import Responses
 from bot.engine.serialize import outcome_from_json, outcome_to_json
 from bot.engine.state import ConversationState
@@ -55,10 +56,12 @@ class Engine:
     """
 
     def __init__(self, sessions: sessionmaker[Session], dialogue: Dialogue, responses: Responses,
-                 clock: Callable[[], datetime] = utcnow, outbox_channels: Collection[str] = ()) -> None:
+                 clock: Callable[[], datetime] = utcnow, outbox_channels: Collection[str] = (),
+                 privacy: PrivacyCommands | None = None) -> None:
         self.sessions = sessions
         self.dialogue = dialogue
         self.say = responses
+        self.privacy = privacy or PrivacyCommands(responses)
         self.clock = clock
         self.outbox_channels = frozenset(outbox_channels)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -133,8 +136,8 @@ class Engine:
                              text=text if msg.button_payload is None else f"[button] {msg.button_payload}",
                              payload=msg.button_payload, external_id=msg.message_id)
             state = ConversationState.from_json(conversation.state)
-            turn = Turn(store=TurnStore(session, conversation.id), now=self.clock(), state=state,
-                        owner=conversation.owner)
+            turn = Turn(store=TurnStore(session, conversation.id, conversation.user_id), now=self.clock(),
+                        state=state, owner=conversation.owner)
             out = self._respond(turn, msg, text)
             if book.wanted:
                 raise _WantsLLM(now)  # rolls this run back: nothing of it is kept
@@ -179,6 +182,12 @@ class Engine:
             return out
 
     def _respond(self, turn: Turn, msg: IncomingMessage, text: str) -> list[Reply]:
+        # The shopper's data is theirs to see or delete whoever owns the conversation, a person included.
+        about_data = self.privacy.handle(turn, text, msg.button_payload)
+        if about_data is not None:
+            if turn.owner == "bot" and turn.state.confirming is None:  # back to the question the flow waits on
+                about_data.extend(self.dialogue.resume_prompt(turn))
+            return about_data
         if turn.owner != "bot":
             return self._while_human(turn, msg, text)
         if msg.button_payload:

@@ -36,6 +36,7 @@ class ConversationState:
     last_card: str | None = None  # the last knowledge card answered: context for a follow-up question
     last_device: str | None = None  # the device last talked about outside a task: "256gb, att" then quotes it
     last_task: str | None = None  # the task that ended last: "and if i got it new instead?" shows it again
+    confirming: str | None = None  # a yes the bot waits for outside any flow ("forget": delete the shopper's data)
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -46,11 +47,18 @@ class ConversationState:
             fallbacks=int(raw.get("fallbacks") or 0), last_quote_id=raw.get("last_quote_id"),
             stack=[Frame.from_json(f) for f in raw.get("stack") or () if isinstance(f, dict)],
             last_card=raw.get("last_card"), last_device=raw.get("last_device"), last_task=raw.get("last_task"),
+            confirming=raw.get("confirming"),
         )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON stored in conversations.state."""
         return asdict(self)
+
+    def clear(self) -> None:
+        """Forget everything: the state of a conversation that has just begun."""
+        fresh = ConversationState()
+        for name, value in vars(fresh).items():
+            setattr(self, name, value)
 
     def push(self) -> None:
         """Suspend the active frame under a new one."""

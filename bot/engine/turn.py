@@ -21,9 +21,10 @@ MAX_QUESTION_CHARS = 500  # an unanswered question is kept for reading, not as a
 class TurnStore:
     """The storage one turn may touch, bound to its session and conversation."""
 
-    def __init__(self, session: Session, conversation_id: int) -> None:
+    def __init__(self, session: Session, conversation_id: int, user_id: int | None = None) -> None:
         self.session = session
         self.conversation_id = conversation_id
+        self.user_id = user_id  # users.id of the shopper (their data: bot/engine/privacy.py)
 
     def save_quote(self, quote: Quote, *, created_at: datetime) -> None:
         """Store a quote exactly as shown."""

@@ -57,6 +57,7 @@ CHANNEL = "telegram"
 COMMANDS = {  # command -> what the engine receives
     "start": ("text", "/start"), "help": ("text", "help"), "quote": ("button", "i:trade_in"),
     "compare": ("button", "i:compare"), "human": ("button", "i:handoff"), "cancel": ("text", "cancel"),
+    "mydata": ("text", "/mydata"), "forget": ("text", "/forget"),  # the shopper's data (bot/engine/privacy.py)
 }
 DEEP_LINK = "d:"  # the engine's payload for a /start parameter
 MAX_START_PAYLOAD = 64  # Telegram's own limit for a start parameter
