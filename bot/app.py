@@ -16,6 +16,7 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalog import storage_label
+from bot.engine.bookings import BookingNotices
 from bot.engine.compare import CompareActions
 from bot.engine.device_facts import DeviceFacts
 from bot.engine.dialogue import Dialogue, DialogueParts
@@ -168,7 +169,8 @@ def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase, llm
                    responses: Responses | None = None, *, staffed: bool = True) -> Dialogue:
     """Flows, actions, button sources, responses and NLU wired into the dialogue manager."""
     responses = responses or load_shop_responses(settings, shop)
-    trade_in = TradeInActions(shop, responses)
+    notices = BookingNotices(webhook=bool(settings.booking_webhook_url), email=settings.smtp_url is not None)
+    trade_in = TradeInActions(shop, responses, notices)
     comparing = CompareActions(shop, trade_in, responses)
     repairs = RepairActions(shop, staffed=staffed)
     actions = {
@@ -215,6 +217,7 @@ async def drain_outbox(settings: Settings) -> int:
     from bot.channels.telegram.checks import validated_token
     from bot.channels.telegram.limits import TelegramLimits
     from bot.channels.telegram.sender import TelegramSender
+    from bot.delivery.business import register_business_handlers
     from bot.delivery.registry import Registry
     from bot.delivery.roles import Roles
     from bot.delivery.worker import DeliveryPolicy, OutboxWorker
@@ -225,10 +228,11 @@ async def drain_outbox(settings: Settings) -> int:
     roles = Roles(db, check_s=settings.outbox_role_check_s)
     worker = OutboxWorker(sessions, registry, DeliveryPolicy.from_settings(settings), roles=roles)
     try:
-        if settings.telegram_bot_token is None:  # nothing else is registered yet: Telegram's rows wait
-            log.warning("TELEGRAM_BOT_TOKEN is not set: Telegram rows are left for a bot that has it")
-            return 0
         shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+        register_business_handlers(registry, settings, shop.policy)
+        if settings.telegram_bot_token is None:  # the business's rows go out; Telegram's wait for a bot with a token
+            log.warning("TELEGRAM_BOT_TOKEN is not set: Telegram rows are left for a bot that has it")
+            return await worker.drain()
         bot = Bot(validated_token(settings), base_url=settings.telegram_api_base_url,
                   base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         TelegramSender(bot, TelegramLimits(), sessions, load_shop_responses(settings, shop), SupportDesk(sessions),

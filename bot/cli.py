@@ -322,6 +322,8 @@ def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build_app
     from bot.channels.telegram.channel import TelegramChannel
     from bot.channels.telegram.checks import validated_token, validated_webhook_secret
+    from bot.delivery.business import register_business_handlers
+    from bot.delivery.registry import Registry
     from bot.support.desk import SupportDesk
 
     validated_token(settings)  # fail fast, before loading anything
@@ -329,7 +331,9 @@ def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
     if args.webhook_url:
         validated_webhook_secret(secret.get_secret_value() if secret is not None else None)
     app = build_app(settings, staffed=settings.support_chat_id is not None)  # no group: nobody sees tickets
-    channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions))
+    registry = Registry()
+    register_business_handlers(registry, settings, app.shop.policy)  # booking events and emails, when configured
+    channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions), registry=registry)
     try:
         if args.webhook_url:
             path = args.webhook_url.rstrip("/").rsplit("/", 1)[-1]

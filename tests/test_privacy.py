@@ -51,7 +51,7 @@ def booked(make_app: Callable[..., App], sqlite_url: str) -> Shopper:
     shopper = Shopper(make_app(sqlite_url))
     for line in BOOKING:
         outcome = shopper.say(line)
-    assert outcome.replies[0].response == "booked", ChatHarness.text_of(outcome)
+    assert outcome.replies[0].response == "booked_unsent", ChatHarness.text_of(outcome)
     return shopper
 
 

@@ -136,7 +136,7 @@ class Engine:
                              text=text if msg.button_payload is None else f"[button] {msg.button_payload}",
                              payload=msg.button_payload, external_id=msg.message_id)
             state = ConversationState.from_json(conversation.state)
-            turn = Turn(store=TurnStore(session, conversation.id, conversation.user_id), now=self.clock(),
+            turn = Turn(store=TurnStore(session, conversation.id, conversation.user_id, msg.channel), now=self.clock(),
                         state=state, owner=conversation.owner)
             out = self._respond(turn, msg, text)
             if book.wanted:

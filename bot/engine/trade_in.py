@@ -4,11 +4,12 @@ take a decline back."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.catalog import storage_label
 from bot.domain import Quote, Reply
+from bot.engine.bookings import BookingNotices, announce_accepted
 from bot.engine.responses import Responses
 from bot.engine.turn import Turn
 from bot.errors import PricingError
@@ -24,9 +25,10 @@ DATE = "%b %d, %Y"
 class TradeInActions:
     """The trade-in flow's registered actions."""
 
-    def __init__(self, shop: Shop, responses: Responses) -> None:
+    def __init__(self, shop: Shop, responses: Responses, notices: BookingNotices | None = None) -> None:
         self.shop = shop
         self.say = responses
+        self.notices = notices or BookingNotices()
 
     def make_quote(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
         """Price the device (reusing the current quote when nothing changed) and show the offer."""
@@ -53,10 +55,13 @@ class TradeInActions:
             return ActionResult((note, self.offer_reply(fresh, locked=False)),
                                 slots={"email": None, "payout_method": None, "quote_id": fresh.quote_id},
                                 outcome="expired")
+        ship_by = self._ship_by(quote, turn)
+        booking_id = announce_accepted(self.notices, turn.store, quote, shopper_email=str(slots.get("email")),
+                                       payout_method=slots.get("payout_method"), ship_by=ship_by.date(), now=turn.now)
         turn.store.decide_quote(quote.quote_id, ACCEPTED, email=str(slots.get("email")),
-                                payout_method=str(slots.get("payout_method")))
+                                payout_method=str(slots.get("payout_method")), booking_id=booking_id)
         turn.quote = quote
-        return ActionResult((self._confirmation(quote, slots, turn),), slots={"accept": None}, outcome="booked")
+        return ActionResult((self._confirmation(quote, slots, ship_by),), slots={"accept": None}, outcome="booked")
 
     def decline_quote(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
         """Record the decline (the flow then offers to take it back)."""
@@ -129,9 +134,13 @@ class TradeInActions:
         turn.store.save_quote(quote, created_at=turn.now)
         return quote
 
-    def _confirmation(self, quote: Quote, slots: Mapping[str, Any], turn: Turn) -> Reply:
+    def _ship_by(self, quote: Quote, turn: Turn) -> datetime:
         valid_days = int(self.shop.policy["trade_in"]["quote_valid_days"])
-        ship_by = min(quote.valid_until, turn.now + timedelta(days=valid_days))
+        return min(quote.valid_until, turn.now + timedelta(days=valid_days))
+
+    def _confirmation(self, quote: Quote, slots: Mapping[str, Any], ship_by: datetime) -> Reply:
+        """The booking's next steps; an email is promised only when something will send one."""
         payout = self.say.text("payout_paypal" if slots.get("payout_method") == "paypal" else "payout_ach")
-        return self.say.reply("booked", quote_id=quote.quote_id, offer=format_usd(quote.offer_usd),
-                              email=slots.get("email"), ship_by=f"{ship_by:{DATE}}", payout=payout)
+        return self.say.reply("booked" if self.notices.any else "booked_unsent", quote_id=quote.quote_id,
+                              offer=format_usd(quote.offer_usd), email=slots.get("email"), ship_by=f"{ship_by:{DATE}}",
+                              payout=payout)

@@ -21,10 +21,11 @@ MAX_QUESTION_CHARS = 500  # an unanswered question is kept for reading, not as a
 class TurnStore:
     """The storage one turn may touch, bound to its session and conversation."""
 
-    def __init__(self, session: Session, conversation_id: int, user_id: int | None = None) -> None:
+    def __init__(self, session: Session, conversation_id: int, user_id: int | None = None, channel: str = "") -> None:
         self.session = session
         self.conversation_id = conversation_id
         self.user_id = user_id  # users.id of the shopper (their data: bot/engine/privacy.py)
+        self.channel = channel  # where the shopper talks to us (telegram, web, ...): named in booking events
 
     def save_quote(self, quote: Quote, *, created_at: datetime) -> None:
         """Store a quote exactly as shown."""
@@ -42,9 +43,10 @@ class TurnStore:
         return (quote_from_row(row), row.status) if row is not None else None
 
     def decide_quote(self, quote_id: str, status: str, *, email: str | None = None,
-                     payout_method: str | None = None) -> None:
+                     payout_method: str | None = None, booking_id: str | None = None) -> None:
         """Record accepted / declined / expired."""
-        repo.decide_quote(self.session, quote_id=quote_id, status=status, email=email, payout_method=payout_method)
+        repo.decide_quote(self.session, quote_id=quote_id, status=status, email=email, payout_method=payout_method,
+                          booking_id=booking_id)
 
     def open_ticket(self, *, reason: str, summary: str, slots: dict[str, Any], quote_id: str | None) -> HandoffInfo:
         """Open (or reuse) this conversation's handoff ticket."""

@@ -95,6 +95,7 @@ class QuoteRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="offered")
     email: Mapped[str | None] = mapped_column(String(256))
     payout_method: Mapped[str | None] = mapped_column(String(16))
+    booking_id: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)  # set when accepted
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -137,13 +137,15 @@ def get_quote(session: Session, quote_id: str) -> QuoteRow | None:
 
 
 def decide_quote(
-    session: Session, *, quote_id: str, status: str, email: str | None = None, payout_method: str | None = None
+    session: Session, *, quote_id: str, status: str, email: str | None = None, payout_method: str | None = None,
+    booking_id: str | None = None,
 ) -> None:
     """Record the shopper's decision on a quote (accepted, declined, expired)."""
     row = session.get(QuoteRow, quote_id)
     if row is not None:
         row.status, row.decided_at = status, utcnow()
         row.email, row.payout_method = email or row.email, payout_method or row.payout_method
+        row.booking_id = booking_id or row.booking_id
 
 
 def open_ticket(

@@ -1,0 +1,44 @@
+"""What a booked trade-in tells the business: the signed event to the back office and the confirmation email,
+written as outbox rows in the booking's own transaction (delivered later by the worker, never lost)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.delivery import email, webhook
+from bot.delivery.booking_events import booking_event, new_booking_id
+from bot.delivery.enqueue import enqueue
+from bot.domain import Quote
+from bot.engine.turn import TurnStore
+
+
+@dataclass(frozen=True)
+class BookingNotices:
+    """Which of the two ways to reach the business are configured (BOOKING_WEBHOOK_URL, SMTP_URL)."""
+
+    webhook: bool = False
+    email: bool = False
+
+    @property
+    def any(self) -> bool:
+        """Whether anything outside the bot hears of a booking (else the bot promises no email)."""
+        return self.webhook or self.email
+
+
+def announce_accepted(notices: BookingNotices, store: TurnStore, quote: Quote, *, shopper_email: str,
+                      payout_method: str | None, ship_by: date, now: datetime) -> str:
+    """A new booking id for the accepted quote, and its event and email queued; returns the booking id."""
+    booking_id = new_booking_id()
+    event = booking_event("booking.accepted", booking_id=booking_id, quote_id=quote.quote_id,
+                          device_model=quote.device_model, storage_gb=quote.storage_gb, condition=quote.condition,
+                          carrier=quote.carrier, offer=quote.offer_usd, currency=quote.currency,
+                          payout_method=payout_method, email=shopper_email, channel=store.channel, ship_by=ship_by,
+                          occurred_at=now)
+    if notices.webhook:  # one lane per booking: its later events (cancelled, counteroffer) follow in order
+        enqueue(store.session, webhook.KIND, f"{webhook.KIND}:{event.event_id}", f"booking:{booking_id}",
+                webhook.webhook_payload(event))
+    if notices.email:
+        enqueue(store.session, email.KIND, f"{email.KIND}:{booking_id}", f"email:{booking_id}",
+                email.confirmation_payload(event))
+    return booking_id
