@@ -319,22 +319,24 @@ class Dialogue:
                     break
                 answer = self.p.answerer.answer(f"{before} {command.question}", {**context, "masked": None})
         answer = self._both_parts(command, context, answer)
+        if command.unknown_device and command.device_fact is None:
+            # "do you buy oneplus phones? i have a oneplus 11": what matters first is that we do not handle it
+            turn.intent = turn.intent or self.runner.pattern_intent(command, {})
+            return [self.say.reply("not_in_catalog", name=command.unknown_device,
+                                   brands=" and ".join(self.p.shop.catalog.brands()))]
         if answer.confident:
             turn.intent = turn.intent or self.runner.pattern_intent(command, {})
             state.fallbacks = 0
             state.last_card = answer.card_id or state.last_card
-            if command.offer is not None and command.offer.slots.get("device_model"):
-                state.last_device = str(command.offer.slots["device_model"])  # "can i sell my s21?" then "128, verizon"
+            offered = command.offer.slots.get("device_model") if command.offer is not None else None
+            if isinstance(offered, str) and self.p.shop.catalog.by_name(offered) is not None:
+                state.last_device = offered  # "can i sell my s21?" then "128, verizon" (a model we do not buy: no)
             turn.sources.extend(answer.sources)
             buttons = self._offer(command.offer) or self._follow_ups(answer.follow_ups)
             return [self.say.reply("answer", buttons, answer=answer.text,
                                    sources="; ".join(s.title for s in answer.sources))]
         if command.otherwise is not None:
             return self._start(turn, command.otherwise)
-        unknown = command.unknown_device
-        if unknown:
-            turn.intent = turn.intent or self.runner.pattern_intent(command, {})
-            return [self.say.reply("not_in_catalog", name=unknown, brands=" and ".join(self.p.shop.catalog.brands()))]
         if not answer.known_words or command.off_topic:
             return self.runner.cannot_handle(turn)
         turn.store.record_unanswered(command.question, self.active_task(turn))
@@ -362,6 +364,9 @@ class Dialogue:
         """After an answer, a button that starts the task the question was about, with its facts filled."""
         if start is None or self.runner.flow_for(start.purpose) is None:
             return ()
+        device = start.slots.get("device_model")
+        if isinstance(device, str) and self.p.shop.catalog.by_name(device) is None:
+            return ()  # no "get a quote for my OnePlus 11" for a model we do not buy
         facts = [f"{k}={v}" for k, v in start.slots.items() if isinstance(v, str | int) and "|" not in str(v)]
         payload = "|".join([f"f:{start.purpose}", *facts[:MAX_OFFER_PAYLOAD_FACTS]])
         name = f"start_{start.purpose}"

@@ -157,7 +157,8 @@ class CommandReader:
                 return (Affirm(),)
             if consent.is_no(text):
                 return (Deny(),)
-        if question and ctx.awaited == "device_model" and len(known) == 1 and _WHAT_ABOUT_DEVICE.search(text.casefold()):
+        if question and ctx.awaited == "device_model" and len(known) == 1 and (
+                _WHAT_ABOUT_DEVICE.search(text.casefold()) or len(text.split()) <= BARE_VALUE_WORDS):
             # "ok, what about my pixel 7 then?" at "which device would you like to sell?": the answer to it
             return (SetSlots({**self.in_view.device_facts(text), "device_model": known[0].name}),)
         if question:

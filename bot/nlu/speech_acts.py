@@ -108,7 +108,7 @@ _REQUEST = re.compile(
     r"\bprices?\b|\bcost\b|\bcheaper\b|\bsavings?\b|"
     # "ip13 trade in?", "can i trade in an ipad air 5", "would you buy my ipad?": a request with the device named
     r"\btrade ?ins?\W*$|\b(?:the|upgrade|trade ?in) math\b|\bmath on\b|\bdo the math\b|\btrade (?:it|this|them) in\b|\btrade ?-?in (?:price|value|quote|offer)\b|\b(?:resale|buyback|buy ?back) value\b|\b(?:can|could|may) i (?:trade ?in|sell)\b|"
-    r"\b(?:would|will|do|can|could) (?:you|u|yall|you guys) (?:buy|take|accept) (?:my|a|an|this|the)\b")
+    r"\b(?:would|will|do|can|could) (?:you|u|yall|you guys) (?:buy|take|accept) (?:my|a|an|this|the|that one|it)\b")
 
 
 _POLITE_REQUEST = re.compile(

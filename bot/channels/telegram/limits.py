@@ -123,11 +123,7 @@ class TelegramLimits:
         async with lock:
             network_failures = 0
             for attempt in range(1, self.max_attempts + 1):
-                await bucket.take()
-                await self.global_bucket.take()
-                pause = self._paused_until.get(key, 0.0) - time.monotonic()
-                if pause > 0:
-                    await asyncio.sleep(pause)
+                await self._wait_turn(key, bucket)
                 try:
                     return await send()
                 except RetryAfter as err:
@@ -151,6 +147,14 @@ class TelegramLimits:
             log.error("gave up delivering to chat %s after %d attempts", key, self.max_attempts)
             return None
 
+    async def _wait_turn(self, key: str, bucket: TokenBucket) -> None:
+        """Wait for the chat's token, the bot's token and any 429 pause of this chat."""
+        await bucket.take()
+        await self.global_bucket.take()
+        pause = self._paused_until.get(key, 0.0) - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+
     async def attempt(self, chat_id: int | str, send: Callable[[], Awaitable[T]], *,
                       maybe_sent_is_done: bool = True) -> T | None:
         """One call for an outbox row, within limits; Telegram's refusals become the row's retry or death.
@@ -163,11 +167,7 @@ class TelegramLimits:
         self._forget_idle(now)
         self._last_used[key] = now
         async with self._chat_locks.setdefault(key, asyncio.Lock()):
-            await self._bucket(key).take()
-            await self.global_bucket.take()
-            pause = self._paused_until.get(key, 0.0) - time.monotonic()
-            if pause > 0:
-                await asyncio.sleep(pause)
+            await self._wait_turn(key, self._bucket(key))
             try:
                 return await send()
             except RetryAfter as err:
