@@ -58,6 +58,8 @@ MAX_PERCENT = 100
 DECISIONS = ("accept", "reconsider")  # yes/no questions about an offer (others are about the device)
 
 
+# "forget the ipad, can i sell my macbook instead?": the task's device is switched, not asked about
+_SWITCHES_DEVICE = re.compile(r"\b(?:instead|forget (?:the|my|about)|rather sell|i meant|i mean)\b")
 _WHAT_ABOUT_DEVICE = re.compile(r"\b(?:what|how) (?:about|abt) (?:my|the|a|an|this)\b")  # "ok, what about my pixel 7 then?"
 
 
@@ -183,8 +185,10 @@ class CommandReader:
                 if facts:
                     commands.append(SetSlots(facts))
             u = self.understander.understand(text, learned=False)
+            # (never the task in progress again: a device in a side question is not the one being quoted)
             if u.intent in TASKS and acts.asks_price_or_request(text) and (
-                    other_device or u.intent != ctx.flow_intent) and (not commands or (bool(stated) and stated_for_task)):
+                    u.intent != ctx.flow_intent or _SWITCHES_DEVICE.search(text.casefold())) and (
+                    not commands or (bool(stated) and stated_for_task)):
                 return (*commands, StartFlow(u.intent, u.slots))  # "and what would a refurb 15 cost?" mid trade-in
             # the answer first, then the facts: the reply answers the question and the task's next question follows
             answer = Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u))

@@ -138,6 +138,7 @@ _UNLOCKED_ACCOUNT = re.compile(
 # "i haven't signed out", "didnt turn off find my": the removal named, denied just before it
 _NOT_DONE_BEFORE = re.compile(r"\b(?:haven'?t|haven t|have not|didn'?t|didn t|did not|not yet|can'?t|can t|cannot|"
                               r"couldn'?t|couldn t|forgot to|need to|still need to|have to|how do i|how to)\s+(?:\w+\s+)?$")
+_CONTRACTED_IS = re.compile(r"(?<=[a-z])['’]s\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -274,7 +275,7 @@ def extract_battery(text: str) -> int | None:
 
 def extract_account_locked(text: str) -> bool | None:
     """True for an activation/Google/Samsung lock, False when the shopper says it is removed."""
-    norm = normalize(text)
+    norm = _CONTRACTED_IS.sub(" is", normalize(text))  # "find my's off", "samsung account's off"
     removed = _UNLOCKED_ACCOUNT.search(norm)
     if removed and not _NOT_DONE_BEFORE.search(norm[:removed.start()]):
         return False
