@@ -87,6 +87,9 @@ def webhook_handler(
 ) -> Handler:
     """The outbox handler that POSTs a payload made by webhook_payload, signed, and classifies the answer."""
     key = _key(secret)
+    # One client for the handler's life: a new one per delivery builds a TLS context each time (most of the
+    # cost of a delivery to a fast receiver) and never reuses the connection.
+    clients: list[httpx.AsyncClient] = [client] if client is not None else []
 
     async def deliver(payload: Mapping[str, Any]) -> None:
         body, idempotency_key = _body_and_key(payload)
@@ -99,11 +102,9 @@ def webhook_handler(
             "User-Agent": USER_AGENT,
         }
         try:
-            if client is None:
-                async with httpx.AsyncClient(timeout=timeout_s) as own:
-                    response = await own.post(url, content=body, headers=headers)
-            else:
-                response = await client.post(url, content=body, headers=headers, timeout=timeout_s)
+            if not clients:
+                clients.append(httpx.AsyncClient(timeout=timeout_s))
+            response = await clients[0].post(url, content=body, headers=headers, timeout=timeout_s)
         except httpx.TimeoutException as err:
             raise RetryableDelivery(f"webhook timed out after {timeout_s:g} s ({type(err).__name__})") from err
         except httpx.TransportError as err:  # refused, reset, DNS, TLS: the receiver may be back later
