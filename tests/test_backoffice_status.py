@@ -19,14 +19,21 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.channels.backoffice import add_backoffice_routes
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.limits import TelegramLimits
 from bot.delivery.replies import reply_of
 from bot.pricing.quote import format_usd
+from bot.settings import load_settings
 from bot.storage.models import OutboxRow, QuoteRow
+from bot.support.desk import SupportDesk
 from tests.conftest import ChatHarness
+from tests.fake_telegram import FakeTelegram
 
 TOKEN = "backoffice-token-0123456789abcdef"
 SECRET = "a-long-random-shared-secret-0123456789"
 SHOPPER_CHAT = "555001"
+TELEGRAM_SHOPPER = 555001
+HOOK_SECRET = "telegram-hook-secret"
 SHOPPER_EMAIL = "jane.doe@example.com"
 HTTP_OK, HTTP_BAD, HTTP_UNAUTHORIZED, HTTP_NOT_FOUND, HTTP_CONFLICT = 200, 400, 401, 404, 409
 Answer = tuple[int, dict[str, Any]]
@@ -236,3 +243,61 @@ async def test_another_shoppers_counteroffer_button_is_refused(office: BackOffic
     stranger = ChatHarness(office.app, user="555002", channel="telegram")
     assert "belongs to an earlier question" in stranger.text_of(stranger.press(buttons[0][1]))
     assert office.booking().booking_status == "counteroffer"
+
+
+async def test_end_to_end_on_the_bots_web_server(make_app: Callable[..., App], sqlite_url: str, fake: FakeTelegram,
+                                                unused_tcp_port: int) -> None:
+    app = make_app(sqlite_url)
+    chat = ChatHarness(app, user=str(TELEGRAM_SHOPPER), channel="telegram")
+    book(chat)
+    with app.sessions() as session:
+        booking_id = str(session.execute(select(QuoteRow.booking_id).where(QuoteRow.booking_id.is_not(None)))
+                         .scalar_one())
+    settings = load_settings(database_url=str(app.settings.database_url), index_dir=app.settings.index_dir,
+                             telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
+                             backoffice_token=TOKEN, outbox_poll_s=0.05)
+    channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions),
+                              limits=TelegramLimits(per_chat_rate=50, per_chat_burst=50, global_rate=200))
+    await channel.start_webhook(listen="127.0.0.1", port=unused_tcp_port, url_path="hook",
+                                webhook_url="https://example.invalid/hook", secret=HOOK_SECRET)
+    base = f"http://127.0.0.1:{unused_tcp_port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            office = BackOffice(app, chat, base, http)
+            assert (await office.post(booking_id, {"status": "label_sent"}, token="nope"))[0] == HTTP_UNAUTHORIZED
+            for step in ("label_sent", "received"):
+                assert (await office.post(booking_id, {"status": step}))[0] == HTTP_OK
+            await fake.wait_for(TELEGRAM_SHOPPER, "shipping label")
+            body = {"status": "counteroffer", "amount_usd": "123.45", "reason": "the battery is swollen"}
+            assert (await office.post(booking_id, body))[0] == HTTP_OK
+            await fake.wait_for(TELEGRAM_SHOPPER, "the battery is swollen")
+            sent = next(s for s in fake.sent if s.chat_id == TELEGRAM_SHOPPER and "swollen" in (s.text or ""))
+            accept = sent.reply_markup["inline_keyboard"][0][0]["callback_data"]  # type: ignore[index]
+            press = fake.user_presses(TELEGRAM_SHOPPER, accept)
+            fake.pending.remove(press)  # webhook mode: Telegram POSTs the update to us instead
+            async with http.post(f"{base}/hook", json=press,
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": HOOK_SECRET}) as response:
+                assert response.status == HTTP_OK
+            await fake.wait_for(TELEGRAM_SHOPPER, "You accepted $123.45")
+            assert (await office.post(booking_id, {"status": "paid"}))[0] == HTTP_OK
+            await fake.wait_for(TELEGRAM_SHOPPER, "has been sent: $123.45")
+    finally:
+        await channel.stop()
+    assert not channel.errors, channel.errors
+
+
+async def test_without_a_token_the_route_is_absent(make_app: Callable[..., App], sqlite_url: str, fake: FakeTelegram,
+                                                   unused_tcp_port: int) -> None:
+    app = make_app(sqlite_url)
+    settings = load_settings(database_url=str(app.settings.database_url), index_dir=app.settings.index_dir,
+                             telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url)
+    channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions))
+    await channel.start_webhook(listen="127.0.0.1", port=unused_tcp_port, url_path="hook",
+                                webhook_url="https://example.invalid/hook", secret=HOOK_SECRET)
+    try:
+        async with aiohttp.ClientSession() as http, http.post(
+                f"http://127.0.0.1:{unused_tcp_port}/api/bookings/bk_x/status", json={"status": "paid"},
+                headers={"Authorization": f"Bearer {TOKEN}"}) as response:
+            assert response.status == HTTP_NOT_FOUND
+    finally:
+        await channel.stop()
