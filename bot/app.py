@@ -16,6 +16,7 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalog import storage_label
+from bot.engine.booking_status import CounterofferAnswers
 from bot.engine.bookings import BookingNotices
 from bot.engine.compare import CompareActions
 from bot.engine.device_facts import DeviceFacts
@@ -165,12 +166,16 @@ def load_shop_responses(settings: Settings, shop: Shop) -> Responses:
     return load_responses(settings.path(settings.config_dir) / RESPONSES, shop.policy)
 
 
+def booking_notices(settings: Settings) -> BookingNotices:
+    """Which ways to reach the business are configured (BOOKING_WEBHOOK_URL, SMTP_URL)."""
+    return BookingNotices(webhook=bool(settings.booking_webhook_url), email=settings.smtp_url is not None)
+
+
 def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase, llm: LLM | None = None,
                    responses: Responses | None = None, *, staffed: bool = True) -> Dialogue:
     """Flows, actions, button sources, responses and NLU wired into the dialogue manager."""
     responses = responses or load_shop_responses(settings, shop)
-    notices = BookingNotices(webhook=bool(settings.booking_webhook_url), email=settings.smtp_url is not None)
-    trade_in = TradeInActions(shop, responses, notices)
+    trade_in = TradeInActions(shop, responses, booking_notices(settings))
     comparing = CompareActions(shop, trade_in, responses)
     repairs = RepairActions(shop, staffed=staffed)
     actions = {
@@ -254,5 +259,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, aut
     responses = load_shop_responses(settings, shop)
     dialogue = build_dialogue(shop, settings, knowledge, llm, responses, staffed=staffed)
     privacy = PrivacyCommands(responses, retention_days=settings.retention_days)
-    engine = Engine(sessions, dialogue, responses, clock=clock, outbox_channels=OUTBOX_CHANNELS, privacy=privacy)
+    bookings = CounterofferAnswers(responses, booking_notices(settings))
+    engine = Engine(sessions, dialogue, responses, clock=clock, outbox_channels=OUTBOX_CHANNELS, privacy=privacy,
+                    bookings=bookings)
     return App(settings, db, sessions, shop, knowledge, engine, llm)

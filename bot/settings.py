@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = None  # it may hold the SMTP password; None: no confirmation email
     smtp_from: str | None = Field(None, validate_default=True)  # required with SMTP_URL
     smtp_timeout_s: float = Field(20.0, gt=0, le=300)
+    # The back office reports a booking's progress to POST /api/bookings/{id}/status (bot/channels/backoffice.py).
+    backoffice_token: SecretStr | None = None  # the bearer token it sends; None: the route does not exist
     retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1)  # messages older than this are purged
     processed_retention_days: int = Field(DEFAULT_PROCESSED_RETENTION_DAYS, ge=1)  # processed-update keys
 
@@ -114,6 +116,15 @@ class Settings(BaseSettings):
             if info.data.get("booking_webhook_url"):
                 raise ValueError("required when BOOKING_WEBHOOK_URL is set (a long random string shared with the receiver)")
             return None
+        if len(value.get_secret_value()) < MIN_WEBHOOK_SECRET_CHARS:
+            raise ValueError(f"use at least {MIN_WEBHOOK_SECRET_CHARS} random characters (openssl rand -hex 32)")
+        return value
+
+    @field_validator("backoffice_token")
+    @classmethod
+    def _backoffice_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None  # empty means unset: the route stays absent
         if len(value.get_secret_value()) < MIN_WEBHOOK_SECRET_CHARS:
             raise ValueError(f"use at least {MIN_WEBHOOK_SECRET_CHARS} random characters (openssl rand -hex 32)")
         return value

@@ -6,11 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.orm import Session
+
 from bot.delivery import email, webhook
-from bot.delivery.booking_events import booking_event, new_booking_id
+from bot.delivery.booking_events import BookingEvent, booking_event, new_booking_id
 from bot.delivery.enqueue import enqueue
 from bot.domain import Quote
 from bot.engine.turn import TurnStore
+
+BOOKING_LANE = "booking:{booking_id}"  # one lane per booking: its events reach the back office in order
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,15 @@ def announce_accepted(notices: BookingNotices, store: TurnStore, quote: Quote, *
                           carrier=quote.carrier, offer=quote.offer_usd, currency=quote.currency,
                           payout_method=payout_method, email=shopper_email, channel=store.channel, ship_by=ship_by,
                           occurred_at=now)
-    if notices.webhook:  # one lane per booking: its later events (cancelled, counteroffer) follow in order
-        enqueue(store.session, webhook.KIND, f"{webhook.KIND}:{event.event_id}", f"booking:{booking_id}",
-                webhook.webhook_payload(event))
+    if notices.webhook:
+        queue_event(store.session, event)
     if notices.email:
         enqueue(store.session, email.KIND, f"{email.KIND}:{booking_id}", f"email:{booking_id}",
                 email.confirmation_payload(event))
     return booking_id
+
+
+def queue_event(session: Session, event: BookingEvent) -> None:
+    """Write one booking event for the back office, in the booking's lane (after its earlier events)."""
+    enqueue(session, webhook.KIND, f"{webhook.KIND}:{event.event_id}", BOOKING_LANE.format(booking_id=event.booking_id),
+            webhook.webhook_payload(event))

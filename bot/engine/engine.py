@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from bot.delivery.replies import enqueue_replies
 from bot.domain import IncomingMessage, Outcome, Reply
+from bot.engine.booking_status import CounterofferAnswers
 from bot.engine.dialogue import Dialogue
 from bot.engine.privacy import PrivacyCommands
 from bot.engine.responses import Responses
@@ -57,11 +58,12 @@ class Engine:
 
     def __init__(self, sessions: sessionmaker[Session], dialogue: Dialogue, responses: Responses,
                  clock: Callable[[], datetime] = utcnow, outbox_channels: Collection[str] = (),
-                 privacy: PrivacyCommands | None = None) -> None:
+                 privacy: PrivacyCommands | None = None, bookings: CounterofferAnswers | None = None) -> None:
         self.sessions = sessions
         self.dialogue = dialogue
         self.say = responses
         self.privacy = privacy or PrivacyCommands(responses)
+        self.bookings = bookings or CounterofferAnswers(responses)
         self.clock = clock
         self.outbox_channels = frozenset(outbox_channels)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -188,6 +190,9 @@ class Engine:
             if turn.owner == "bot" and turn.state.confirming is None:  # back to the question the flow waits on
                 about_data.extend(self.dialogue.resume_prompt(turn))
             return about_data
+        answered = self.bookings.handle(turn, msg.button_payload)  # a decision on their booking, whoever owns the chat
+        if answered is not None:
+            return answered
         if turn.owner != "bot":
             return self._while_human(turn, msg, text)
         if msg.button_payload:

@@ -59,7 +59,8 @@ class TradeInActions:
         booking_id = announce_accepted(self.notices, turn.store, quote, shopper_email=str(slots.get("email")),
                                        payout_method=slots.get("payout_method"), ship_by=ship_by.date(), now=turn.now)
         turn.store.decide_quote(quote.quote_id, ACCEPTED, email=str(slots.get("email")),
-                                payout_method=str(slots.get("payout_method")), booking_id=booking_id)
+                                payout_method=str(slots.get("payout_method")), booking_id=booking_id,
+                                ship_by=ship_by.date())
         turn.quote = quote
         return ActionResult((self._confirmation(quote, slots, ship_by),), slots={"accept": None}, outcome="booked")
 

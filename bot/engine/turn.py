@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -43,10 +43,11 @@ class TurnStore:
         return (quote_from_row(row), row.status) if row is not None else None
 
     def decide_quote(self, quote_id: str, status: str, *, email: str | None = None,
-                     payout_method: str | None = None, booking_id: str | None = None) -> None:
+                     payout_method: str | None = None, booking_id: str | None = None,
+                     ship_by: date | None = None) -> None:
         """Record accepted / declined / expired."""
         repo.decide_quote(self.session, quote_id=quote_id, status=status, email=email, payout_method=payout_method,
-                          booking_id=booking_id)
+                          booking_id=booking_id, ship_by=ship_by)
 
     def open_ticket(self, *, reason: str, summary: str, slots: dict[str, Any], quote_id: str | None) -> HandoffInfo:
         """Open (or reuse) this conversation's handoff ticket."""

@@ -2,11 +2,13 @@
 
 Payloads: 'i:<purpose>', 's:<slot>=<value>[@bound]' (bound: the quote the button belongs to), 'q:<question>',
 'c:<device>' (compare it), 'k:<card id>' (that answer), 'f:<purpose>|slot=value|...' (a task, facts filled),
-'d:<prefix>-<device>' (a /start deep link from a shop's product page).
+'d:<prefix>-<device>' (a /start deep link from a shop's product page), 'o:accept|decline:<booking id>' (the shopper's
+answer to a booking's counteroffer: counteroffer_answer() reads it, the engine records it).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.nlu.commands import (
@@ -26,8 +28,27 @@ from bot.nlu.understand import Understander
 if TYPE_CHECKING:
     from bot.nlu.reader import CommandReader, ReadingContext
 
+COUNTEROFFER = "o"  # payload kind: o:<answer>:<booking id>
+COUNTEROFFER_ANSWERS = {"accept": True, "decline": False}
 DEEP_LINKS = {"quote": "trade_in", "sell": "trade_in", "tradein": "trade_in", "compare": "compare",
               "upgrade": "upgrade"}  # t.me/<bot>?start=<prefix>-<device>
+
+
+@dataclass(frozen=True)
+class CounterofferAnswer:
+    """The shopper accepted or declined the counteroffer made on one booking."""
+
+    booking_id: str
+    accepted: bool
+
+
+def counteroffer_answer(payload: str) -> CounterofferAnswer | None:
+    """The counteroffer answer a pressed button carries, or None when the payload is something else."""
+    kind, _, rest = payload.partition(":")
+    answer, _, booking_id = rest.partition(":")
+    if kind != COUNTEROFFER or answer not in COUNTEROFFER_ANSWERS or not booking_id:
+        return None
+    return CounterofferAnswer(booking_id, COUNTEROFFER_ANSWERS[answer])
 
 
 def read_payload(payload: str, ctx: ReadingContext, reader: CommandReader) -> tuple[Command, ...]:

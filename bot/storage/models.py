@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -96,6 +108,9 @@ class QuoteRow(Base):
     email: Mapped[str | None] = mapped_column(String(256))
     payout_method: Mapped[str | None] = mapped_column(String(16))
     booking_id: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)  # set when accepted
+    booking_status: Mapped[str | None] = mapped_column(String(24))  # booked, then as the back office reports
+    ship_by: Mapped[date | None] = mapped_column(Date)  # the day the booked device must be shipped by
+    counteroffer_usd: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # after inspection, if any
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

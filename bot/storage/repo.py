@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,8 @@ from bot.storage.models import (
     User,
     utcnow,
 )
+
+BOOKED = "booked"  # the first booking status (bot/engine/booking_status.py moves it on)
 
 
 def new_id(prefix: str) -> str:
@@ -136,16 +138,23 @@ def get_quote(session: Session, quote_id: str) -> QuoteRow | None:
     return session.get(QuoteRow, quote_id)
 
 
+def lock_booking(session: Session, booking_id: str) -> QuoteRow | None:
+    """The booked quote with this booking id, locked until the transaction ends (its status changes one at a time)."""
+    stmt = select(QuoteRow).where(QuoteRow.booking_id == booking_id).with_for_update()
+    return session.execute(stmt).scalar_one_or_none()
+
+
 def decide_quote(
     session: Session, *, quote_id: str, status: str, email: str | None = None, payout_method: str | None = None,
-    booking_id: str | None = None,
+    booking_id: str | None = None, ship_by: date | None = None,
 ) -> None:
-    """Record the shopper's decision on a quote (accepted, declined, expired)."""
+    """Record the shopper's decision on a quote (accepted, declined, expired); a new booking starts as booked."""
     row = session.get(QuoteRow, quote_id)
     if row is not None:
         row.status, row.decided_at = status, utcnow()
         row.email, row.payout_method = email or row.email, payout_method or row.payout_method
-        row.booking_id = booking_id or row.booking_id
+        if booking_id and row.booking_id is None:
+            row.booking_id, row.booking_status, row.ship_by = booking_id, BOOKED, ship_by
 
 
 def open_ticket(

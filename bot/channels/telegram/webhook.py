@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from telegram import Update
 
+from bot.channels.backoffice import add_backoffice_routes
+
 if TYPE_CHECKING:
     from bot.channels.telegram.channel import TelegramChannel
 
@@ -35,6 +37,11 @@ class WebhookServer:
         app = web.Application(client_max_size=2 * 1024 * 1024)
         app.router.add_post("/" + url_path.strip("/"), self.handle)
         app.router.add_get("/healthz", self.health)
+        token = self.channel.settings.backoffice_token
+        if token is not None:  # the back office's status reports (bot/channels/backoffice.py); absent without a token
+            engine = self.channel.engine
+            add_backoffice_routes(app, token=token, sessions=engine.sessions, responses=engine.say,
+                                  on_queued=self.channel.worker.wake)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, listen, port).start()
