@@ -16,6 +16,10 @@ from typing import Any
 
 from aiohttp import web
 
+# How long a test waits for a message: generous, since the outbox worker sends it and CI machines are loaded
+# (a passing test never waits this long).
+WAIT_S = 30.0
+
 
 @dataclass
 class Sent:
@@ -116,7 +120,7 @@ class FakeTelegram:
         """Texts the bot sent to one chat, in order."""
         return [s.text for s in self.sent if s.chat_id == chat_id and s.method == "sendMessage"]
 
-    async def wait_for(self, chat_id: int, needle: str, timeout: float = 10.0) -> str:
+    async def wait_for(self, chat_id: int, needle: str, timeout: float = WAIT_S) -> str:
         """Wait until a message containing `needle` reaches the chat."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
