@@ -90,16 +90,23 @@ async def run_bot(load: list[tuple[int, str]], database_url: str) -> tuple[float
     await channel.start_polling()
     from sqlalchemy import func, select
 
-    from bot.storage.models import ProcessedEvent
+    from bot.storage.models import OutboxRow, ProcessedEvent
 
     def processed() -> int:
         with app.sessions() as session:
             return int(session.execute(select(func.count()).select_from(ProcessedEvent)).scalar_one())
 
+    def all_sent() -> bool:
+        """Every turn stored and every reply the outbox holds delivered (replies go out after the commit)."""
+        with app.sessions() as session:
+            pending = session.execute(select(func.count()).select_from(OutboxRow)
+                                      .where(OutboxRow.state == "pending")).scalar_one()
+        return processed() >= len(load) and not pending
+
     started = time.perf_counter()
     for chat_id, text in load:
         fake.user_says(chat_id, text)
-    await drain(fake, lambda: processed() >= len(load))
+    await drain(fake, all_sent)
     elapsed = time.perf_counter() - started - 0.3
     replies = len(fake.sent)
     await channel.stop()
