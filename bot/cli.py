@@ -235,7 +235,8 @@ def cmd_understand(settings: Settings, args: argparse.Namespace) -> int:
     ensure_intent_model(settings, shop)
     understander = make_understander(settings, shop)
     from bot.nlu.commands import describe
-    from bot.nlu.reader import CommandReader, ReadingContext
+    from bot.nlu.reader import CommandReader
+    from bot.nlu.reading_context import ReadingContext
 
     commands = CommandReader(understander).read(args.text, ReadingContext())  # as an opening message
     final = understander.understand(args.text)

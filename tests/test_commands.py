@@ -17,7 +17,8 @@ from sqlalchemy import select
 from bot.app import App
 from bot.nlu import consent
 from bot.nlu.commands import Affirm, Answer, SetSlots
-from bot.nlu.reader import CommandReader, ReadingContext
+from bot.nlu.reader import CommandReader
+from bot.nlu.reading_context import ReadingContext
 from bot.settings import PROJECT_ROOT
 from bot.storage.models import Conversation, QuoteRow, UnansweredQuestion
 from tests.conftest import ChatHarness

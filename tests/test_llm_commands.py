@@ -29,7 +29,7 @@ from bot.nlu.commands import (
 from bot.nlu.devices import DeviceMatcher
 from bot.nlu.llm_commands import SMALL_TALK_KINDS, VOCABULARY, merge, parse_commands, reading_for
 from bot.nlu.people import REFUSAL_RULES
-from bot.nlu.reader import ReadingContext
+from bot.nlu.reading_context import ReadingContext
 from bot.settings import load_settings
 from bot.shop import load_shop
 from bot.storage.models import QuoteRow, Ticket

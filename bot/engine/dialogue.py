@@ -33,7 +33,8 @@ from bot.nlu.commands import (
     command_names,
 )
 from bot.nlu.llm_fallback import Extractor
-from bot.nlu.reader import CommandReader, ReadingContext
+from bot.nlu.reader import CommandReader
+from bot.nlu.reading_context import ReadingContext
 from bot.nlu.speech_acts import question_parts
 from bot.nlu.understand import Understander
 from bot.shop import Shop

@@ -26,7 +26,8 @@ from bot.nlu.commands import (
 from bot.nlu.understand import Understander
 
 if TYPE_CHECKING:
-    from bot.nlu.reader import CommandReader, ReadingContext
+    from bot.nlu.reader import CommandReader
+    from bot.nlu.reading_context import ReadingContext
 
 COUNTEROFFER = "o"  # payload kind: o:<answer>:<booking id>
 COUNTEROFFER_ANSWERS = {"accept": True, "decline": False}

@@ -11,7 +11,7 @@ from bot.nlu.commands import Affirm, Command, SetSlots
 from bot.nlu.devices import DeviceMatcher
 
 if TYPE_CHECKING:
-    from bot.nlu.reader import ReadingContext
+    from bot.nlu.reading_context import ReadingContext
 
 PAYOUT_SLOT = "payout_method"  # said with a yes to the offer, it is kept for the step after the email
 _PAYOUT_CLAUSE = re.compile(

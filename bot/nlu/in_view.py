@@ -17,7 +17,7 @@ from bot.nlu.understand import Understander
 
 if TYPE_CHECKING:
     from bot.catalog import Device
-    from bot.nlu.reader import ReadingContext
+    from bot.nlu.reading_context import ReadingContext
 
 NAME_FILLERS = frozenset({"my", "a", "an", "the", "i", "have", "got", "its", "it's", "old", "hi", "hey", "hello",
                           # a device named again to correct it: "sorry it's the s21 ultra", "oops, i mean the 13 pro"

@@ -46,7 +46,7 @@ from bot.nlu.text import mask_personal
 
 if TYPE_CHECKING:
     from bot.catalog import Device
-    from bot.nlu.reader import ReadingContext
+    from bot.nlu.reading_context import ReadingContext
 
 log = logging.getLogger(__name__)
 

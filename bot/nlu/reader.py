@@ -8,8 +8,6 @@ A question is never an Affirm; a device named in a question is context for the a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalog import Device
@@ -39,6 +37,7 @@ from bot.nlu.devices import DeviceMention
 from bot.nlu.in_view import DEVICE_FACT_SLOTS, InViewReader
 from bot.nlu.llm_commands import generator_for
 from bot.nlu.llm_fallback import Extractor, understand
+from bot.nlu.reading_context import ReadingContext
 from bot.nlu.task_start import task_start, upgrade_if_owned
 from bot.nlu.understand import Understander, Understanding
 
@@ -61,24 +60,6 @@ DECISIONS = ("accept", "reconsider")  # yes/no questions about an offer (others 
 # "forget the ipad, can i sell my macbook instead?": the task's device is switched, not asked about
 _SWITCHES_DEVICE = re.compile(r"\b(?:instead|forget (?:the|my|about)|rather sell|i meant|i mean)\b")
 _WHAT_ABOUT_DEVICE = re.compile(r"\b(?:what|how) (?:about|abt) (?:my|the|a|an|this)\b")  # "ok, what about my pixel 7 then?"
-
-
-@dataclass(frozen=True)
-class ReadingContext:
-    """Where the conversation stands, as far as reading a message needs to know."""
-
-    flow_intent: str | None = None  # the active task's intent (trade_in, compare, ...), None outside a task
-    awaited: str | None = None  # the slot the question on screen asks for
-    awaited_is_yes_no: bool = False
-    passive: bool = False  # the question on screen may be walked away from (after a decline, refine storage)
-    flow_slots: frozenset[str] = frozenset()  # slots the active task holds
-    slots: Mapping[str, Any] = field(default_factory=dict)
-    device: Device | None = None  # the active task's device
-    last_device: str | None = None  # outside a task: the device talked about last
-    last_task: str | None = None  # outside a task: the task that ended last (compare, upgrade, ...)
-    last_card: str | None = None  # the knowledge card answered last
-    question: str | None = None  # the bot's last question as shown, for the optional LLM (None: not known)
-    yes_starts: str | None = None  # a result on screen whose main button a typed yes presses (a task's purpose)
 
 
 class CommandReader:
