@@ -22,7 +22,10 @@ from tests.conftest import ChatHarness
 SETTINGS = load_settings()
 SHOP = load_shop(SETTINGS.path(SETTINGS.config_dir), SETTINGS.path(SETTINGS.knowledge_dir))
 DRAWER = "got an old phone collecting dust"  # the rules find no intent in it
-AT_OPTIMUM = 1e-5  # largest gradient entry of the training objective at the fitted weights (lbfgs: ~5e-7)
+# Largest gradient entry of the training objective at the fitted weights: lbfgs reaches ~5e-7, but the test
+# re-embeds the examples, and onnxruntime's float32 sums vary with thread scheduling (seen: 1.5e-5 under load);
+# a fit that stopped short (the iteration bound hit) is at 1e-3 and above.
+AT_OPTIMUM = 1e-4
 EXAMPLES_LEARNED = 0.99  # share of the operator's own examples the fitted model reads as labelled
 
 # A tiny operator-written lesson: idle old devices are trade-ins; the rest keeps the model honest.

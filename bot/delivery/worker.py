@@ -93,15 +93,14 @@ class OutboxWorker:
             return
         self._stopping = True
         self._wake.set()
-        if task.done():  # it died (or was killed): nothing in flight to wait for
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_S)
-        except TimeoutError:  # a delivery still in flight keeps its lease: it is delivered again after it
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self.roles is not None:
+        if not task.done():  # a task that died (or was killed) has nothing in flight to wait for
+            try:
+                await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_S)
+            except TimeoutError:  # a delivery still in flight keeps its lease: it is delivered again after it
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if self.roles is not None:  # always: a lane held by a dead task would otherwise wait for its lock to lapse
             await asyncio.to_thread(self.roles.release)
 
     def wake(self) -> None:

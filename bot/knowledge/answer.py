@@ -69,6 +69,10 @@ class KnowledgeBase:
             return self._answer(question, CardMatch(chosen, 1.0, 1.0))
         # "ok, and what if...": the words that lead into a question are not what it asks
         match, score = self.match(without_preamble(str(context.get("masked") or question)), context)
+        if context.get("asked"):  # a story told before the question: the question alone may match a card better
+            alone, alone_score = self.match(without_preamble(str(context["asked"])), context)
+            if alone is not None and (match is None or alone.score > match.score):
+                match, score = alone, alone_score
         if match is None or score < 0:
             return Answer("", (), score, confident=False, known_words=match is not None or score > -1)
         return self._answer(question, match)

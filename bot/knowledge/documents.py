@@ -51,6 +51,15 @@ class Chunk:
         return f"{self.title}. {self.heading}. {self.text}"
 
 
+def spoken_list(values: list[Any]) -> str:
+    """A list as a sentence says it: numbers are alternatives ("13 or 24"), words an enumeration ("a, b and c")."""
+    words = [str(v) for v in values]
+    if len(words) <= 1:
+        return "".join(words)
+    joiner = " or " if all(isinstance(v, (int, float)) for v in values) else " and "
+    return ", ".join(words[:-1]) + joiner + words[-1]
+
+
 def render_policy(text: str, policy: dict[str, Any], where: str) -> str:
     """Replace {{ policy.a.b }} with the configured value; an unknown path is an error naming the file."""
 
@@ -61,7 +70,7 @@ def render_policy(text: str, policy: dict[str, Any], where: str) -> str:
                 raise ConfigError(f"{where}: unknown placeholder policy.{match.group(1)} (see config/policy.yaml)")
             node = node[part]
         if isinstance(node, list):
-            return ", ".join(str(v) for v in node)
+            return spoken_list(node)
         return str(node)
 
     return _PLACEHOLDER.sub(value, text)

@@ -21,11 +21,13 @@ _IDENTITY = re.compile(
     r"\b(?:are|r) (?:you|u) (?:a )?(?:real|actual|live) (?:human|person)\b")
 _ASKS_FOR_PERSON = re.compile(
     r"\b(?:human|humans|hooman|agent|representative|rep|operator|real (?:person|people|human)|someone real|"
-    r"live (?:chat|support|agent|person)|customer (?:service|support|care)|support team|actual (?:employee|person|"
+    r"live (?:chat|support|agent|person)|customer (?:service|support|care)(?! (?:experience|job|jobs|skills|background|role|position))|support team|actual (?:employee|person|"
     r"human)|manager|supervisor|a person|an employee|staff member)\b|"
     r"\b(?:talk|speak|chat) (?:to|with) (?:someone|somebody|some1|a|an|the|support|ur|your)\b|"
     r"\bcall me\b|\bphone number to call\b|\b(?:i|we) (?:want|need) (?:someone|somebody)\b|"
-    r"\bsomeone (?:to|who) (?:look|help|check|call)\b|\bmember of (?:your |the )?(?:staff|team)\b|"
+    r"\bsomeone (?:to|who) (?:look|help|check|call)\b|"
+    r"\b(?:can|could|will) (?:someone|somebody|anyone|a person|one of you) (?:please )?(?:look|help|check|call|sort|fix|"
+    r"contact)\b|\bmember of (?:your |the )?(?:staff|team)\b|"
     r"\b(?:discuss|go over|talk) (?:this |it )?(?:with|to) (?:someone|somebody|a person|a human|staff|your staff|your team)\b|"
     r"\bstaff member\b|\bget me (?:a |an )?(?:real|actual|live) (?:one|person|human)\b|"
     r"\bget me (?:someone|somebody|a person|a human)\b")
@@ -47,6 +49,8 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"deposit|cash)|still no (?:paypal |bank |ach )?(?:payment|payout|money|deposit)|"
         r"(?:payout|payment|money|deposit|paypal)\b.{0,25}\b(?:late|overdue|delayed|missing|lost)\b|(?:it s|its|it has|been) "
         r"(?:been )?\d+ (?:business )?(?:days|weeks) (?:and|but|since).{0,40}(?:paid|payment|payout|money)|"
+        r"(?:nothing|no money|no deposit) (?:has )?(?:in|into|hit|reached|arrived in|shown up in|showed up in) my "
+        r"(?:bank |paypal )?account|"
         r"(?:payout|payment|paypal|money|deposit|ach)\b.{0,60}\b(?:it s|its|it has|been) (?:been )?(?:over |more than )?"
         r"(?:a|an|\d+|two|three|four|five|ten) (?:business )?(?:days?|weeks?|months?)")),
     ("warranty claim", re.compile(
@@ -84,7 +88,7 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:say|says|said|claim\w*|told me|flagged|marked|found)\b.{0,30}\b(?:blacklist\w*|stolen|lost|"
         r"locked|icloud locked)|"
         # "u sent my phone back saying its locked", "my trade in got rejected as blacklisted but i own it outright"
-        r"\b(?:sent|send|shipped|returned) (?:my|it|the) (?:\w+ )?(?:back|device|phone)\b.{0,30}\b(?:saying|because|as|said)\b"
+        r"\b(?:sent|send|shipped|returned) (?:back )?(?:my|it|the) (?:\w+ )?(?:back|device|phone)\b.{0,30}\b(?:saying|because|as|said)\b"
         r".{0,20}\b(?:locked|blacklist\w*|stolen|lost)|\b(?:rejected|refused|declined|denied|returned)\b.{0,20}\b(?:as|for|because)"
         r"\b.{0,20}\b(?:blacklist\w*|stolen|lost|locked)\b")),
     ("order status", re.compile(
@@ -140,7 +144,10 @@ REFUSAL_RULES = tuple(rule for rule, _ in _REFUSALS)  # what a Refuse may name (
 _ABOUT_PEOPLE = re.compile(
     r"\b(?:hours?|what time|how late|how early|how (?:long|fast|soon|quickly)|when (?:can|do|does|are|is|will)|"
     r"open|available|usually|weekends?|email|saturdays?|sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|"
-    r"holidays?|tonight|evenings?|nights?|mornings?|after \d|before \d|at \d)\b")
+    r"holidays?|tonight|evenings?|nights?|mornings?|midnight|overnight|after hours|after \d|before \d|at \d)\b")
+# "if i ask for a person at midnight, what happens?": how handoffs work, asked about
+_ABOUT_ASKING = re.compile(r"^(?:so |and |but )?(?:if|what if|what happens (?:if|when)|when) (?:i|we|you) (?:ask|request|"
+                           r"want|need|message|text|write)\b")
 
 def asks_identity(text: str) -> bool:
     """"Am I talking to a bot?", "are you human?"."""
@@ -149,7 +156,7 @@ def asks_identity(text: str) -> bool:
 def asks_for_person(text: str) -> bool:
     """An explicit request for a person ("talk to a human", "agent please"), not a question about reaching one."""
     norm = normalize(text)
-    if not _ASKS_FOR_PERSON.search(norm) or _IDENTITY.search(norm):
+    if not _ASKS_FOR_PERSON.search(norm) or _IDENTITY.search(norm) or _ABOUT_ASKING.search(norm):
         return False
     return not (is_question(text) and _ABOUT_PEOPLE.search(norm))
 
@@ -170,10 +177,17 @@ def frustrated(text: str) -> bool:
     """"This is useless", "wtf": offer a person."""
     return bool(_FRUSTRATED.search(normalize(text)))
 
+# "buying a new pixel on a payment plan or a refurbished one": financing of a purchase, not of a phone for sale
+_BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|grab|grabbing|order|ordering)\b")
+_SELLING = re.compile(r"\b(?:sell|selling|trade|trading|trade ?in|quote|offer|pay me|worth)\b")
+
+
 def refusal(text: str) -> str | None:
     """The policy rule a first-person statement runs into (a found phone, a financed one, a seller of 16)."""
     norm = normalize(text)
     for rule, pattern in _REFUSALS:
+        if rule == "financed" and _BUYING.search(norm) and not _SELLING.search(norm):
+            continue
         if pattern.search(norm):
             general_question = is_question(text) and not OWN_STATEMENT.search(norm) and not re.search(
                 r"\b(?:i (?:found|m|am|live|still)|im)\b", norm)

@@ -172,7 +172,7 @@ class CommandReader:
                     not commands or (bool(stated) and stated_for_task)):
                 return (*commands, StartFlow(u.intent, u.slots))  # "and what would a refurb 15 cost?" mid trade-in
             # the answer first, then the facts: the reply answers the question and the task's next question follows
-            answer = Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u))
+            answer = Answer(text, context=self._about(u, mentions, text), unknown_device=_unknown(u))
             return (answer, *commands)
         if other_device and ctx.awaited != "device_model" and not acts.corrects(text):
             u = self.understander.understand(text, learned=False)
@@ -181,7 +181,7 @@ class CommandReader:
             commands = [SetSlots(facts)] if facts and acts.states_own_facts(text) else []
             if u.intent in TASKS and u.intent != ctx.flow_intent and acts.asks_price_or_request(text):
                 return (*commands, StartFlow(u.intent, u.slots))
-            return (*commands, Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u)))
+            return (*commands, Answer(text, context=self._about(u, mentions, text), unknown_device=_unknown(u)))
         facts = self._stated(text, ctx, mentions, lenient=True)
         if ctx.device is not None and not known and acts.corrects(text):
             sibling = self.in_view.sibling_of(text, ctx.device.name)  # "oh wait, it's actually the pro max"
@@ -202,7 +202,7 @@ class CommandReader:
         if people.frustrated(text):
             return (SmallTalk("frustrated"),)
         if len(text.split()) >= 3:
-            return (Answer(text, context=_context(u, mentions, self._masked(text)), unknown_device=_unknown(u)),)
+            return (Answer(text, context=self._about(u, mentions, text), unknown_device=_unknown(u)),)
         return (CannotHandle(),)
 
     def _bare_value(self, text: str, ctx: ReadingContext) -> dict[str, Any]:
@@ -295,7 +295,7 @@ class CommandReader:
                 short = len((self._masked(text) or text).split()) <= SHORT_FOLLOW_UP  # "and the pixel 8 pro?"
                 described = any(k in start.slots for k in DEVICE_FACT_SLOTS)  # "macbook air m1 256, fair-ish?"
                 fallback = start if (device or own) and (short or described or not question) else None
-                return (Answer(text, context=_context(u, [], self._masked(text)), otherwise=fallback,
+                return (Answer(text, context=self._about(u, [], text), otherwise=fallback,
                                offer=start if device else None, unknown_device=_unknown(u)),)
             return (start,)
         if u.intent == "handoff" and u.confidence >= LIKELY_PERSON and people.about_own_problem(text):
@@ -306,12 +306,12 @@ class CommandReader:
             if not question:
                 return (CannotHandle(),)
             # Most likely off topic ("what time is it in london"): a card may still know it; if not, the menu.
-            return (Answer(text, context=_context(u, [], self._masked(text)), off_topic=True,
+            return (Answer(text, context=self._about(u, [], text), off_topic=True,
                            unknown_device=_unknown(u)),)
         if u.intent == "faq" or question or len(text.split()) >= 2:
-            return (Answer(text, context=_context(u, [], self._masked(text)), unknown_device=_unknown(u)),)
+            return (Answer(text, context=self._about(u, [], text), unknown_device=_unknown(u)),)
         if u.device is not None and u.device.unknown:
-            return (Answer(text, context=_context(u, [], self._masked(text)), unknown_device=_unknown(u)),)
+            return (Answer(text, context=self._about(u, [], text), unknown_device=_unknown(u)),)
         return (CannotHandle(),)
 
     def _states_facts(self, text: str) -> bool:
@@ -371,17 +371,31 @@ class CommandReader:
             return None
         return self.understander.view(text, mentions)[1]
 
+    def _about(self, u: Understanding, mentions: list[DeviceMention], text: str) -> dict[str, Any]:
+        """The context of a question's answer: what it named, and its wording as the cards read it."""
+        return _context(u, mentions, self._masked(text), self._asked(text))
+
+    def _asked(self, text: str) -> str | None:
+        """The question of a message that tells its story first, masked like the whole (see speech_acts.asked_part)."""
+        asked = acts.asked_part(text)
+        if asked == text:
+            return None
+        return self._masked(asked) or asked
+
     # buttons --------------------------------------------------------------------------------------------
 
     def read_button(self, payload: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """The commands of a pressed button (see bot/nlu/buttons.py for the payloads)."""
         return read_payload(payload, ctx, self)
 
-def _context(u: Understanding, mentions: list[DeviceMention], masked: str | None = None) -> dict[str, Any]:
+def _context(u: Understanding, mentions: list[DeviceMention], masked: str | None = None,
+             asked: str | None = None) -> dict[str, Any]:
     """What a question named, as context for its answer (never a slot of the task)."""
     context: dict[str, Any] = {k: v for k, v in u.slots.items() if k != "email"}
     if masked:
         context["masked"] = masked  # the question with device names as "phone": what a card's paraphrase reads like
+    if asked:
+        context["asked"] = asked  # the question alone, without the story told before it
     named = [m.device.name for m in mentions if m.device is not None]
     if named and "device_model" not in context:
         context["device_model"] = named[0]

@@ -125,10 +125,16 @@ def polite_request(text: str) -> bool:
 # "does that change the price?", "will a crack lower the offer?": a question about a rule, not a price asked for
 _ABOUT_PRICE_RULE = re.compile(
     r"\b(?:change|changes|affect|affects|lower|lowers|reduce|reduces|impact|hurt|hurts|drop|drops|knock\w* down|"
-    r"matter|matters) (?:for )?(?:the |my |your |its |it s )?(?:price|offer|quote|value|payout|trade ?in value)\b")
+    r"matter|matters) (?:for )?(?:the |my |your |its |it s )?(?:trade ?in )?(?:price|offer|quote|value|payout)\b")
 # "when should i sell my iphone?": advice about a task, not the task asked for
 _ADVICE = re.compile(r"^(?:so |ok |hey |hi )?(?:when|why) (?:should|would|do|is it best to)\b|\bbest time to\b|"
-                     r"\bis it (?:better|smart|wise|a good idea) to (?:sell|trade|wait)\b")
+                     r"\bis it (?:better|smart|wise|a good idea) to (?:sell|trade|wait)\b|"
+                     r"\bwhich (?:condition|grade|option|one|category) (?:should|do|would|is|fits|applies)\b")
+# "how do u pay me for my trade in", "when do you send the label": how the shop works, asked about
+_PROCESS = re.compile(
+    r"^(?:so |ok |and |hey |hi |also )?(?:how|when) (?:do|does|will|would|can|is|are) (?:you|u|yall|you guys|i|we|it)"
+    r" (?:get )?(?:pay|paid|send|ship|handle|work|inspect|wipe|erase|check|process|decide|grade|receive|get paid|"
+    r"know|find|test|return)\b")
 _HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)")
 
 
@@ -141,11 +147,23 @@ def asks_for_offer(text: str) -> bool:
     return bool(_OFFER_ASK.search(normalize(text)))
 
 
+def asked_part(text: str) -> str:
+    """The sentences that ask, when a message tells its story first ("I'm on Verizon and thinking of switching.
+    ... will it work on T-Mobile?"): what the shopper wants is in the question, the rest is context."""
+    sentences = [p.strip() for p in re.findall(r"[^.!?\n]+[.!?]*", text) if p.strip(" .!?")]
+    asked = [p for p in sentences if p.endswith("?")]
+    return " ".join(asked) if len(sentences) >= 2 and asked else text
+
+
 def requests_task(text: str) -> bool:
     """The message asks for a number or a task (a quote, a comparison), not for a policy fact."""
-    norm = normalize(text)
-    if (_ABOUT_PRICE_RULE.search(norm) or _ADVICE.search(norm)) and not _HOW_MUCH.search(norm):
+    norm = normalize(asked_part(text))
+    if _HOW_MUCH.search(norm):
+        return True
+    if _ABOUT_PRICE_RULE.search(norm) or _ADVICE.search(norm) or _PROCESS.search(norm):
         return False
+    if is_question(text) and HYPOTHETICAL.search(norm) and not _OFFER_ASK.search(norm):
+        return False  # "will the price still be the same if i send it in later?": a rule, asked about
     return bool(_REQUEST.search(norm))
 
 

@@ -1,0 +1,55 @@
+"""A question is answered, even when it names a device or a person; only a request starts a task or a ticket."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ChatHarness
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("my iphone 12 battery health says 76% does that lower my trade in price", "80%"),
+    ("how do u pay me for my trade in", "PayPal"),
+    ("I got a trade-in offer for my Pixel 7 Pro last week but I want to keep using the phone for a while. "
+     "Will the price still be the same if I send it in later?", "21 days"),
+    ("I'm on Verizon right now but I'm thinking about switching to T-Mobile soon. If I buy a refurbished iPhone 14 "
+     "from you, will it work on both?", "unlocked"),
+])
+def test_a_question_naming_a_device_is_answered_before_any_task(chat: ChatHarness, question: str, fact: str) -> None:
+    outcome = chat.say(question)
+    text = ChatHarness.text_of(outcome)
+    assert fact in text and outcome.flow is None and outcome.quote is None, text
+    assert "How much storage" not in text and "$" not in text, "no quote or comparison pushed on the question"
+
+
+def test_the_device_in_a_trade_in_question_is_offered_as_a_quote_to_start(chat: ChatHarness) -> None:
+    outcome = chat.say("my iphone 12 battery health says 76% does that lower my trade in price")
+    assert any("iPhone 12" in label or "quote" in label.casefold() for label in ChatHarness.labels(outcome)), \
+        ChatHarness.labels(outcome)
+
+
+def test_a_shopper_financing_a_purchase_is_not_refused_a_trade_in(chat: ChatHarness) -> None:
+    outcome = chat.say("I'm deciding between buying a new Pixel 8 on a payment plan or a refurbished one from you. "
+                       "What warranty would I get with the refurbished one?")
+    text = ChatHarness.text_of(outcome)
+    assert "12" in text and "financing balance" not in text, text
+
+
+def test_a_question_about_asking_for_a_person_is_answered_not_a_ticket(chat: ChatHarness) -> None:
+    outcome = chat.say("If I ask for a person at midnight, what happens to my request?")
+    assert outcome.handoff is None and "Eastern" in ChatHarness.text_of(outcome)
+
+
+def test_customer_service_experience_in_an_off_topic_request_is_not_a_ticket(chat: ChatHarness) -> None:
+    outcome = chat.say("Could you write me a cover letter? I have two years of customer service experience.")
+    assert outcome.handoff is None
+
+
+@pytest.mark.parametrize("problem", [
+    "it's been nine business days since my trade-in passed inspection with nothing in my account. "
+    "Can someone look into this?",
+    "you guys sent back my phone saying its blacklisted but i bought it new from apple, this has to be a mistake",
+])
+def test_a_problem_only_a_person_can_solve_opens_a_ticket(chat: ChatHarness, problem: str) -> None:
+    outcome = chat.say(problem)
+    assert outcome.handoff is not None and outcome.quote is None
