@@ -229,7 +229,8 @@ def test_after_the_upgrade_math_buying_new_instead_shows_the_numbers(chat: ChatH
     chat.say("thinking of upgrading from my pixel 6 to a pixel 8, how much would it cost me")
     chat.say("the 6 is 128, fair, tmobile, google acct removed")
     outcome = chat.say("vs just buying the 8 new?")
-    assert "New Pixel 8: $699" in ChatHarness.text_of(outcome)
+    text = ChatHarness.text_of(outcome)
+    assert "Pixel 8" in text and "$699 new" in text and "accept this offer" in text, text
 
 
 @pytest.mark.parametrize(("first", "follow_up", "fact"), [
@@ -251,10 +252,12 @@ def test_back_to_the_quote_after_a_side_comparison_keeps_the_device_being_quoted
     assert back.quote is not None and back.quote.device_model == "Pixel 8 Pro" and back.quote.storage_gb == 512
 
 
-def test_after_the_upgrade_math_the_trade_in_part_quotes_that_device(chat: ChatHarness) -> None:
-    chat.say("i got an iphone 11 64gb good at&t, find my off. how much to get a refurb iphone 13 if i trade it")
-    outcome = chat.say("ok lets do the trade in part")
+def test_after_the_upgrade_math_the_offer_for_the_old_device_is_asked_to_be_accepted(chat: ChatHarness) -> None:
+    outcome = chat.say("i got an iphone 11 64gb good at&t, find my off. how much to get a refurb iphone 13 if i trade it")
     assert outcome.quote is not None and (outcome.quote.device_model, outcome.quote.storage_gb) == ("iPhone 11", 64)
+    text = ChatHarness.text_of(outcome)
+    assert "Upgrade math" in text and text.endswith("Would you like to accept this offer?"), text
+    assert "email address" in ChatHarness.text_of(chat.press("s:accept=true"))
 
 
 def test_two_devices_to_sell_start_with_the_first_and_keep_the_shared_facts(chat: ChatHarness) -> None:

@@ -31,7 +31,7 @@ def test_every_device_compares_consistently_with_the_catalog() -> None:
 
 
 def test_upgrade_math_uses_the_same_quote_as_the_trade_in_path(chat: ChatHarness) -> None:
-    chat.say("i have an iphone 13 128gb, thinking about an iphone 16 pro")
+    chat.say("i have an iphone 13 128gb, unlocked, thinking about an iphone 16 pro")
     outcome = chat.say("flawless")
     assert outcome.quote is not None
     cli = subprocess.run([sys.executable, "run_bot.py", "quote", "iPhone 13", "--storage", "128", "--condition",

@@ -36,10 +36,11 @@ class TradeInActions:
             quote = self._current_or_new(turn, slots)
         except PricingError as err:
             return ActionResult((self.say.reply("cannot_price", problem=str(err)),), outcome="failed")
+        shown = turn.quote is not None and turn.quote.quote_id == quote.quote_id  # the upgrade math just showed it
         turn.quote = quote
         turn.state.last_quote_id = quote.quote_id
-        return ActionResult((self.offer_reply(quote, locked=bool(slots.get("account_locked"))),),
-                            slots={"quote_id": quote.quote_id})
+        replies = () if shown else (self.offer_reply(quote, locked=bool(slots.get("account_locked"))),)
+        return ActionResult(replies, slots={"quote_id": quote.quote_id})
 
     def accept_quote(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
         """Book the trade-in, unless the quote expired (then re-quote and ask again)."""

@@ -146,7 +146,8 @@ class Flow:
         for step in self.steps:
             if step is dependent:
                 return dependent
-            if isinstance(step, Collect) and slots.get(step.slot) is None and not step.optional and not step.always_ask:
+            if isinstance(step, Collect) and slots.get(step.slot) is None and not step.optional and not step.always_ask \
+                    and (step.only_if is None or step.only_if.holds(slots)):  # a laptop's carrier is not missing
                 return step
         return dependent
 

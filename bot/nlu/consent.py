@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu.speech_acts import last_clause, normalize, without_preamble
+from bot.nlu.speech_acts import last_clause, normalize, without_polite_tag, without_preamble
 
 # --- consent ---------------------------------------------------------------------------------------------
 # A yes is only these phrases and filler, nothing else: "ok, and what if they find a dent?" is not a yes.
@@ -47,7 +47,7 @@ _YES_FILLERS = frozenset({
     "plz", "thanks", "thank", "you", "ty", "and", "for", "me", "up", "lets", "let", "us", "just", "then", "so", "well",
     "oh", "a", "an", "now", "sell", "selling", "all", "right", "of", "course", "go", "do", "take", "good", "is",
     "sign", "send", "label", "thats", "sounds", "shipping", "very", "much", "really", "yes", "sir", "totally", "ready", "on", "board",
-    "am", "ahead", "gladly", "happily", "fair", "enough", "great", "nice", "awesome", "here", "there",
+    "am", "ahead", "gladly", "happily", "fair", "enough", "great", "nice", "awesome", "here", "there", "actually",
 })
 MAX_YES_WORDS = 16  # longer messages say more than a yes
 # An accept said outright inside a longer statement: "That seems perfectly reasonable to me, so please go right
@@ -141,11 +141,12 @@ def is_no(text: str) -> bool:
     return _only_phrases(norm, _NO_PHRASES) and not set(norm.split()) <= {"please", "thanks"}
 
 
-_LEAD_IN_FILLERS = re.compile(r"^(?:(?:hm+|um+|uh+|oh|actually|wait|ok|okay|so|well|alright|fine|whatever)\b\s*)+")
+_LEAD_IN_FILLERS = re.compile(
+    r"^(?:(?:hm+|um+|uh+|oh|actually|wait|ok|okay|so|well|alright|fine|whatever|yeah|yes|yep|sure)\b\s*)+")
 
 
 def wants_offer(text: str) -> bool:
     """"Changed my mind, I'll take the offer": taking a decline back."""
     # "hmm ok actually fine, ill take it", "hm actually wait, i changed my mind": the hmm and the wait lead in
-    norm = _STILL_STANDS.sub(" ", _LEAD_IN_FILLERS.sub("", normalize(without_preamble(text))))
+    norm = _STILL_STANDS.sub(" ", _LEAD_IN_FILLERS.sub("", without_polite_tag(normalize(without_preamble(text)))))
     return "?" not in text and bool(_WANT_OFFER.search(norm)) and not _HEDGE.search(norm.replace("but ", ""))

@@ -14,16 +14,25 @@ if TYPE_CHECKING:
     from bot.nlu.reading_context import ReadingContext
 
 PAYOUT_SLOT = "payout_method"  # said with a yes to the offer, it is kept for the step after the email
+EMAIL_SLOT = "email"  # "yes, I accept. send the label to me@example.com": the next question is answered too
 _PAYOUT_CLAUSE = re.compile(
     r"[,.;!]?\s*(?:and\s+)?(?:please\s+)?(?:(?:pay|paid|send|payout|transfer)(?: me| it| the money)?\s+)?"
     r"(?:(?:by|via|through|thru|with|to|on|into)\s+)?(?:my\s+)?(?:paypal|bank transfer|ach|direct deposit)\b.*$", re.I)
+_EMAIL_CLAUSE = re.compile(
+    r"[,.;!]?\s*(?:and\s+)?(?:please\s+)?(?:(?:send|email|mail)\s+(?:the\s+|my\s+)?(?:label|it|everything)?\s*)?"
+    r"(?:(?:to|at)\s+)?(?:(?:my\s+)?(?:email|e-mail|address)(?:\s+is|:)?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+[.!]?", re.I)
 
 
 def read_decision(text: str, ctx: ReadingContext, devices: DeviceMatcher) -> tuple[Command, ...] | None:
-    """"Changed my mind, I'll take the offer" (not a cancel); "ok accept, pay me through paypal"; None: neither."""
-    rest = _PAYOUT_CLAUSE.sub("", text).strip()
+    """"Changed my mind, I'll take the offer" (not a cancel); "ok accept, pay me through paypal"; "yes, send the
+    label to me@example.com"; None: neither."""
+    rest = _EMAIL_CLAUSE.sub("", _PAYOUT_CLAUSE.sub("", text)).strip()
     if rest and rest != text.strip() and (consent.wants_offer(rest) or consent.is_yes(rest)):
-        payout = parse_answer(PAYOUT_SLOT, text, devices=devices, device=ctx.device)
-        if payout.ok and payout.value:
-            return (Affirm(), SetSlots({PAYOUT_SLOT: payout.value}))
+        found: dict[str, object] = {}
+        for slot in (EMAIL_SLOT, PAYOUT_SLOT):
+            parsed = parse_answer(slot, text, devices=devices, device=ctx.device)
+            if parsed.ok and parsed.value:
+                found[slot] = parsed.value
+        if found:
+            return (Affirm(), SetSlots(found))
     return (Affirm(),) if consent.wants_offer(text) else None

@@ -34,7 +34,7 @@ from bot.nlu.commands import (
 )
 from bot.nlu.decisions import read_decision
 from bot.nlu.devices import DeviceMention
-from bot.nlu.in_view import DEVICE_FACT_SLOTS, InViewReader
+from bot.nlu.in_view import DEVICE_FACT_SLOTS, RESULT_DEVICES, InViewReader
 from bot.nlu.llm_commands import generator_for
 from bot.nlu.llm_fallback import Extractor, understand
 from bot.nlu.reading_context import ReadingContext
@@ -148,6 +148,9 @@ class CommandReader:
             fact = self._device_fact(text)
             if fact is not None:
                 return (fact,)
+            result = self._about_result_shown(text, ctx, known)
+            if result is not None:
+                return (result,)
             commands: list[Command] = []
             stated = acts.statement_part(text)
             # "256. and what's a refurbished 15 going for?": the size answers the task; the other device is asked about
@@ -204,6 +207,15 @@ class CommandReader:
         if len(text.split()) >= 3:
             return (Answer(text, context=self._about(u, mentions, text), unknown_device=_unknown(u)),)
         return (CannotHandle(),)
+
+    @staticmethod
+    def _about_result_shown(text: str, ctx: ReadingContext, known: list[Device]) -> Answer | None:
+        """"vs just buying the 8 new?" at the offer under the upgrade math: the other device's price, new and
+        refurbished, and the offer stays on screen."""
+        target = next((str(ctx.slots[k]) for k in RESULT_DEVICES if ctx.slots.get(k)), None)
+        if target is None or not acts.asks_about_result(text) or any(d.name != target for d in known):
+            return None
+        return Answer(text, device_fact=("new_price", target))
 
     def _bare_value(self, text: str, ctx: ReadingContext) -> dict[str, Any]:
         """A one- or two-word value of a question the task asked before ("fair", "t-mobile", "256")."""

@@ -14,7 +14,8 @@ TAIL_WORDS = 2  # words after the last "?" that make the message's end a stateme
 ECHO_WORDS = 3  # ...when what comes before it only echoes the question ("find my?")
 
 _GO_BACK = re.compile(
-    r"^(?:(?:oops|wait|sorry|no|hmm+|umm?)\s)*(?:go back|back|previous|previous question|undo|back up|"
+    r"^(?:(?:oops|wait|sorry|i m sorry|no|hmm+|umm?|ok|okay|please)\s)*"
+    r"(?:(?:can|could|may) (?:we|you|i|u) (?:please |just )?)?(?:go back|back|previous|previous question|undo|back up|"
     r"go back (?:a|one) step|one step back|take me back|can we go back|last question|go back to the last question)"
     r"(?:\s(?:please|pls|a step|one step|to the last question))*$")
 
@@ -93,10 +94,21 @@ def is_question(text: str) -> bool:
     return len(sentences) > 1 and any(_WH_FIRST.match(s.strip()) for s in (sentences[0], sentences[-1]))
 
 
+def without_polite_tag(norm: str) -> str:
+    """A normalised message without its closing politeness ("..., if that's all right"), which asks nothing."""
+    return _POLITE_TAG.sub("", norm)
+
+
 def goes_back(text: str) -> bool:
     """"back", "go back", "previous question" (also as the last sentence: "oops wrong button. back")."""
-    sentences = [s for s in re.split(r"[.!,;]+", text) if s.strip()]
-    return bool(sentences) and bool(_GO_BACK.match(normalize(sentences[-1])))
+    # "go back, please": the comma splits a request that is whole without it; "could we go back one step? my
+    # thumb slipped": the request is a sentence of its own, first or last
+    sentences = [s for s in re.split(r"[.!?]+", text) if s.strip()]
+    if not sentences:
+        return False
+    clauses = [c for c in re.split(r"[,;]+", sentences[-1]) if c.strip()]
+    candidates = {text, sentences[0], sentences[-1], *(clauses[-1:])}
+    return any(_GO_BACK.match(normalize(c)) for c in candidates)
 
 
 _REQUEST = re.compile(
