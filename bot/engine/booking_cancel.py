@@ -27,6 +27,7 @@ KEY = "{booking_id}:booking.cancelled"  # one booking.cancelled per booking, wha
 CANCEL_WORDS = frozenset({"cancel", "cancelled", "canceled", "cancelling", "canceling"})  # "yes, cancel it"
 # "cancel my trade-in", "please cancel the booking", "I want to cancel my trade in": a request, when not a question
 _REQUEST = re.compile(r"\bcancel+(?:l?ing)? (?:my|the|this|our) (?:\w+ )?(?:trade ?-?in|booking|shipment|sale)\b")
+_ABOUT_CANCELLING = re.compile(r"\b(?:cancel\w*|charged?|fees?|cost|costs|penalty|happens?|later|undo|again)\b")
 _CAN_YOU = re.compile(r"^(?:(?:hi|hey|ok|so|please)\s)*(?:can|could|would|will) (?:you|u) (?:please )?cancel\b")
 
 
@@ -62,10 +63,10 @@ class BookingCancels:
                 return self._cancel(turn, waiting)
             if decisive_no(text):
                 return self._keep(turn)
-            if asks(text) or asks_to_cancel(text):  # "what happens if I cancel?": explained, asked again
-                turn.intent = "faq" if asks(text) else "cancel"
+            if asks_to_cancel(text) or (asks(text) and _ABOUT_CANCELLING.search(normalize(text))):
+                turn.intent = "faq" if asks(text) else "cancel"  # "what happens if I cancel?": explained, asked again
                 return self._ask_again(turn, waiting, response="cancel_booking_explain")
-            state.confirming = None  # anything else: the shopper moved on, the dialogue takes it
+            state.confirming = None  # anything else (another question too): the shopper moved on, the dialogue takes it
             return None
         if not asks_to_cancel(text):
             return None
