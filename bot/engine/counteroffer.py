@@ -58,8 +58,8 @@ class CounterofferAnswers:
             turn.intent = "counteroffer"
             buttons = tuple(Button(b.label, b.payload.format(booking_id=row.booking_id))
                             for b in self.say.buttons(CLARIFY))
-            return [self.say.reply(CLARIFY, buttons, **booking_values(row),
-                                   amount=format_usd(Decimal(row.counteroffer_usd or 0)))]
+            values = {**booking_values(row), "amount": format_usd(Decimal(row.counteroffer_usd or 0))}
+            return [self.say.reply(CLARIFY, buttons, **values)]
         return None
 
     def answer(self, turn: Turn, answer: CounterofferAnswer) -> list[Reply]:
