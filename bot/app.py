@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine as SqlEngine
@@ -56,6 +56,7 @@ from bot.storage.privacy import purge_now
 
 if TYPE_CHECKING:
     from bot.delivery.periodic import Periodic
+    from bot.delivery.worker import OutboxWorker
 
 log = logging.getLogger(__name__)
 RESPONSES = "responses.yaml"  # in CONFIG_DIR: every reply, by name
@@ -238,6 +239,27 @@ def periodic_jobs(settings: Settings, shop: Shop, sessions: sessionmaker[Session
 
     return [Periodic("reminders", settings.reminder_scan_s, reminders.run),
             Periodic("retention purge", settings.retention_purge_s, purge)]
+
+
+QUIET_IN_CHAT = ("bot.delivery", "bot.engine.reminders")  # the worker's INFO lines would interleave with the chat
+
+
+def console_worker(app: App, out: TextIO) -> OutboxWorker:
+    """The outbox worker of `run_bot.py chat`: business handlers, console messages and the periodic jobs, quietly."""
+    from bot.channels.console import register_console
+    from bot.delivery.business import register_business_handlers
+    from bot.delivery.registry import Registry
+    from bot.delivery.roles import Roles
+    from bot.delivery.worker import DeliveryPolicy, OutboxWorker
+
+    for name in QUIET_IN_CHAT:  # warnings and errors still show
+        logging.getLogger(name).setLevel(logging.WARNING)
+    registry = Registry()
+    register_business_handlers(registry, app.settings, app.shop.policy)
+    register_console(registry, out)
+    jobs = periodic_jobs(app.settings, app.shop, app.sessions, app.engine.say)
+    return OutboxWorker(app.sessions, registry, DeliveryPolicy.from_settings(app.settings), clock=app.engine.clock,
+                        roles=Roles(app.db, check_s=app.settings.outbox_role_check_s), jobs=jobs)
 
 
 async def drain_outbox(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> int:

@@ -125,12 +125,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     """Open the console chat."""
-    from bot.app import build_app
+    from bot.app import build_app, console_worker
     from bot.channels.console import chat
 
     app = build_app(settings)
     try:
-        asyncio.run(chat(app.engine, user=args.user))
+        asyncio.run(chat(app.engine, user=args.user, worker=console_worker(app, sys.stdout)))
     finally:
         app.close()
     return 0
