@@ -10,19 +10,22 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalog import storage_label
-from bot.engine.booking_status import CounterofferAnswers
+from bot.engine.booking_cancel import BookingCancels
 from bot.engine.bookings import BookingNotices
 from bot.engine.compare import CompareActions
+from bot.engine.counteroffer import CounterofferAnswers
 from bot.engine.device_facts import DeviceFacts
 from bot.engine.dialogue import Dialogue, DialogueParts
 from bot.engine.engine import Engine
 from bot.engine.privacy import PrivacyCommands
+from bot.engine.reminders import DEFAULT_DAYS_BEFORE, BookingReminders, ReminderPolicy
 from bot.engine.repairs import RepairActions
 from bot.engine.responses import Responses, load_responses
 from bot.engine.trade_in import TradeInActions
@@ -49,6 +52,11 @@ from bot.shop import Shop, load_shop, read_yaml
 from bot.storage.db import PgTimeouts, make_engine, make_session_factory
 from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import utcnow
+from bot.storage.privacy import purge_now
+
+if TYPE_CHECKING:
+    from bot.delivery.periodic import Periodic
+    from bot.delivery.worker import OutboxWorker
 
 log = logging.getLogger(__name__)
 RESPONSES = "responses.yaml"  # in CONFIG_DIR: every reply, by name
@@ -215,8 +223,47 @@ def _storage_buttons(shop: Shop, slots: Mapping[str, Any]) -> tuple[tuple[str, s
     return tuple((storage_label(s), str(s)) for s in device.storage_gb)
 
 
-async def drain_outbox(settings: Settings) -> int:
-    """Deliver every due outbox row this process may send, then stop (`run_bot.py outbox --drain`)."""
+def periodic_jobs(settings: Settings, shop: Shop, sessions: sessionmaker[Session],
+                  responses: Responses) -> list[Periodic]:
+    """What the outbox worker runs besides delivering: the reminder scan and the retention purge."""
+    from bot.delivery.periodic import Periodic
+
+    trade_in, support = shop.policy.get("trade_in", {}), shop.policy.get("support", {})
+    policy = ReminderPolicy(days_before=int(trade_in.get("ship_by_reminder_days", DEFAULT_DAYS_BEFORE)),
+                            zone=ZoneInfo(str(support.get("timezone", "UTC"))))
+    reminders = BookingReminders(sessions, responses, booking_notices(settings), policy)
+
+    def purge(now: datetime) -> int:
+        done = purge_now(sessions, now, settings.retention_days, settings.processed_retention_days)
+        return done.messages + done.processed_events
+
+    return [Periodic("reminders", settings.reminder_scan_s, reminders.run),
+            Periodic("retention purge", settings.retention_purge_s, purge)]
+
+
+QUIET_IN_CHAT = ("bot.delivery", "bot.engine.reminders")  # the worker's INFO lines would interleave with the chat
+
+
+def console_worker(app: App, out: TextIO) -> OutboxWorker:
+    """The outbox worker of `run_bot.py chat`: business handlers, console messages and the periodic jobs, quietly."""
+    from bot.channels.console import register_console
+    from bot.delivery.business import register_business_handlers
+    from bot.delivery.registry import Registry
+    from bot.delivery.roles import Roles
+    from bot.delivery.worker import DeliveryPolicy, OutboxWorker
+
+    for name in QUIET_IN_CHAT:  # warnings and errors still show
+        logging.getLogger(name).setLevel(logging.WARNING)
+    registry = Registry()
+    register_business_handlers(registry, app.settings, app.shop.policy)
+    register_console(registry, out)
+    jobs = periodic_jobs(app.settings, app.shop, app.sessions, app.engine.say)
+    return OutboxWorker(app.sessions, registry, DeliveryPolicy.from_settings(app.settings), clock=app.engine.clock,
+                        roles=Roles(app.db, check_s=app.settings.outbox_role_check_s), jobs=jobs)
+
+
+async def drain_outbox(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> int:
+    """Run the periodic jobs once, deliver every due row this process may send, then stop (`outbox --drain`)."""
     from telegram import Bot
 
     from bot.channels.telegram.checks import validated_token
@@ -231,16 +278,18 @@ async def drain_outbox(settings: Settings) -> int:
     db, sessions = open_database(settings)
     registry = Registry()
     roles = Roles(db, check_s=settings.outbox_role_check_s)
-    worker = OutboxWorker(sessions, registry, DeliveryPolicy.from_settings(settings), roles=roles)
+    shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
+    responses = load_shop_responses(settings, shop)
+    worker = OutboxWorker(sessions, registry, DeliveryPolicy.from_settings(settings), roles=roles, clock=clock,
+                          jobs=periodic_jobs(settings, shop, sessions, responses))
     try:
-        shop = load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir))
         register_business_handlers(registry, settings, shop.policy)
         if settings.telegram_bot_token is None:  # the business's rows go out; Telegram's wait for a bot with a token
             log.warning("TELEGRAM_BOT_TOKEN is not set: Telegram rows are left for a bot that has it")
             return await worker.drain()
         bot = Bot(validated_token(settings), base_url=settings.telegram_api_base_url,
                   base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-        TelegramSender(bot, TelegramLimits(), sessions, load_shop_responses(settings, shop), SupportDesk(sessions),
+        TelegramSender(bot, TelegramLimits(), sessions, responses, SupportDesk(sessions),
                        settings.support_chat_id).register(registry)
         async with bot:
             return await worker.drain()
@@ -260,6 +309,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow, aut
     dialogue = build_dialogue(shop, settings, knowledge, llm, responses, staffed=staffed)
     privacy = PrivacyCommands(responses, retention_days=settings.retention_days)
     bookings = CounterofferAnswers(responses, booking_notices(settings))
+    cancels = BookingCancels(responses, booking_notices(settings))
     engine = Engine(sessions, dialogue, responses, clock=clock, outbox_channels=OUTBOX_CHANNELS, privacy=privacy,
-                    bookings=bookings)
+                    bookings=bookings, cancels=cancels)
     return App(settings, db, sessions, shop, knowledge, engine, llm)

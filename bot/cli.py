@@ -125,12 +125,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     """Open the console chat."""
-    from bot.app import build_app
+    from bot.app import build_app, console_worker
     from bot.channels.console import chat
 
     app = build_app(settings)
     try:
-        asyncio.run(chat(app.engine, user=args.user))
+        asyncio.run(chat(app.engine, user=args.user, worker=console_worker(app, sys.stdout)))
     finally:
         app.close()
     return 0
@@ -320,7 +320,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
     """Run the Telegram bot until interrupted."""
-    from bot.app import build_app
+    from bot.app import build_app, periodic_jobs
     from bot.channels.telegram.channel import TelegramChannel
     from bot.channels.telegram.checks import validated_token, validated_webhook_secret
     from bot.delivery.business import register_business_handlers
@@ -334,7 +334,8 @@ def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
     app = build_app(settings, staffed=settings.support_chat_id is not None)  # no group: nobody sees tickets
     registry = Registry()
     register_business_handlers(registry, settings, app.shop.policy)  # booking events and emails, when configured
-    channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions), registry=registry)
+    jobs = periodic_jobs(settings, app.shop, app.sessions, app.engine.say)  # reminders, the retention purge
+    channel = TelegramChannel(settings, app.engine, SupportDesk(app.sessions), registry=registry, jobs=jobs)
     try:
         if args.webhook_url:
             path = args.webhook_url.rstrip("/").rsplit("/", 1)[-1]

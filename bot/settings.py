@@ -23,6 +23,8 @@ MIN_WEBHOOK_SECRET_CHARS = 16  # an HMAC key shorter than this can be guessed; `
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")  # the only hosts a webhook may reach over plain http
 DEFAULT_RETENTION_DAYS = 365  # a year of messages: long enough for a trade-in's inspection, payout and disputes
 DEFAULT_PROCESSED_RETENTION_DAYS = 30  # Telegram redelivers for at most a day; a month of keys is ample
+DEFAULT_REMINDER_SCAN_S = 300.0  # bookings are looked at every five minutes: a reminder is due by the day
+DEFAULT_RETENTION_PURGE_S = 3600.0  # the purge deletes by the day; once an hour keeps it current
 
 
 class Settings(BaseSettings):
@@ -84,6 +86,9 @@ class Settings(BaseSettings):
     backoffice_token: SecretStr | None = None  # the bearer token it sends; None: the route does not exist
     retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1)  # messages older than this are purged
     processed_retention_days: int = Field(DEFAULT_PROCESSED_RETENTION_DAYS, ge=1)  # processed-update keys
+    # Periodic jobs inside the outbox worker (bot/delivery/periodic.py); `run_bot.py outbox --drain` runs each once.
+    reminder_scan_s: float = Field(DEFAULT_REMINDER_SCAN_S, gt=0)  # ship-by reminders and lapsed bookings
+    retention_purge_s: float = Field(DEFAULT_RETENTION_PURGE_S, gt=0)  # the retention purge
 
     @field_validator("database_url")
     @classmethod

@@ -301,3 +301,38 @@ async def test_without_a_token_the_route_is_absent(make_app: Callable[..., App],
             assert response.status == HTTP_NOT_FOUND
     finally:
         await channel.stop()
+
+
+def _events_after(office: BackOffice, row_id: int) -> list[str]:
+    """The types of the booking events queued after `row_id`."""
+    return [json.loads(json.loads(r.payload)["body"])["type"] for r in office.rows_after(row_id)
+            if r.kind == "booking.webhook"]
+
+
+@pytest.mark.parametrize("question", ["why is it lower?", "ok but what about the scratch?",
+                                      "ok but what about the scratch", "is that your final offer"])
+async def test_a_question_about_the_counteroffer_is_never_an_answer(office: BackOffice, question: str) -> None:
+    await counteroffer(office)
+    before = office.last_row_id()
+    reply = office.chat.text_of(office.chat.say(question))
+    assert "You accepted" not in reply and "declined the new offer" not in reply
+    assert office.booking().booking_status == "counteroffer" and _events_after(office, before) == []
+
+
+async def test_a_typed_yes_i_accept_answers_the_counteroffer(office: BackOffice) -> None:
+    await counteroffer(office)
+    before = office.last_row_id()
+    assert f"You accepted {format_usd(Decimal('123.45'))}" in office.chat.text_of(office.chat.say("yes I accept"))
+    assert office.booking().booking_status == "counteroffer_accepted"
+    assert _events_after(office, before) == ["counteroffer.accepted"]
+
+
+async def test_a_typed_no_declines_and_a_bare_ok_is_asked_again(office: BackOffice) -> None:
+    await counteroffer(office)
+    before = office.last_row_id()
+    asked = office.chat.say("ok")
+    assert "Just to be sure" in office.chat.text_of(asked) and office.booking().booking_status == "counteroffer"
+    assert office.chat.labels(asked) == ["Accept the new offer", "Decline, send it back"]
+    assert "declined the new offer" in office.chat.text_of(office.chat.say("no"))
+    assert office.booking().booking_status == "counteroffer_declined"
+    assert _events_after(office, before) == ["counteroffer.declined"]

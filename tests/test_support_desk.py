@@ -316,3 +316,26 @@ async def test_a_vanished_sqlite_file_stops_the_telegram_bot(make_app: Callable[
         await channel.stop()
     assert channel.fatal is not None and "was deleted or replaced" in str(channel.fatal)
     assert not any("How much storage" in t for t in fake.texts_to(SHOPPER)), "nothing quoted into a missing database"
+
+
+async def test_an_agents_reply_refused_with_500s_reaches_the_shopper_once(running: Any) -> None:
+    _, fake, _ = running
+    _, topic = await _handed_off(fake)
+    fake.fail_chat("sendMessage", SHOPPER, "500", times=2)  # the outbox retries it
+    fake.user_says(SUPPORT, "Your label is on its way", user_id=AGENT, first_name="Alex", thread_id=topic,
+                   chat_type="supergroup")
+    await fake.wait_for(SHOPPER, "Alex (support): Your label is on its way")
+    await asyncio.sleep(0.3)
+    assert sum("Your label is on its way" in t for t in fake.texts_to(SHOPPER)) == 1
+
+
+async def test_an_agents_reply_that_never_gets_through_tells_the_agents(make_app: Callable[..., App],
+                                                                       sqlite_url: str, fake: FakeTelegram) -> None:
+    app = make_app(sqlite_url)
+    async with polling(app, fake, outbox_max_attempts=2):
+        _, topic = await _handed_off(fake)
+        fake.fail_chat("sendMessage", SHOPPER, "500", times=10)
+        fake.user_says(SUPPORT, "Can you send a photo?", user_id=AGENT, first_name="Alex", thread_id=topic,
+                       chat_type="supergroup")
+        await fake.wait_for(SUPPORT, "could not be delivered to the shopper")
+    assert not any("send a photo" in t for t in fake.texts_to(SHOPPER))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,9 +17,11 @@ from bot.storage.models import OutboxRow, utcnow
 PENDING, DONE, DEAD = "pending", "done", "dead"
 
 
-def enqueue(session: Session, kind: str, idempotency_key: str, lane: str, payload: Mapping[str, Any]) -> OutboxRow:
-    """Add a row to deliver (no commit: it goes out only if the caller's transaction commits); returns the row."""
-    now = utcnow()
+def enqueue(session: Session, kind: str, idempotency_key: str, lane: str, payload: Mapping[str, Any], *,
+            now: datetime | None = None) -> OutboxRow:
+    """Add a row to deliver, due at `now` (the caller's clock; no commit: it goes out only if the caller's
+    transaction commits); returns the row."""
+    now = now or utcnow()
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(OutboxRow).values(
         kind=kind, idempotency_key=idempotency_key, lane=lane, payload=json.dumps(payload, ensure_ascii=False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -35,8 +36,9 @@ def reply_of(payload: Mapping[str, Any]) -> Reply:
                  payload.get("response"))
 
 
-def enqueue_replies(session: Session, *, channel: str, chat_id: str, key: str, replies: Iterable[Reply]) -> None:
+def enqueue_replies(session: Session, *, channel: str, chat_id: str, key: str, replies: Iterable[Reply],
+                    now: datetime | None = None) -> None:
     """Write replies in order; `key` names what caused them (an update id), so the same cause adds nothing again."""
     for n, reply in enumerate(replies):
         enqueue(session, message_kind(channel), f"{channel}:{key}:{n}", chat_lane(channel, chat_id),
-                reply_payload(chat_id, reply))
+                reply_payload(chat_id, reply), now=now)

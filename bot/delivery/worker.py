@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.backoff import retry_delay_s
 from bot.delivery.claim import Claimed, claim_due, mark_dead, mark_done, schedule_retry
+from bot.delivery.periodic import Periodic, PeriodicJobs
 from bot.delivery.registry import Handler, Registry
 from bot.delivery.roles import Roles
 from bot.errors import PermanentDelivery, RetryableDelivery
@@ -66,8 +67,10 @@ class OutboxWorker:
 
     def __init__(self, sessions: sessionmaker[Session], registry: Registry, policy: DeliveryPolicy, *,
                  roles: Roles | None = None, clock: Callable[[], datetime] = utcnow,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, jobs: Sequence[Periodic] = ()) -> None:
         self.sessions, self.registry, self.policy = sessions, registry, policy
+        self.periodic = PeriodicJobs(jobs)  # reminder scans, the retention purge: run between deliveries
+        self._jobs_task: asyncio.Task[None] | None = None
         self.roles = roles
         self.clock = clock
         self.rng = rng or random.Random()
@@ -116,6 +119,7 @@ class OutboxWorker:
         try:
             while not self._stopping:
                 self._wake.clear()
+                self._start_jobs()
                 free = self.policy.batch - len(self._in_flight)
                 claimed: list[Claimed] = []
                 if free > 0:
@@ -136,13 +140,25 @@ class OutboxWorker:
         finally:  # killed or stopped: nothing of ours keeps sending (a cancelled row is delivered after its lease)
             for task in list(self._in_flight):
                 task.cancel()
+            if self._jobs_task is not None:
+                self._jobs_task.cancel()
+
+    def _start_jobs(self) -> None:
+        """Run the periodic jobs that are due, beside the deliveries (a slow scan holds up no chat)."""
+        if self.periodic.jobs and (self._jobs_task is None or self._jobs_task.done()):
+            self._jobs_task = asyncio.create_task(self._run_jobs(), name="outbox-periodic")
+
+    async def _run_jobs(self) -> None:
+        if await self.periodic.run_due(self.clock()):
+            self._wake.set()  # a job queued rows (a reminder): deliver them now
 
     def _delivered(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
         self._wake.set()  # its lane's next row may be due now
 
     async def drain(self) -> int:
-        """Deliver everything due now, pass after pass, until nothing is due; returns the rows handled."""
+        """Run every periodic job once, then deliver everything due, pass after pass; returns the rows handled."""
+        await self.periodic.run_due(self.clock(), all_now=True)
         total = 0
         while busy := await self.drain_once():
             total += busy

@@ -13,20 +13,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 
 from sqlalchemy.orm import Session
 
-from bot.delivery.booking_events import CENT, BookingEvent, EventType, booking_event
+from bot.delivery.booking_events import CENT
 from bot.delivery.replies import enqueue_replies
 from bot.domain import Button, Reply
-from bot.engine.bookings import BookingNotices, queue_event
 from bot.engine.responses import Responses
-from bot.engine.turn import Turn
 from bot.errors import RefurbotError
-from bot.nlu.buttons import counteroffer_answer
 from bot.pricing.quote import format_usd
 from bot.storage import repo
 from bot.storage.models import Conversation, QuoteRow
@@ -39,6 +36,9 @@ BOOKED = repo.BOOKED
 COUNTEROFFER = "counteroffer"
 COUNTEROFFER_ACCEPTED, COUNTEROFFER_DECLINED = "counteroffer_accepted", "counteroffer_declined"
 PAID = "paid"
+EXPIRED = "expired"  # the ship-by day passed with nothing received (bot/engine/reminders.py)
+CANCELLED = "cancelled"  # the shopper cancelled it in the chat (bot/engine/booking_cancel.py)
+ACTIVE = frozenset({BOOKED, "label_sent"})  # booked, nothing received yet: it may be reminded, lapse or be cancelled
 # status -> the statuses the back office may report next (the shopper moves a counteroffer on, not the back office)
 NEXT: Mapping[str, frozenset[str]] = {
     BOOKED: frozenset({"label_sent"}),
@@ -48,6 +48,8 @@ NEXT: Mapping[str, frozenset[str]] = {
     COUNTEROFFER: frozenset(),
     COUNTEROFFER_ACCEPTED: frozenset({PAID}),
     COUNTEROFFER_DECLINED: frozenset({"returned"}),
+    EXPIRED: frozenset({"received"}),  # a parcel that arrives late is still inspected
+    CANCELLED: frozenset({"received"}),
 }
 RESPONSE = "booking_{status}"  # the shopper's message for each reported status (config/responses.yaml)
 NOTE_RESPONSE = "booking_note"
@@ -162,22 +164,22 @@ def apply_report(session: Session, booking_id: str, report: StatusReport, *, say
     replies = [_status_reply(say, row, report)]
     if report.note:
         replies.append(say.reply(NOTE_RESPONSE, note=report.note))
-    _tell_shopper(session, row, f"backoffice:{booking_id}:{report.status}", replies)
+    tell_shopper(session, row, f"backoffice:{booking_id}:{report.status}", replies)
     log.info("booking %s is now %s", booking_id, report.status)
     return StatusResult(booking_id, report.status)
 
 
-def _values(row: QuoteRow) -> dict[str, Any]:
+def booking_values(row: QuoteRow) -> dict[str, Any]:
     """What every booking response may name."""
     paid = row.counteroffer_usd if row.booking_status == PAID and row.counteroffer_usd is not None else row.offer_usd
     return {"quote_id": row.id, "booking_id": row.booking_id, "device_model": row.device_model,
             "offer": format_usd(Decimal(row.offer_usd)), "amount": format_usd(Decimal(paid)),
-            "ship_by": f"{_ship_by(row):{DATE}}"}
+            "ship_by": f"{ship_by_of(row):{DATE}}"}
 
 
 def _status_reply(say: Responses, row: QuoteRow, report: StatusReport) -> Reply:
     name = RESPONSE.format(status=report.status)
-    values = _values(row)
+    values = booking_values(row)
     if report.status != COUNTEROFFER or report.amount_usd is None:
         return say.reply(name, **values)
     values.update(amount=format_usd(report.amount_usd), reason=report.reason)
@@ -185,7 +187,7 @@ def _status_reply(say: Responses, row: QuoteRow, report: StatusReport) -> Reply:
     return say.reply(name, buttons, **values)
 
 
-def _tell_shopper(session: Session, row: QuoteRow, key: str, replies: list[Reply]) -> None:
+def tell_shopper(session: Session, row: QuoteRow, key: str, replies: list[Reply]) -> None:
     """Queue replies to the chat the booking was made in, and keep them in its transcript."""
     conversation = session.get(Conversation, row.conversation_id) if row.conversation_id is not None else None
     if conversation is None:  # the shopper's data was deleted (/forget): nobody to tell
@@ -195,43 +197,5 @@ def _tell_shopper(session: Session, row: QuoteRow, key: str, replies: list[Reply
     enqueue_replies(session, channel=conversation.channel, chat_id=conversation.chat_id, key=key, replies=replies)
 
 
-def _ship_by(row: QuoteRow) -> date:
+def ship_by_of(row: QuoteRow) -> date:
     return row.ship_by or row.valid_until.date()  # bookings made before 0008 kept no ship-by day
-
-
-class CounterofferAnswers:
-    """The shopper's Accept / Decline on a counteroffer: recorded, told to the back office, confirmed in the chat."""
-
-    def __init__(self, responses: Responses, notices: BookingNotices | None = None) -> None:
-        self.say = responses
-        self.notices = notices or BookingNotices()
-
-    def handle(self, turn: Turn, payload: str | None) -> list[Reply] | None:
-        """The replies to a counteroffer button, or None when the payload is not one."""
-        answer = counteroffer_answer(payload or "")
-        if answer is None:
-            return None
-        turn.intent = "counteroffer"
-        session = turn.store.session
-        row = repo.lock_booking(session, answer.booking_id)
-        if row is None or row.conversation_id != turn.store.conversation_id:  # not this shopper's booking
-            return [self.say.reply("stale_button")]
-        if row.booking_status != COUNTEROFFER or row.counteroffer_usd is None:
-            return [self.say.reply("counteroffer_closed", **_values(row))]
-        row.booking_status = COUNTEROFFER_ACCEPTED if answer.accepted else COUNTEROFFER_DECLINED
-        kind: EventType = "counteroffer.accepted" if answer.accepted else "counteroffer.declined"
-        if self.notices.webhook and row.email:  # an erased shopper's booking keeps no email: no event can carry it
-            queue_event(session, self._event(kind, row, turn.store.channel, turn.now))
-        log.info("booking %s: %s", row.booking_id, row.booking_status)
-        values = {**_values(row), "amount": format_usd(Decimal(row.counteroffer_usd))}
-        return [self.say.reply(row.booking_status, **values)]
-
-    @staticmethod
-    def _event(kind: EventType, row: QuoteRow, channel: str, now: datetime) -> BookingEvent:
-        """The event for the back office: offer_usd is the counteroffer's amount."""
-        assert row.booking_id is not None and row.counteroffer_usd is not None and row.email is not None
-        return booking_event(kind, booking_id=row.booking_id, quote_id=row.id, device_model=row.device_model,
-                             storage_gb=row.storage_gb, condition=row.condition, carrier=row.carrier,
-                             offer=Decimal(row.counteroffer_usd).quantize(CENT), currency=row.currency,
-                             payout_method=row.payout_method, email=row.email, channel=channel,
-                             ship_by=_ship_by(row), occurred_at=now)

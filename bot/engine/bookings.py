@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from bot.delivery import email, webhook
-from bot.delivery.booking_events import BookingEvent, booking_event, new_booking_id
+from bot.delivery.booking_events import CENT, BookingEvent, EventType, booking_event, new_booking_id
 from bot.delivery.enqueue import enqueue
 from bot.domain import Quote
 from bot.engine.turn import TurnStore
+from bot.storage.models import QuoteRow
 
 BOOKING_LANE = "booking:{booking_id}"  # one lane per booking: its events reach the back office in order
 
@@ -43,11 +45,27 @@ def announce_accepted(notices: BookingNotices, store: TurnStore, quote: Quote, *
         queue_event(store.session, event)
     if notices.email:
         enqueue(store.session, email.KIND, f"{email.KIND}:{booking_id}", f"email:{booking_id}",
-                email.confirmation_payload(event))
+                email.confirmation_payload(event), now=now)
     return booking_id
 
 
-def queue_event(session: Session, event: BookingEvent) -> None:
-    """Write one booking event for the back office, in the booking's lane (after its earlier events)."""
-    enqueue(session, webhook.KIND, f"{webhook.KIND}:{event.event_id}", BOOKING_LANE.format(booking_id=event.booking_id),
-            webhook.webhook_payload(event))
+def queue_event(session: Session, event: BookingEvent, *, key: str | None = None) -> None:
+    """Write one booking event for the back office, in the booking's lane (after its earlier events).
+
+    `key` makes the event once-only ("<booking id>:booking.expired"): a second scan or worker adds nothing.
+    """
+    enqueue(session, webhook.KIND, f"{webhook.KIND}:{key or event.event_id}",
+            BOOKING_LANE.format(booking_id=event.booking_id), webhook.webhook_payload(event), now=event.occurred_at)
+
+
+def row_event(kind: EventType, row: QuoteRow, *, channel: str, now: datetime, ship_by: date,
+              offer: Decimal | None = None) -> BookingEvent | None:
+    """The event about a stored booking (offer_usd: `offer`, else the booked one); None when it has no email
+    (an erased shopper's booking: the contract's email cannot be filled)."""
+    if row.booking_id is None or not row.email:
+        return None
+    amount = Decimal(row.offer_usd if offer is None else offer).quantize(CENT)
+    return booking_event(kind, booking_id=row.booking_id, quote_id=row.id, device_model=row.device_model,
+                         storage_gb=row.storage_gb, condition=row.condition, carrier=row.carrier, offer=amount,
+                         currency=row.currency, payout_method=row.payout_method, email=row.email, channel=channel,
+                         ship_by=ship_by, occurred_at=now)

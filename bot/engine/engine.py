@@ -20,9 +20,11 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from bot.delivery.replies import enqueue_replies
 from bot.domain import IncomingMessage, Outcome, Reply
-from bot.engine.booking_status import CounterofferAnswers
+from bot.engine.booking_cancel import BookingCancels
+from bot.engine.counteroffer import CounterofferAnswers
 from bot.engine.dialogue import Dialogue
 from bot.engine.privacy import PrivacyCommands
+from bot.engine.reminder_prefs import ReminderPrefs
 from bot.engine.responses import Responses
 from bot.engine.serialize import outcome_from_json, outcome_to_json
 from bot.engine.state import ConversationState
@@ -58,12 +60,15 @@ class Engine:
 
     def __init__(self, sessions: sessionmaker[Session], dialogue: Dialogue, responses: Responses,
                  clock: Callable[[], datetime] = utcnow, outbox_channels: Collection[str] = (),
-                 privacy: PrivacyCommands | None = None, bookings: CounterofferAnswers | None = None) -> None:
+                 privacy: PrivacyCommands | None = None, bookings: CounterofferAnswers | None = None,
+                 cancels: BookingCancels | None = None) -> None:
         self.sessions = sessions
         self.dialogue = dialogue
         self.say = responses
         self.privacy = privacy or PrivacyCommands(responses)
         self.bookings = bookings or CounterofferAnswers(responses)
+        self.reminders = ReminderPrefs(responses)
+        self.cancels = cancels or BookingCancels(responses)
         self.clock = clock
         self.outbox_channels = frozenset(outbox_channels)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -133,6 +138,7 @@ class Engine:
             if conversation.user_id is None:
                 conversation.user_id = repo.ensure_user(session, channel=msg.channel, external_id=msg.user_id,
                                                         display_name=msg.display_name)
+            repo.seen_again(session, user_id=conversation.user_id)  # a blocked bot gets no message
             text = clean_input(msg.text or "")
             repo.add_message(session, conversation_id=conversation.id, direction="in",
                              text=text if msg.button_payload is None else f"[button] {msg.button_payload}",
@@ -151,7 +157,8 @@ class Engine:
             for reply in out:
                 repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text)
             if msg.channel in self.outbox_channels:
-                enqueue_replies(session, channel=msg.channel, chat_id=msg.chat_id, key=msg.message_id, replies=out)
+                enqueue_replies(session, channel=msg.channel, chat_id=msg.chat_id, key=msg.message_id, replies=out,
+                                now=turn.now)
             conversation.state = state.to_json()
             conversation.owner = turn.owner
             conversation.version += 1
@@ -190,7 +197,14 @@ class Engine:
             if turn.owner == "bot" and turn.state.confirming is None:  # back to the question the flow waits on
                 about_data.extend(self.dialogue.resume_prompt(turn))
             return about_data
-        answered = self.bookings.handle(turn, msg.button_payload)  # a decision on their booking, whoever owns the chat
+        prefs = self.reminders.handle(turn, text, msg.button_payload)  # /stop_reminders, /start_reminders
+        if prefs is not None:
+            if turn.owner == "bot" and turn.state.confirming is None:
+                prefs.extend(self.dialogue.resume_prompt(turn))
+            return prefs
+        # a decision on their booking (a counteroffer's answer, a cancel), whoever owns the chat
+        answered = (self.bookings.handle(turn, text, msg.button_payload)
+                    or self.cancels.handle(turn, text, msg.button_payload))
         if answered is not None:
             return answered
         if turn.owner != "bot":

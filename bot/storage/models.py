@@ -61,6 +61,7 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # refused our messages (blocked the bot)
+    reminders_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # /stop_reminders (0010)
 
 
 class Conversation(Base):
@@ -111,6 +112,7 @@ class QuoteRow(Base):
     booking_status: Mapped[str | None] = mapped_column(String(24))  # booked, then as the back office reports
     ship_by: Mapped[date | None] = mapped_column(Date)  # the day the booked device must be shipped by
     counteroffer_usd: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # after inspection, if any
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the ship-by reminder was handled (0010)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

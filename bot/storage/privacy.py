@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.models import Conversation, Message, ProcessedEvent, QuoteRow, Ticket, UnansweredQuestion, User
 
@@ -114,3 +114,9 @@ def purge_expired(session: Session, now: datetime, retention_days: int, processe
         delete(ProcessedEvent).where(ProcessedEvent.created_at < now - timedelta(days=processed_days)),
         execution_options={"synchronize_session": False})
     return Purged(messages=_count(messages), processed_events=_count(processed))
+
+
+def purge_now(sessions: sessionmaker[Session], now: datetime, retention_days: int, processed_days: int) -> Purged:
+    """One retention purge in its own transaction (the outbox worker's periodic job, `run_bot.py privacy purge`)."""
+    with sessions() as session, session.begin():
+        return purge_expired(session, now, retention_days, processed_days)

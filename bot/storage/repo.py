@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -95,6 +96,16 @@ def mark_blocked(session: Session, *, channel: str, external_id: str) -> None:
                                        User.blocked_at.is_(None)).values(blocked_at=utcnow()))
 
 
+def set_reminders(session: Session, *, user_id: int, stopped_at: datetime | None) -> None:
+    """Record the shopper's opt-out of proactive messages (stopped_at), or take it back (None)."""
+    session.execute(update(User).where(User.id == user_id).values(reminders_stopped_at=stopped_at))
+
+
+def seen_again(session: Session, *, user_id: int) -> None:
+    """The user wrote to us, so they no longer block the bot: messages may reach them again."""
+    session.execute(update(User).where(User.id == user_id, User.blocked_at.is_not(None)).values(blocked_at=None))
+
+
 def is_blocked(session: Session, *, channel: str, external_id: str) -> bool:
     """Whether this user blocked the bot (the last message to them was refused)."""
     stmt = select(User.blocked_at).where(User.channel == channel, User.external_id == external_id)
@@ -142,6 +153,22 @@ def lock_booking(session: Session, booking_id: str) -> QuoteRow | None:
     """The booked quote with this booking id, locked until the transaction ends (its status changes one at a time)."""
     stmt = select(QuoteRow).where(QuoteRow.booking_id == booking_id).with_for_update()
     return session.execute(stmt).scalar_one_or_none()
+
+
+def open_counteroffer(session: Session, *, conversation_id: int) -> QuoteRow | None:
+    """The newest booking of this conversation whose counteroffer waits for the shopper's answer, if any."""
+    stmt = (select(QuoteRow).where(QuoteRow.conversation_id == conversation_id,
+                                   QuoteRow.booking_status == "counteroffer")
+            .order_by(QuoteRow.decided_at.desc(), QuoteRow.id.desc()).limit(1))
+    return session.execute(stmt).scalars().first()
+
+
+def active_bookings(session: Session, *, conversation_id: int, statuses: Collection[str]) -> list[QuoteRow]:
+    """This conversation's bookings in these statuses, newest first."""
+    stmt = (select(QuoteRow).where(QuoteRow.conversation_id == conversation_id, QuoteRow.booking_id.is_not(None),
+                                   QuoteRow.booking_status.in_(list(statuses)))
+            .order_by(QuoteRow.decided_at.desc(), QuoteRow.id.desc()))
+    return list(session.execute(stmt).scalars())
 
 
 def decide_quote(

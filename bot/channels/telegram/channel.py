@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import (
@@ -41,6 +42,7 @@ from bot.channels.telegram.render import STORED_PREFIX, keyboard, split_text
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.support import SupportGroup
 from bot.channels.telegram.webhook import WebhookServer
+from bot.delivery.periodic import Periodic
 from bot.delivery.registry import Registry
 from bot.delivery.roles import Roles
 from bot.delivery.worker import DeliveryPolicy, OutboxWorker
@@ -58,6 +60,7 @@ COMMANDS = {  # command -> what the engine receives
     "start": ("text", "/start"), "help": ("text", "help"), "quote": ("button", "i:trade_in"),
     "compare": ("button", "i:compare"), "human": ("button", "i:handoff"), "cancel": ("text", "cancel"),
     "mydata": ("text", "/mydata"), "forget": ("text", "/forget"),  # the shopper's data (bot/engine/privacy.py)
+    "stop_reminders": ("text", "/stop_reminders"), "start_reminders": ("text", "/start_reminders"),  # reminder_prefs
 }
 DEEP_LINK = "d:"  # the engine's payload for a /start parameter
 MAX_START_PAYLOAD = 64  # Telegram's own limit for a start parameter
@@ -69,7 +72,8 @@ class TelegramChannel:
 
     def __init__(self, settings: Settings, engine: Engine, desk: SupportDesk, *,
                  limits: TelegramLimits | None = None, unclaimed_check_s: float = 30.0,
-                 profile: TelegramProfile | None = None, registry: Registry | None = None) -> None:
+                 profile: TelegramProfile | None = None, registry: Registry | None = None,
+                 jobs: Sequence[Periodic] = ()) -> None:
         if CHANNEL not in engine.outbox_channels:
             raise ConfigError("the engine does not write Telegram replies to the outbox: build it with "
                               "outbox_channels including 'telegram' (bot/app.py does)")
@@ -107,7 +111,7 @@ class TelegramChannel:
         with engine.sessions() as session:
             database = session.get_bind().engine
         self.worker = OutboxWorker(engine.sessions, self.registry, DeliveryPolicy.from_settings(settings),
-                                   roles=Roles(database, check_s=settings.outbox_role_check_s))
+                                   roles=Roles(database, check_s=settings.outbox_role_check_s), jobs=jobs)
         self._register()
 
     # lifecycle ----------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from bot.channels.telegram.limits import TelegramLimits
 from bot.channels.telegram.render import keyboard, split_text
 from bot.delivery.enqueue import enqueue
 from bot.delivery.registry import Handler, Registry
-from bot.delivery.replies import enqueue_replies, message_kind, reply_of
+from bot.delivery.replies import chat_lane, enqueue_replies, message_kind, reply_of, reply_payload
+from bot.domain import Reply
 from bot.engine.responses import Responses
 from bot.errors import PermanentDelivery, RetryableDelivery, StorageError
 from bot.storage import repo
@@ -34,6 +35,7 @@ CHANNEL = "telegram"
 ROLE = "telegram"
 MESSAGE = message_kind(CHANNEL)
 TICKET_CARD = "telegram.ticket_card"
+AGENT_RELAY = "telegram.agent_relay"  # an agent's reply copied to the shopper (its copy's id is recorded for edits)
 TICKET_BUTTON = "t:"  # callback data of the ticket card's buttons: t:<action>:<ticket id>
 MAX_TOPIC_NAME = 128  # Telegram's limit for a forum topic's name
 REMEMBER_RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0)  # the card is out: recording its id must not re-post it
@@ -53,6 +55,7 @@ class TelegramSender:
         """Add the Telegram kinds to the worker's registry."""
         registry.register(MESSAGE, Handler(self.deliver_message, role=ROLE))
         registry.register(TICKET_CARD, Handler(self.deliver_ticket_card, on_dead=self.ticket_card_dead, role=ROLE))
+        registry.register(AGENT_RELAY, Handler(self.deliver_agent_relay, on_dead=self.agent_relay_dead, role=ROLE))
 
     # shoppers' messages ----------------------------------------------------------------------------------
 
@@ -90,6 +93,54 @@ class TelegramSender:
                 repo.mark_blocked(session, channel=CHANNEL, external_id=str(chat_id))
         except StorageError:
             log.warning("could not record that chat %s blocked the bot", chat_id)
+
+    # agents' replies to the shopper ------------------------------------------------------------------------
+
+    def queue_agent_relay(self, ticket: TicketView, text: str, agent_message_id: str,
+                          thread: tuple[int | None, int | None]) -> None:
+        """Write an agent's reply to the shopper to the outbox, in the shopper's lane (once per agent message)."""
+        payload: dict[str, Any] = {"chat_id": ticket.chat_id, "text": text, "response": "agent_says", "buttons": [],
+                   "ticket_id": ticket.ticket_id, "support_chat_id": self.support_chat_id,
+                   "agent_message_id": agent_message_id, "support_thread_id": thread[0], "support_reply_to": thread[1]}
+        with translate_errors(), self.sessions() as session, session.begin():
+            enqueue(session, AGENT_RELAY, f"{AGENT_RELAY}:{self.support_chat_id}:{agent_message_id}",
+                    chat_lane(CHANNEL, ticket.chat_id), payload)
+
+    def queue_to_shopper(self, chat_id: str, key: str, reply: Reply) -> None:
+        """Write one message for the shopper (an agent joined, say) to the outbox, in their lane."""
+        with translate_errors(), self.sessions() as session, session.begin():
+            enqueue_replies(session, channel=CHANNEL, chat_id=chat_id, key=key, replies=[reply])
+
+    async def deliver_agent_relay(self, payload: Mapping[str, Any]) -> None:
+        """Send the copy, then map the agent's message to it (so the agent's edits reach the shopper's copy)."""
+        chat_id = int(payload["chat_id"])
+        text = str(payload["text"])
+        sent = await self.limits.attempt(chat_id, lambda: self.bot.send_message(chat_id=chat_id, text=text))
+        if sent is None:
+            return
+        relayed = (str(chat_id), str(sent.message_id))
+        for delay in (*REMEMBER_RETRY_DELAYS_S, None):
+            try:
+                await asyncio.to_thread(_translated, lambda: self.desk.remember_message(
+                    str(payload["ticket_id"]), str(payload["support_chat_id"]), str(payload["agent_message_id"]),
+                    relayed_to=relayed))
+                return
+            except StorageError:
+                if delay is None:  # the copy is out; only the agent's later edits will not find it
+                    log.error("the relay of an agent's reply on ticket %s is sent but not recorded", payload["ticket_id"])
+                    return
+                await asyncio.sleep(delay)
+
+    def agent_relay_dead(self, session: Session, payload: Mapping[str, Any]) -> None:
+        """The shopper never got the agent's reply: tell the agents, in the ticket's thread."""
+        support = payload.get("support_chat_id")
+        if support is None:
+            return
+        reply = self.say.reply("agent_reply_not_delivered", ticket_id=payload["ticket_id"])
+        enqueue(session, MESSAGE, f"{AGENT_RELAY}:{support}:{payload['agent_message_id']}:dead",
+                f"{CHANNEL}:{support}:{payload['ticket_id']}",
+                {**reply_payload(str(support), reply), "thread_id": payload.get("support_thread_id"),
+                 "reply_to": payload.get("support_reply_to")})
 
     # ticket cards ------------------------------------------------------------------------------------------
 

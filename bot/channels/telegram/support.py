@@ -206,10 +206,15 @@ class SupportGroup:
             await self._privately(update, self._note(result))
             return
         user = update.effective_user
-        copy = await self.channel.send(int(result.ticket.chat_id), Reply(self.say.text(
-            "agent_says", agent=user.first_name if user else agent.name, text=message.text)))
-        if copy is not None:
-            await self._remember(ticket_id, str(message.message_id), relayed_to=(result.ticket.chat_id, str(copy)))
+        text = self.say.text("agent_says", agent=user.first_name if user else agent.name, text=message.text)
+        thread = message.message_thread_id if message.is_topic_message else None
+        try:  # through the outbox: retried, in order with the bot's replies; the copy's id is recorded when sent
+            await self._desk(self.channel.sender.queue_agent_relay, result.ticket, text, str(message.message_id),
+                             (thread, None if thread else message.message_id))
+        except StorageError:
+            await self._privately(update, self.say.text("desk_not_sent"))
+            return
+        self.channel.worker.wake()
 
     async def _agent_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An agent corrected a reply: the shopper's copy is edited in place, never sent again."""
@@ -272,8 +277,14 @@ class SupportGroup:
         shopper_chat = int(result.ticket.chat_id)
         user = update.effective_user
         if action == "claim":
-            await self.channel.send(shopper_chat, Reply(self.say.text(
-                "agent_joined", agent=user.first_name if user else agent.name)))
+            joined = Reply(self.say.text("agent_joined", agent=user.first_name if user else agent.name),
+                           response="agent_joined")
+            try:
+                await self._desk(self.channel.sender.queue_to_shopper, str(shopper_chat),
+                                 f"agent_joined:{result.ticket.ticket_id}:{update.update_id}", joined)
+            except StorageError:
+                log.error("could not tell the shopper of ticket %s that an agent joined", result.ticket.ticket_id)
+            self.channel.worker.wake()
         elif action == "close":
             replies = await asyncio.to_thread(self.channel.engine.handback, result.ticket.conversation_key,
                                               self.say.text("agent_closed"))
