@@ -23,10 +23,13 @@ from bot.nlu.answers import SLOT_TYPES, Checked, check_slot
 from bot.nlu.commands import (
     Affirm,
     Answer,
+    Cancel,
     Command,
     CorrectSlots,
     Deny,
     GoBack,
+    Refuse,
+    Restart,
     SetSlots,
     StartFlow,
     WhichTask,
@@ -126,6 +129,7 @@ class Dialogue:
             slots=dict(state.slots), device=self.runner.device(flow, state.slots),
             last_device=state.last_device if flow is None else state.slots.get("device_model") if passive else None,
             last_task=state.last_task if flow is None else flow.name if passive else None, last_card=state.last_card,
+            last_refusal=state.last_refusal if flow is None else None,
             yes_starts=step.yes_starts if passive and step is not None else None,
             # the question on screen as the shopper read it: only the optional LLM reads it, so only then rendered
             question=ask_reply(step, state.slots, self.runner.buttons, self.runner.speak).text
@@ -148,6 +152,10 @@ class Dialogue:
         return out
 
     def _apply(self, turn: Turn, command: Command) -> list[Reply]:
+        if isinstance(command, Refuse):
+            turn.state.last_refusal = command.rule
+        elif isinstance(command, StartFlow | SetSlots | CorrectSlots | Restart | Cancel):
+            turn.state.last_refusal = None  # another request: judged on its own
         if isinstance(command, SetSlots | CorrectSlots):
             return self._set_slots(turn, command)
         if isinstance(command, StartFlow):

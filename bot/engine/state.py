@@ -37,6 +37,7 @@ class ConversationState:
     last_device: str | None = None  # the device last talked about outside a task: "256gb, att" then quotes it
     last_task: str | None = None  # the task that ended last: "and if i got it new instead?" shows it again
     confirming: str | None = None  # a yes the bot waits for outside any flow ("forget": delete the shopper's data)
+    last_refusal: str | None = None  # the policy rule that refused the last request: "even for parts?" still runs into it
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -47,7 +48,7 @@ class ConversationState:
             fallbacks=int(raw.get("fallbacks") or 0), last_quote_id=raw.get("last_quote_id"),
             stack=[Frame.from_json(f) for f in raw.get("stack") or () if isinstance(f, dict)],
             last_card=raw.get("last_card"), last_device=raw.get("last_device"), last_task=raw.get("last_task"),
-            confirming=raw.get("confirming"),
+            confirming=raw.get("confirming"), last_refusal=raw.get("last_refusal"),
         )
 
     def to_json(self) -> dict[str, Any]:

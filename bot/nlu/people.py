@@ -84,7 +84,7 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:got|was|been|came back|get) (?:flagged|marked|reported) (?:as )?(?:blacklisted|stolen|lost)\b"
         r"(?!.{0,40}\b(?:found|then|could|can|would|will)\b)|"
         # the inspection's finding disputed: "you guys say my s22 is blacklisted but i bought it new"
-        r"\b(?:you|u|ya|your (?:team|inspection|inspector|check)|inspection|inspector|they)\b(?: guys)? "
+        r"\b(?:you|u|ya|your (?:team|inspection|inspector|check)|inspection|inspector)\b(?: guys)? "
         r"(?:say|says|said|claim\w*|told me|flagged|marked|found)\b.{0,30}\b(?:blacklist\w*|stolen|lost|"
         r"locked|icloud locked)|"
         # "u sent my phone back saying its locked", "my trade in got rejected as blacklisted but i own it outright"
@@ -177,6 +177,8 @@ def frustrated(text: str) -> bool:
     """"This is useless", "wtf": offer a person."""
     return bool(_FRUSTRATED.search(normalize(text)))
 
+_OWN_CASE = re.compile(r"\b(?:i (?:found|m|am|live|still|bought|got)|im|can i (?:sell|trade)|i want to sell)\b|"
+                       r"^(?:found|bought|got|picked up)\b")
 # "buying a new pixel on a payment plan or a refurbished one": financing of a purchase, not of a phone for sale
 _BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|grab|grabbing|order|ordering)\b")
 _SELLING = re.compile(r"\b(?:sell|selling|trade|trading|trade ?in|quote|offer|pay me|worth)\b")
@@ -189,10 +191,27 @@ def refusal(text: str) -> str | None:
         if rule == "financed" and _BUYING.search(norm) and not _SELLING.search(norm):
             continue
         if pattern.search(norm):
-            general_question = is_question(text) and not OWN_STATEMENT.search(norm) and not re.search(
-                r"\b(?:i (?:found|m|am|live|still)|im)\b", norm)
+            # "do you buy blacklisted phones?" asks about the rule; "found an iphone on the bus, can i sell it?"
+            # and "carrier says my imei is blacklisted, can i sell it to u" tell of the shopper's own case
+            general_question = is_question(text) and not OWN_STATEMENT.search(norm) and not _OWN_CASE.search(norm)
             return None if general_question else rule
     return None
+
+
+# After a refusal: the same request pressed again ("even for parts?", "what if nobody claims it", "come on,
+# nobody will know", "can't i just sell it and pay it off?"), not a new question
+_PRESSES = re.compile(
+    r"\b(?:what if|suppose|supposing|even (?:if|for|just|as)|for parts|as (?:a )?broken|at least|anyway|come on|"
+    r"nobody (?:will|would|ll) know|no one (?:will|would) know|nobody claims|no one claims|comes? forward|"
+    r"(?:can t|cant|couldn t|could) i (?:just|still)|is there (?:really )?no way|no way (?:to|at all)|"
+    r"would that change|does that change|still not|why not|please just|just this once|make an exception)\b")
+MAX_PRESSING_WORDS = 40
+
+
+def presses_refused(text: str) -> bool:
+    """The refused request asked again in other words (see _PRESSES)."""
+    norm = normalize(text)
+    return len(norm.split()) <= MAX_PRESSING_WORDS and bool(_PRESSES.search(norm))
 
 
 _FIRST_PERSON = re.compile(r"\b(?:my|mine|i|i ve|ive|im|i m|we|our|me|us)\b")

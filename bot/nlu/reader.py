@@ -85,6 +85,8 @@ class CommandReader:
         control = self._control(text, ctx)
         if control is not None:
             return control
+        if ctx.last_refusal is not None and people.presses_refused(text) and not self._names_new_device(text, ctx):
+            return (Refuse(ctx.last_refusal),)  # "even for parts?", "what if nobody claims it?": still no
         in_task = ctx.flow_intent is not None and not ctx.passive
         if in_task:
             return self._in_task(text, ctx)
@@ -370,6 +372,10 @@ class CommandReader:
             if found.get("device_model") == known[-1].name:
                 found.pop("device_model")
         return {k: v for k, v in found.items() if k in ctx.flow_slots}
+
+    def _names_new_device(self, text: str, ctx: ReadingContext) -> bool:
+        """Whether the message names a device other than the one talked about last."""
+        return any(m.device is not None and m.device.name != ctx.last_device for m in self.understander.devices.find_all(text))
 
     @staticmethod
     def _names_other_device(devices: list[Device], ctx: ReadingContext) -> bool:

@@ -23,5 +23,6 @@ class ReadingContext:
     last_device: str | None = None  # outside a task: the device talked about last
     last_task: str | None = None  # outside a task: the task that ended last (compare, upgrade, ...)
     last_card: str | None = None  # the knowledge card answered last
+    last_refusal: str | None = None  # the policy rule the last request ran into (a found phone, a blacklisted one)
     question: str | None = None  # the bot's last question as shown, for the optional LLM (None: not known)
     yes_starts: str | None = None  # a result on screen whose main button a typed yes presses (a task's purpose)
