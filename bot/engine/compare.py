@@ -142,6 +142,7 @@ class CompareActions:
             target_storage=storage_label(figures.storage_gb), storage=storage_label(quote.storage_gb),
             condition=quote.condition, offer=format_usd(quote.offer_usd), quote_id=quote.quote_id,
             valid_until=f"{quote.valid_until:%b %d}", new_price=format_usd(figures.new_price_usd),
+            assumption="" if slots.get("carrier") else self.say.text("upgrade_assumed_unlocked"),
             net_new=format_usd(math.net_new_usd), grade=grade.capitalize(),
             refurbished_price=format_usd(figures.grade(grade).price_usd),
             net_refurbished=format_usd(math.net_refurbished_usd), saving=format_usd(math.saving_usd),

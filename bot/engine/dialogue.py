@@ -317,7 +317,8 @@ class Dialogue:
         context = {**command.context, "last_card": state.last_card, "journey": flow.journey if flow else None,
                    "device_category": device.category if device is not None else None}
         answer = self.p.answerer.answer(command.question, context)
-        if len(command.question.split()) <= FOLLOW_UP_WORDS:
+        asked = str(command.context.get("asked") or command.question)  # the question without its lead-in
+        if len(asked.split()) <= FOLLOW_UP_WORDS:
             # "and fair?" after the grades: read it with what was talked about (the topic, then the question);
             # "which one's faster?" at the payout question: with what that question is about
             step = self.runner.awaited(state) if flow is not None else None
@@ -326,7 +327,7 @@ class Dialogue:
             for before in topics:
                 if answer.confident:
                     break
-                answer = self.p.answerer.answer(f"{before} {command.question}", {**context, "masked": None})
+                answer = self.p.answerer.answer(f"{before} {asked}", {**context, "masked": None, "asked": None})
         answer = self._both_parts(command, context, answer)
         if command.unknown_device and command.device_fact is None:
             # "do you buy oneplus phones? i have a oneplus 11": what matters first is that we do not handle it

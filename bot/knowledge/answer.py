@@ -19,6 +19,9 @@ from bot.nlu.speech_acts import without_preamble
 log = logging.getLogger(__name__)
 POLICY_SOURCE = Source("policy", "Loop Market policies", "policy")
 CARD_PREFIX = "card:"
+# The question alone wins over the whole message unless the whole reads clearly better (its scope score higher
+# by more than this): the story told before a question is context, the question is what is asked.
+ASKED_PREFERENCE = 0.0
 LOGGED_PROBLEM_CHARS = 300  # a log line names why, briefly
 
 
@@ -71,7 +74,7 @@ class KnowledgeBase:
         match, score = self.match(without_preamble(str(context.get("masked") or question)), context)
         if context.get("asked"):  # a story told before the question: the question alone may match a card better
             alone, alone_score = self.match(without_preamble(str(context["asked"])), context)
-            if alone is not None and (match is None or alone.score > match.score):
+            if alone is not None and (match is None or alone_score > score - ASKED_PREFERENCE):
                 match, score = alone, alone_score
         if match is None or score < 0:
             return Answer("", (), score, confident=False, known_words=match is not None or score > -1)

@@ -177,7 +177,7 @@ class CommandReader:
                     not commands or (bool(stated) and stated_for_task)):
                 return (*commands, StartFlow(u.intent, u.slots))  # "and what would a refurb 15 cost?" mid trade-in
             # the answer first, then the facts: the reply answers the question and the task's next question follows
-            answer = Answer(text, context=self._about(u, mentions, text), unknown_device=_unknown(u))
+            answer = Answer(text, context=self._about(u, mentions, text, in_task=True), unknown_device=_unknown(u))
             return (answer, *commands)
         if other_device and ctx.awaited != "device_model" and not acts.corrects(text):
             u = self.understander.understand(text, learned=False)
@@ -186,7 +186,7 @@ class CommandReader:
             commands = [SetSlots(facts)] if facts and acts.states_own_facts(text) else []
             if u.intent in TASKS and u.intent != ctx.flow_intent and acts.asks_price_or_request(text):
                 return (*commands, StartFlow(u.intent, u.slots))
-            return (*commands, Answer(text, context=self._about(u, mentions, text), unknown_device=_unknown(u)))
+            return (*commands, Answer(text, context=self._about(u, mentions, text, in_task=True), unknown_device=_unknown(u)))
         facts = self._stated(text, ctx, mentions, lenient=True)
         if ctx.device is not None and not known and acts.corrects(text):
             sibling = self.in_view.sibling_of(text, ctx.device.name)  # "oh wait, it's actually the pro max"
@@ -207,7 +207,7 @@ class CommandReader:
         if people.frustrated(text):
             return (SmallTalk("frustrated"),)
         if len(text.split()) >= 3:
-            return (Answer(text, context=self._about(u, mentions, text), unknown_device=_unknown(u)),)
+            return (Answer(text, context=self._about(u, mentions, text, in_task=True), unknown_device=_unknown(u)),)
         return (CannotHandle(),)
 
     @staticmethod
@@ -389,13 +389,16 @@ class CommandReader:
             return None
         return self.understander.view(text, mentions)[1]
 
-    def _about(self, u: Understanding, mentions: list[DeviceMention], text: str) -> dict[str, Any]:
+    def _about(self, u: Understanding, mentions: list[DeviceMention], text: str, *,
+               in_task: bool = False) -> dict[str, Any]:
         """The context of a question's answer: what it named, and its wording as the cards read it."""
-        return _context(u, mentions, self._masked(text), self._asked(text))
+        return _context(u, mentions, self._masked(text), self._asked(text, in_task=in_task))
 
-    def _asked(self, text: str) -> str | None:
-        """The question of a message that tells its story first, masked like the whole (see speech_acts.asked_part)."""
-        asked = acts.asked_part(text)
+    def _asked(self, text: str, *, in_task: bool) -> str | None:
+        """The question of a message that tells a story first, masked like the whole (speech_acts.asked_part);
+        in a task, also without its lead-in ("before I choose, which one pays sooner?": speech_acts.question_core),
+        measured on the dev sets: outside a task the lead-in carries too much of the question to drop."""
+        asked = acts.question_core(text) if in_task else acts.asked_part(text)
         if asked == text:
             return None
         return self._masked(asked) or asked

@@ -113,8 +113,8 @@ def goes_back(text: str) -> bool:
 
 _REQUEST = re.compile(
     r"how much|\bworth\b(?! it)|\bquote\b|what (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)|\bpay me\b|"
-    r"\boffer (?:me|for)\b|what can i get|\bget for (?:my|it|a)\b|\bi (?:want|wanna|would like|d like|need|m looking) to "
-    r"(?:sell|trade|compare|upgrade|buy)|\bsell my\b|\btrade (?:in )?my\b|\bcompare\b|\bvs\.?\b|\bversus\b|"
+    r"\boffer (?:me|for)\b|what (?:can|could|would|will|do) i get\b|\bget for (?:my|it|a|the|this)\b|\bi (?:want|wanna|would like|d like|need|m looking) to "
+    r"(?:sell|trade|compare|upgrade|buy)|\bsell my\b|\b(?:could|can|to|d|will|ll) sell (?:it|them|this one)\b|\btrade (?:in )?my\b|\bcompare\b|\bvs\.?\b|\bversus\b|"
     r"\bprice (?:of|for|on|check)\b|\banything for\b|\bmoney (?:in|for|from)\b|\bcash (?:for|in)\b|\bgood deal\b|"
     r"\bworth it\b|\bupgrad\w* (?:my|from|to)\b|\bthinking (?:about|of) (?:getting|a|an|the|upgrading|switching)\b|"
     r"\bprices?\b|\bcost\b|\bcheaper\b|\bsavings?\b|"
@@ -159,12 +159,44 @@ def asks_for_offer(text: str) -> bool:
     return bool(_OFFER_ASK.search(normalize(text)))
 
 
+_POINTS_BACK = re.compile(r"\b(?:with|do|does|about|is|manage) (?:that|this|it)\b|\bthat possible\b|\bhow would (?:that|this|it)\b")
+POINTING_WORDS = 8  # "could you help me with that?" points back; a longer question says what it asks
+
+
 def asked_part(text: str) -> str:
     """The sentences that ask, when a message tells its story first ("I'm on Verizon and thinking of switching.
     ... will it work on T-Mobile?"): what the shopper wants is in the question, the rest is context."""
     sentences = [p.strip() for p in re.findall(r"[^.!?\n]+[.!?]*", text) if p.strip(" .!?")]
     asked = [p for p in sentences if p.endswith("?")]
-    return " ".join(asked) if len(sentences) >= 2 and asked else text
+    if len(sentences) < 2 or not asked:
+        return text
+    question = " ".join(asked)
+    # "... she said I could sell it. Could you help me with that?": a question that points back at the story
+    return text if _POINTS_BACK.search(normalize(question)) and len(question.split()) <= POINTING_WORDS else question
+
+
+_CORE_START = re.compile(
+    r"(?:^|[,;:]\s*|\b(?:but|so|and|tell me|know|wondering|wonder|ask(?:ing)?|curious)\s+)"
+    r"(?=(?:what|whats|what's|wat|how|hows|how's|which|when|whens|where|wheres|why|who|whether|if|is|are|do|does|"
+    r"did|can|could|will|would|should)\b)", re.I)
+_ASKS_TO_TELL = re.compile(r"(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:tell|let|explain|help)\b", re.I)
+MIN_CORE_WORDS = 4  # "do i just lose out?" alone says too little to look up
+
+
+def question_core(text: str) -> str:
+    """The question itself, without the lead-in ("Okay, that seems fair, but before I say yes, what happens if I
+    can't ship for a month?" -> "what happens if I can't ship for a month?"); the asked part when none is found."""
+    asked = asked_part(text)
+    best = asked
+    for match in _CORE_START.finditer(asked):
+        core = asked[match.end():].strip()
+        if _ASKS_TO_TELL.match(core):
+            continue  # "could you tell me which ...": the question follows
+        if match.end() == 0:
+            return asked  # it opens with its question: all of it is asked ("what's x and can i y?")
+        if len(core.split()) >= MIN_CORE_WORDS:
+            return core  # the first question clause: what follows it belongs to it
+    return best
 
 
 def requests_task(text: str) -> bool:
