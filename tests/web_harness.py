@@ -138,8 +138,8 @@ class Browser:
                                         data={"csrf": self.csrf if csrf is None else csrf, "text": text})
         await self.web.deliver()
         body = await response.text()
-        if response.status == 303:
-            return 303, (await self.page(response.headers["Location"]))[1]
+        if response.status == 303:  # done: the browser follows to the ticket page, which says so
+            return await self.page(response.headers["Location"])
         return response.status, body
 
 
