@@ -175,6 +175,8 @@ async def serve(app: App, host: str, port: int, *, webhook_url: str | None = Non
         for task in waits:
             task.cancel()
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
         await runner.cleanup()
         if channel is not None:
             await channel.stop()
