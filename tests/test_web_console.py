@@ -201,9 +201,15 @@ async def test_ownership_is_single_across_console_and_telegram(make_app: Callabl
     telegram.say("I need to talk to a human")
     ticket_id = telegram.last.handoff.ticket_id  # type: ignore[union-attr]
     desk = SupportDesk(app.sessions)
-    assert desk.claim(ticket_id, Agent("telegram:42", "Tess")).ok, "claimed in the Telegram support group"
     async with serving(app) as web:
         alice = await _agent(web, "alice")
+        events = await alice.http.get("/console/events", headers={"Accept": "text/event-stream"})
+        assert (await next_event(events))[0] == "ready"
+        assert desk.claim(ticket_id, Agent("telegram:42", "Tess")).ok, "claimed in the Telegram support group"
+        assert (await next_event(events))[0] == "changed", "the console notices a change it did not make"
+        events.close()
+        status, live = await alice.page(f"/console/tickets/{ticket_id}/live")
+        assert status == HTTP_OK and "agent: Tess" in live and "Take over" in live and "<html" not in live
         _, rows = await alice.page("/console/inbox")
         others = rows.split('id="bucket-others"')[1].split('id="bucket-closed"')[0]
         assert ticket_id in others and "Tess" in others, "the group's claim shows in the console"
