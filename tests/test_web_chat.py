@@ -50,7 +50,9 @@ async def test_a_shopper_gets_a_trade_in_quote_live_with_buttons_as_buttons(
     assert (quote.device_model, quote.storage_gb, quote.condition, quote.carrier) == (
         "iPhone 12 Pro", 128, "good", "unlocked")
     assert f"{quote.offer_usd:,.0f}" in offer["text"] and quote.device_model in offer["text"]
-    assert len(decide["buttons"]) >= 2, "then the accept / decline buttons"
+    assert f"Quote {quote.id}" in offer["text"], "the stored quote is the one shown"
+    assert decide["text"] == "Would you like to accept this offer?"
+    assert [b["label"] for b in decide["buttons"]] == ["Accept", "Decline"], "the decision as buttons"
 
 
 async def test_the_transcript_is_there_after_a_reload_and_missed_replies_are_replayed(
