@@ -3,6 +3,7 @@ web-chat shopper and a Telegram shopper through the outbox, and the same desk th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from bot.app import App
@@ -97,9 +98,12 @@ async def test_a_session_cookie_logout_and_the_consoles_headers(make_app: Callab
         inbox = await browser.http.get("/console")
         assert "frame-ancestors 'none'" in inbox.headers["Content-Security-Policy"]
         assert inbox.headers["X-Frame-Options"] == "DENY"
+        events = await browser.http.get("/console/events", headers={"Accept": "text/event-stream"})
+        assert (await next_event(events))[0] == "ready"
         assert (await browser.http.post("/logout", data={"csrf": "forged"})).status == HTTP_FORBIDDEN
         out = await browser.http.post("/logout", data={"csrf": browser.csrf}, allow_redirects=False)
         assert out.status == HTTP_SEE_OTHER
+        await asyncio.wait_for(events.content.read(), 10)  # the open stream ends: it tells nothing more
         stolen = await web.client()  # the old token is worth nothing now, even to someone who kept it
         stolen.http.session.cookie_jar.update_cookies({SESSION_COOKIE: cookie.value})
         assert (await stolen.page("/console"))[0] == HTTP_SEE_OTHER

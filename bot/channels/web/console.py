@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from bot.channels.web import sse
-from bot.channels.web.auth import csrf_of, require_account
+from bot.channels.web.auth import csrf_of, current_account, require_account
 from bot.channels.web.deps import WebDeps, deps_of
 from bot.channels.web.hub import DESK
 from bot.channels.web.outbound import queue_to_shopper, queue_to_support_group
@@ -80,6 +80,8 @@ async def desk_events(request: web.Request) -> web.StreamResponse:
                 await sse.send_event(response, "changed", {})
             elif idle >= deps.settings.web_events_heartbeat_s:
                 idle = 0.0
+                if await current_account(request) is None:  # logged out (or expired) meanwhile: stop telling
+                    return response
                 await sse.keep_alive(response)
     finally:
         deps.hub.unsubscribe(DESK, queue)
