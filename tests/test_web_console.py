@@ -63,8 +63,8 @@ async def test_every_console_route_needs_a_login(make_app: Callable[..., App], s
             assert repo.list_tickets(session)[0].status == "open", "nothing happened to the ticket"
 
 
-async def test_login_wrong_password_csrf_and_lock_out(make_app: Callable[..., App], sqlite_url: str) -> None:
-    app = make_app(sqlite_url, **WEB_SETTINGS)  # 3 failures lock an account, 6 an address
+async def test_login_wrong_password_csrf_and_lock_out(make_app: Callable[..., App], database_url: str) -> None:
+    app = make_app(database_url, **WEB_SETTINGS)  # 3 failures lock an account, 6 an address
     async with serving(app) as web:
         web.agent("alice")
         browser = await web.client()
@@ -120,8 +120,8 @@ async def test_only_admins_see_the_accounts(make_app: Callable[..., App], sqlite
 
 
 async def test_a_web_shoppers_ticket_claimed_answered_released_and_closed_from_the_console(
-        make_app: Callable[..., App], sqlite_url: str) -> None:
-    app = make_app(sqlite_url, **WEB_SETTINGS)
+        make_app: Callable[..., App], database_url: str) -> None:
+    app = make_app(database_url, **WEB_SETTINGS)
     async with serving(app) as web:
         alice = await _agent(web, "alice")
         inbox_events = await alice.http.get("/console/events", headers={"Accept": "text/event-stream"})
@@ -199,8 +199,8 @@ async def test_a_telegram_shoppers_ticket_answered_from_the_console(
     assert ticket is not None and ticket.status == "claimed" and ticket.claimed_by == "web:1", "replying claims it"
 
 
-async def test_ownership_is_single_across_console_and_telegram(make_app: Callable[..., App], sqlite_url: str) -> None:
-    app = make_app(sqlite_url, **WEB_SETTINGS)
+async def test_ownership_is_single_across_console_and_telegram(make_app: Callable[..., App], database_url: str) -> None:
+    app = make_app(database_url, **WEB_SETTINGS)
     telegram = ChatHarness(app, user=TELEGRAM_SHOPPER, channel="telegram")
     telegram.say("I need to talk to a human")
     ticket_id = telegram.last.handoff.ticket_id  # type: ignore[union-attr]
