@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 
 from bot.app import App
 from bot.channels.web.auth import SESSION_COOKIE
+from bot.channels.web.deps import DEPS
+from bot.channels.web.unclaimed import return_unclaimed
 from bot.storage import repo
+from bot.storage.models import Ticket
 from bot.support.desk import Agent, SupportDesk
 from tests.conftest import ChatHarness
 from tests.web_harness import WEB_SETTINGS, Browser, WebTest, next_event, serving
@@ -228,3 +232,23 @@ async def test_ownership_is_single_across_console_and_telegram(make_app: Callabl
     ticket = desk.open_ticket_of(f"telegram:{TELEGRAM_SHOPPER}")
     assert ticket is not None and ticket.claimed_by_name == "root"
     assert not desk.agent_message(ticket_id, Agent("telegram:42", "Tess"), "mine?").ok, "Tess may not answer now"
+
+
+async def test_a_web_ticket_nobody_claims_goes_back_to_the_bot_and_stays_open(
+        make_app: Callable[..., App], sqlite_url: str) -> None:
+    app = make_app(sqlite_url, **{**WEB_SETTINGS, "handoff_unclaimed_minutes": 1})
+    async with serving(app) as web:
+        shopper, ticket_id = await _web_ticket(web)
+        with app.sessions() as session:  # the handoff was two minutes ago
+            ticket = session.get(Ticket, ticket_id)
+            assert ticket is not None
+            ticket.handed_off_at = ticket.handed_off_at - timedelta(minutes=2)  # type: ignore[operator]
+            session.commit()
+        deps = web.server.app[DEPS]
+        assert return_unclaimed(deps) == 1 and return_unclaimed(deps) == 0, "once"
+        await web.deliver()
+        told = [row["text"] for row in web.rows(kind="web.message")][-2:]
+        assert f"Your request {ticket_id} stays open" in told[0] and "Back to where we were" in told[1]
+        with app.sessions() as session:
+            assert repo.get_conversation(session, _shopper_lane(shopper)).owner == "bot"  # type: ignore[union-attr]
+            assert session.get(Ticket, ticket_id).status == "open"  # type: ignore[union-attr]

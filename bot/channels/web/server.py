@@ -31,6 +31,7 @@ from bot.channels.web.headers import security_headers
 from bot.channels.web.hub import Hub
 from bot.channels.web.outbound import WebSender
 from bot.channels.web.signing import Signer, load_secret
+from bot.channels.web.unclaimed import watch_unclaimed
 from bot.delivery.business import register_business_handlers
 from bot.delivery.registry import Registry
 from bot.delivery.roles import Roles
@@ -160,6 +161,7 @@ async def serve(app: App, host: str, port: int, *, webhook_url: str | None = Non
         await channel.start_embedded()  # starts the worker too
     else:
         worker.start()
+    watcher = asyncio.create_task(watch_unclaimed(deps))
     try:
         if channel is not None and webhook is not None and webhook_url:
             await channel.set_webhook(webhook_url, settings.telegram_webhook_secret.get_secret_value())  # type: ignore[union-attr]
@@ -175,6 +177,7 @@ async def serve(app: App, host: str, port: int, *, webhook_url: str | None = Non
         for task in waits:
             task.cancel()
     finally:
+        watcher.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await runner.cleanup()
