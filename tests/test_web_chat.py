@@ -12,7 +12,7 @@ from bot.app import App
 from bot.channels.web.chat import COOKIE
 from bot.channels.web.signing import Signer
 from bot.storage.models import QuoteRow
-from tests.web_harness import WEB_SETTINGS, next_event, serving
+from tests.web_harness import PASSWORD, WEB_SETTINGS, next_event, serving
 
 HTTP_OK, HTTP_FORBIDDEN = 200, 403
 
@@ -117,6 +117,9 @@ async def test_posts_without_the_chats_csrf_token_are_refused(make_app: Callable
         assert (await alice.post_chat(text="hi", csrf="")).status == HTTP_FORBIDDEN, "no token"
         assert (await alice.post_chat(text="hi", csrf="forged")).status == HTTP_FORBIDDEN, "a wrong token"
         assert (await alice.post_chat(text="hi", csrf=bob.csrf)).status == HTTP_FORBIDDEN, "another chat's token"
+        stranger = await web.client()  # never opened /chat: no cookie
+        assert (await stranger.post_chat(text="hi", csrf=alice.csrf)).status == HTTP_FORBIDDEN
+        assert (await stranger.http.get("/chat/events")).status == HTTP_FORBIDDEN
         assert web.rows() == [], "nothing was processed"
 
 
@@ -147,3 +150,23 @@ async def test_nobody_reads_or_writes_another_shoppers_conversation(
         except TimeoutError:
             pass
         stream.close()
+
+
+async def test_behind_a_tls_proxy_cookies_are_secure_and_a_framed_chat_keeps_its_cookie(
+        make_app: Callable[..., App], sqlite_url: str) -> None:
+    app = make_app(sqlite_url, **{**WEB_SETTINGS, "web_tls_proxy": True,
+                                  "web_chat_frame_ancestors": "https://shop.example"})
+    async with serving(app) as web:
+        shopper = await web.client()
+        cookie = (await shopper.http.get("/chat")).cookies[COOKIE]
+        assert cookie["secure"] and cookie["httponly"]
+        assert cookie["samesite"] == "None", "a frame on the shop's site is another site: Lax would not be sent"
+        web.agent("alice")
+        agent = await web.client()
+        form = await agent.http.get("/login")  # over plain http the jar keeps no Secure cookie: send it by hand
+        nonce, page = form.cookies["refurbot_login"].value, await form.text()
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        logged_in = await agent.http.post("/login", data={"csrf": csrf, "name": "alice", "password": PASSWORD},
+                                          headers={"Cookie": f"refurbot_login={nonce}"}, allow_redirects=False)
+        session = logged_in.cookies["refurbot_session"]
+        assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"

@@ -226,6 +226,9 @@ async def test_ownership_is_single_across_console_and_telegram(make_app: Callabl
         status, _ = await alice.act(ticket_id, "close")
         assert status == HTTP_CONFLICT
         assert (await alice.act(ticket_id, "claim", csrf="forged"))[0] == HTTP_FORBIDDEN, "a forged form"
+        assert (await alice.act(ticket_id, "claim", csrf=""))[0] == HTTP_FORBIDDEN, "a form without its token"
+        assert (await alice.act(ticket_id, "note", ""))[0] == 400, "an empty note is not added"
+        assert (await alice.page("/console/tickets/T-AAAAAAAA"))[0] == 404
         admin = await _agent(web, "root", "admin")
         status, page = await admin.act(ticket_id, "claim")
         assert status == HTTP_OK and "took over ticket" in page, "an admin may take it over"

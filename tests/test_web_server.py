@@ -113,6 +113,8 @@ async def test_healthz_touches_the_database(make_app: Callable[..., App], sqlite
         browser = await web.client()
         ok = await browser.http.get("/healthz")
         assert ok.status == HTTP_OK and await ok.text() == "ok"
+        root = await browser.http.get("/", allow_redirects=False)
+        assert root.status == 302 and root.headers["Location"] == "/chat", "the bare address opens the chat"
         healthy = app.engine.sessions
 
         def broken() -> Any:
