@@ -19,6 +19,7 @@ from tests.web_harness import WEB_SETTINGS, Browser, WebTest, next_event, servin
 
 HTTP_OK, HTTP_SEE_OTHER, HTTP_UNAUTHORIZED, HTTP_FORBIDDEN, HTTP_CONFLICT, HTTP_TOO_MANY = 200, 303, 401, 403, 409, 429
 TELEGRAM_SHOPPER = "555001"
+SUPPORT = -1009990001
 
 
 async def _agent(web: WebTest, name: str, role: str = "agent") -> Browser:
@@ -255,3 +256,21 @@ async def test_a_web_ticket_nobody_claims_goes_back_to_the_bot_and_stays_open(
         with app.sessions() as session:
             assert repo.get_conversation(session, _shopper_lane(shopper)).owner == "bot"  # type: ignore[union-attr]
             assert session.get(Ticket, ticket_id).status == "open"  # type: ignore[union-attr]
+
+
+async def test_the_support_groups_thread_is_told_what_the_console_did(
+        make_app: Callable[..., App], sqlite_url: str) -> None:
+    app = make_app(sqlite_url, support_chat_id=SUPPORT, **WEB_SETTINGS)
+    telegram = ChatHarness(app, user=TELEGRAM_SHOPPER, channel="telegram")
+    telegram.say("I need to talk to a human")
+    ticket_id = telegram.last.handoff.ticket_id  # type: ignore[union-attr]
+    SupportDesk(app.sessions).remember_message(ticket_id, str(SUPPORT), "900", thread_id="501")  # its card's topic
+    async with serving(app) as web:
+        alice = await _agent(web, "alice")
+        await alice.act(ticket_id, "claim")
+        await alice.act(ticket_id, "reply", "On it")
+    group = web.rows(kind="telegram.message", lane=f"telegram:{SUPPORT}")
+    assert [(row["thread_id"], row["text"]) for row in group] == [
+        (501, f"alice claimed ticket {ticket_id}."), (501, "💬 alice answered in the web console: On it")]
+    shopper = [row["text"] for row in web.rows(kind="telegram.message", lane=f"telegram:{TELEGRAM_SHOPPER}")]
+    assert "alice from our support team has joined the chat." in shopper[-2] and "On it" in shopper[-1]
