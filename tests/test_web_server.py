@@ -54,18 +54,21 @@ async def test_one_server_hosts_the_webhook_the_backoffice_api_health_chat_and_c
                    telegram_webhook_secret=HOOK_SECRET, backoffice_token=BACKOFFICE, support_chat_id=SUPPORT,
                    **FAST_OUTBOX, **WEB_SETTINGS)
     stop = asyncio.Event()
-    server = asyncio.create_task(serve(app, "127.0.0.1", unused_tcp_port, stop=stop))
+    server = asyncio.create_task(serve(app, "127.0.0.1", unused_tcp_port, stop=stop,
+                                       webhook_url="https://bot.example/hooks/tg-7f3k"))
     base = f"http://127.0.0.1:{unused_tcp_port}"
     try:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             await _until_up(http, base)
+            assert fake.webhook["url"] == "https://bot.example/hooks/tg-7f3k", "registered with Telegram"
+            assert fake.webhook["secret_token"] == HOOK_SECRET
             hook = {"X-Telegram-Bot-Api-Secret-Token": HOOK_SECRET, "Content-Type": "application/json"}
-            async with http.post(f"{base}/telegram", data=json.dumps(_update(1, "hi")), headers=hook) as response:
+            async with http.post(f"{base}/tg-7f3k", data=json.dumps(_update(1, "hi")), headers=hook) as response:
                 assert response.status == HTTP_OK
             greeting = await fake.wait_for(SHOPPER, "assistant")
             assert "trade-in" in greeting, "the turn ran and the worker in this process sent the reply"
             wrong = {**hook, "X-Telegram-Bot-Api-Secret-Token": "not-the-secret"}
-            async with http.post(f"{base}/telegram", data=json.dumps(_update(2, "hi")), headers=wrong) as response:
+            async with http.post(f"{base}/tg-7f3k", data=json.dumps(_update(2, "hi")), headers=wrong) as response:
                 assert response.status == HTTP_FORBIDDEN
             async with http.post(f"{base}/api/bookings/B-NONE0000/status", json={}) as response:
                 assert response.status == HTTP_UNAUTHORIZED, "the back office's route, with its own token check"
@@ -74,7 +77,7 @@ async def test_one_server_hosts_the_webhook_the_backoffice_api_health_chat_and_c
             async with http.get(f"{base}/console", allow_redirects=False) as response:
                 assert response.headers["Location"] == "/login?next=/console"
 
-            async with http.post(f"{base}/telegram", data=json.dumps(_update(3, "talk to a human")),
+            async with http.post(f"{base}/tg-7f3k", data=json.dumps(_update(3, "talk to a human")),
                                  headers=hook) as response:
                 assert response.status == HTTP_OK
             await fake.wait_for(SHOPPER, "support team")

@@ -177,11 +177,10 @@ class TelegramChannel:
 
     async def start_webhook(self, *, listen: str, port: int, url_path: str, webhook_url: str, secret: str) -> None:
         """Start our webhook server without blocking (see webhook.py: updates are acknowledged after commit)."""
-        self.webhook_endpoint(secret)
+        endpoint = self.webhook_endpoint(secret)
         await self.start_embedded()
-        assert self._webhook is not None
-        await self._webhook.start(listen, port, url_path)
-        await self.set_webhook(webhook_url, secret)
+        await endpoint.start(listen, port, url_path)
+        await self.set_webhook(webhook_url, endpoint.secret)
 
     def webhook_endpoint(self, secret: str) -> WebhookServer:
         """The webhook endpoint, to mount on our own server or another one (run_bot.py web)."""

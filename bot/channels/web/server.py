@@ -164,7 +164,7 @@ async def serve(app: App, host: str, port: int, *, webhook_url: str | None = Non
     watcher = asyncio.create_task(watch_unclaimed(deps))
     try:
         if channel is not None and webhook is not None and webhook_url:
-            await channel.set_webhook(webhook_url, settings.telegram_webhook_secret.get_secret_value())  # type: ignore[union-attr]
+            await channel.set_webhook(webhook_url, webhook.endpoint.secret)
         await runner.setup()
         await web.TCPSite(runner, host, port, ssl_context=tls).start()
         scheme = "https" if tls else "http"
