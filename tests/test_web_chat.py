@@ -114,7 +114,8 @@ async def test_posts_without_the_chats_csrf_token_are_refused(make_app: Callable
         alice, bob = await web.client(), await web.client()
         await alice.open_chat()
         await bob.open_chat()
-        assert (await alice.post_chat(text="hi", csrf="")).status == HTTP_FORBIDDEN, "no token"
+        refused = await alice.post_chat(text="hi", csrf="")
+        assert refused.status == HTTP_FORBIDDEN and (await refused.json())["error"] == "csrf", "no token"
         assert (await alice.post_chat(text="hi", csrf="forged")).status == HTTP_FORBIDDEN, "a wrong token"
         assert (await alice.post_chat(text="hi", csrf=bob.csrf)).status == HTTP_FORBIDDEN, "another chat's token"
         stranger = await web.client()  # never opened /chat: no cookie

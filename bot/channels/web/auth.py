@@ -15,6 +15,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.channels.web.deps import WebDeps, deps_of
+from bot.channels.web.refusals import Refused
 from bot.support.accounts import Account
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ SESSION_COOKIE = "refurbot_session"
 LOGIN_COOKIE = "refurbot_login"
 LOGIN_PURPOSE = "login"
 HOME = "/console"
-HTTP_UNAUTHORIZED, HTTP_TOO_MANY = 401, 429
+HTTP_UNAUTHORIZED, HTTP_FORBIDDEN, HTTP_TOO_MANY = 401, 403, 429
 
 
 def session_token(request: web.Request) -> str | None:
@@ -50,14 +51,14 @@ async def require_account(request: web.Request, *, admin: bool = False) -> Accou
     if account is None:
         if request.method == "GET" and "text/event-stream" not in request.headers.get("Accept", ""):
             raise web.HTTPSeeOther(f"/login?next={request.rel_url.path}")
-        raise web.HTTPUnauthorized(text="log in first")
+        raise Refused(HTTP_UNAUTHORIZED, "login_first")
     if admin and not account.is_admin:
-        raise web.HTTPForbidden(text="admins only")
+        raise Refused(HTTP_FORBIDDEN, "admins_only")
     if request.method == "POST":
         form = await request.post()
         token = request.headers.get("X-CSRF-Token") or str(form.get("csrf") or "")
         if not deps_of(request).signer.csrf_ok(f"session:{session_token(request)}", token):
-            raise web.HTTPForbidden(text="missing or wrong CSRF token")
+            raise Refused(HTTP_FORBIDDEN, "csrf")
     return account
 
 
@@ -92,7 +93,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     nonce = deps.signer.unsign(LOGIN_PURPOSE, request.cookies.get(LOGIN_COOKIE))
     if nonce is None or not deps.signer.csrf_ok(f"login:{nonce}", str(form.get("csrf") or "")):
-        raise web.HTTPForbidden(text="missing or wrong CSRF token: reload the login page")
+        raise Refused(HTTP_FORBIDDEN, "login_csrf")
     name, password = str(form.get("name") or ""), str(form.get("password") or "")
     address = request.remote or "unknown"
     result = await asyncio.to_thread(deps.accounts.login, name, password, address)

@@ -25,6 +25,7 @@ from bot.channels.web import sse
 from bot.channels.web.deps import WebDeps, deps_of
 from bot.channels.web.hub import DESK, chat_topic
 from bot.channels.web.outbound import CHANNEL, event_of, last_message_id, messages_after
+from bot.channels.web.refusals import Refused
 from bot.domain import IncomingMessage
 from bot.storage import repo
 from bot.storage.models import Message
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 COOKIE = "refurbot_chat"
 PURPOSE = "chat"  # what the cookie's signature is for (a console session's signature cannot stand in)
 MAX_TEXT_CHARS = 2000
+HTTP_BAD_REQUEST, HTTP_FORBIDDEN, HTTP_TOO_LARGE = 400, 403, 413
 TRANSCRIPT_SHOWN = 200
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 BUTTON_PREFIX = "[button] "  # how the engine stores a press in the transcript
@@ -97,16 +99,16 @@ async def post_message(request: web.Request) -> web.StreamResponse:
     deps = deps_of(request)
     chat_id = chat_id_of(request)
     if chat_id is None:
-        raise web.HTTPForbidden(text="no chat: open /chat first")
+        raise Refused(HTTP_FORBIDDEN, "no_chat")
     form = await request.post()
     token = request.headers.get("X-CSRF-Token") or str(form.get("csrf") or "")
     if not deps.signer.csrf_ok(f"{PURPOSE}:{chat_id}", token):
-        raise web.HTTPForbidden(text="missing or wrong CSRF token")
+        raise Refused(HTTP_FORBIDDEN, "csrf")
     text, button = str(form.get("text") or ""), str(form.get("button") or "")
     if len(text) > MAX_TEXT_CHARS:
-        raise web.HTTPRequestEntityTooLarge(max_size=MAX_TEXT_CHARS, actual_size=len(text))
+        raise Refused(HTTP_TOO_LARGE, "too_long")
     if not text.strip() and not button:
-        raise web.HTTPBadRequest(text="empty message")
+        raise Refused(HTTP_BAD_REQUEST, "empty")
     nonce = str(form.get("nonce") or "")
     nonce = nonce if _NONCE.match(nonce) else uuid.uuid4().hex  # the page's id for this send: a retry is one turn
     msg = IncomingMessage(channel=CHANNEL, user_id=chat_id, chat_id=chat_id, message_id=f"{chat_id}:{nonce}",
@@ -128,11 +130,11 @@ async def events(request: web.Request) -> web.StreamResponse:
     deps = deps_of(request)
     chat_id = chat_id_of(request)
     if chat_id is None:
-        raise web.HTTPForbidden(text="no chat: open /chat first")
+        raise Refused(HTTP_FORBIDDEN, "no_chat")
     try:
         after = max(0, int(request.query.get("after", "0")))
     except ValueError:
-        raise web.HTTPBadRequest(text="after: a row id") from None
+        raise Refused(HTTP_BAD_REQUEST, "bad_request") from None
     topic = chat_topic(chat_id)
     queue = deps.hub.subscribe(topic)  # before reading the rows: nothing falls between the two
     try:

@@ -21,6 +21,7 @@ from bot.channels.web.auth import csrf_of, current_account, require_account
 from bot.channels.web.deps import WebDeps, deps_of
 from bot.channels.web.hub import DESK
 from bot.channels.web.outbound import queue_to_shopper, queue_to_support_group
+from bot.channels.web.refusals import Refused
 from bot.domain import Reply
 from bot.support.accounts import Account, list_accounts
 from bot.support.desk import Agent, DeskResult, Effect, TicketView
@@ -28,7 +29,7 @@ from bot.support.inbox import BUCKETS, add_note, desk_version, inbox, ticket_det
 
 TICKET = "/console/tickets/{ticket_id:T-[0-9A-Z]{8}}"
 MAX_TEXT_CHARS = 4000
-HTTP_CONFLICT = 409
+HTTP_BAD_REQUEST, HTTP_NOT_FOUND, HTTP_CONFLICT, HTTP_TOO_LARGE = 400, 404, 409, 413
 AGENT_PREFIX = "web:"  # console agents' ids in the desk (Telegram agents are telegram:<user id>)
 
 
@@ -93,7 +94,7 @@ async def _ticket_context(request: web.Request, account: Account, note: str | No
     ticket_id = request.match_info["ticket_id"]
     detail = await asyncio.to_thread(_read, deps, lambda s: ticket_detail(s, ticket_id, agent_of(account).id))
     if detail is None:
-        raise web.HTTPNotFound(text="no such ticket")
+        raise Refused(HTTP_NOT_FOUND, "no_ticket")
     note = note or request.query.get("note")
     shown = None
     if note and note in deps.engine.say and note.startswith("desk_"):
@@ -123,14 +124,14 @@ async def act(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     text = str(form.get("text") or "").strip()
     if action in ("reply", "note") and not text:
-        raise web.HTTPBadRequest(text="write something first")
+        raise Refused(HTTP_BAD_REQUEST, "empty")
     if len(text) > MAX_TEXT_CHARS:
-        raise web.HTTPRequestEntityTooLarge(max_size=MAX_TEXT_CHARS, actual_size=len(text))
+        raise Refused(HTTP_TOO_LARGE, "too_long")
     agent = agent_of(account)
     if action == "note":
         added = await asyncio.to_thread(_note, deps, ticket_id, agent, text)
         if not added:
-            raise web.HTTPNotFound(text="no such ticket")
+            raise Refused(HTTP_NOT_FOUND, "no_ticket")
         result = DeskResult(True, "desk_note_added", {"ticket_id": ticket_id})
     else:
         result = await asyncio.to_thread(_desk_action, deps, action, ticket_id, agent, text)

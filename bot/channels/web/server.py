@@ -30,6 +30,7 @@ from bot.channels.web.deps import DEPS, WebDeps, deps_of
 from bot.channels.web.headers import security_headers
 from bot.channels.web.hub import Hub
 from bot.channels.web.outbound import WebSender
+from bot.channels.web.refusals import refusals
 from bot.channels.web.signing import Signer, load_secret
 from bot.channels.web.unclaimed import watch_unclaimed
 from bot.delivery.business import register_business_handlers
@@ -70,7 +71,7 @@ def make_deps(app: App, hub: Hub, wake: Callable[[], None]) -> WebDeps:
 def build_web_app(deps: WebDeps, *, webhook: Webhook | None = None) -> web.Application:
     """The aiohttp application with every route; the back-office API only when BACKOFFICE_TOKEN is set."""
     app = web.Application(client_max_size=MAX_BODY_BYTES,
-                          middlewares=[security_headers(deps.settings.web_chat_frame_ancestors)])
+                          middlewares=[security_headers(deps.settings.web_chat_frame_ancestors), refusals])
     app[DEPS] = deps
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     env.filters["duration"] = duration
