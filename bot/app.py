@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 RESPONSES = "responses.yaml"  # in CONFIG_DIR: every reply, by name
 INTENT_EXAMPLES = "intent_examples.yaml"  # in KNOWLEDGE_DIR: operator-edited training data
 INTENT_MODEL = "intent_model.npz"  # in INDEX_DIR: derived; retrained when examples, device names or recipe change
-OUTBOX_CHANNELS = frozenset({"telegram"})  # channels whose replies the outbox sends (console and replay print them)
+OUTBOX_CHANNELS = frozenset({"telegram", "web"})  # channels whose replies the outbox sends (console and replay print them)
 POPULAR = ("iPhone 13", "iPhone 14 Pro", "iPhone 15", "Galaxy S23", "Pixel 8", "MacBook Air (M1, 2020)")
 POPULAR_TARGETS = ("iPhone 15", "iPhone 16 Pro", "Galaxy S24", "Pixel 9")
 

@@ -1,4 +1,4 @@
-"""The command line: chat, replay, index, search, ask, quote, eval, tickets, outbox, privacy."""
+"""The command line: chat, replay, index, search, ask, quote, eval, telegram, web, agents, tickets, outbox, privacy."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.catalog import Device
+from bot.cli_agents import add_agents_parser
 from bot.cli_lists import cmd_tickets, cmd_unanswered
 from bot.cli_outbox import add_parser as add_outbox_parser
 from bot.cli_output import print_json
 from bot.cli_privacy import add_privacy_parser
-from bot.errors import PricingError, RefurbotError
+from bot.errors import ConfigError, PricingError, RefurbotError
 from bot.log_masking import install_log_masking
 from bot.settings import Settings, load_settings
 from bot.shop import Shop
@@ -109,6 +110,16 @@ def _parser() -> argparse.ArgumentParser:
     telegram.add_argument("--listen", default="0.0.0.0", help="address the webhook server binds (default 0.0.0.0)")
     telegram.add_argument("--port", type=int, default=8443)
     telegram.set_defaults(func=cmd_telegram)
+
+    web_cmd = sub.add_parser("web", help="run the web server: web chat, support console, webhook, back-office API")
+    web_cmd.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    web_cmd.add_argument("--port", type=int, default=8080)
+    web_cmd.add_argument("--webhook-url", help="public HTTPS URL of the Telegram webhook to register (its last "
+                         "path segment is the route; default route /telegram, not registered)")
+    web_cmd.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM) ...")
+    web_cmd.add_argument("--tls-key", type=Path, help="... and this private key")
+    web_cmd.set_defaults(func=cmd_web)
+    add_agents_parser(sub)
 
     tickets = sub.add_parser("tickets", help="list handoff tickets")
     tickets.add_argument("--open", action="store_true", help="only tickets not closed")
@@ -345,6 +356,22 @@ def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
             channel.run_polling()
             if channel.fatal is not None:
                 raise channel.fatal
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the one web server (and the outbox worker, and the Telegram bot when configured) until interrupted."""
+    from bot.app import build_app
+    from bot.channels.web.server import serve, tls_context
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ConfigError("give both --tls-cert and --tls-key, or neither")
+    tls = tls_context(args.tls_cert, args.tls_key)
+    app = build_app(settings, staffed=True)  # the console sees every ticket
+    try:
+        asyncio.run(serve(app, args.host, args.port, webhook_url=args.webhook_url, tls=tls))
     finally:
         app.close()
     return 0

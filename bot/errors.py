@@ -8,6 +8,7 @@
     │   └── DatabaseReadOnly      the database refuses writes
     ├── KnowledgeError            the knowledge index is missing, stale or broken
     ├── PricingError              no price can be made for these inputs (unknown model or storage)
+    ├── AccountError              a console account cannot be made as asked (name taken, bad role or password)
     └── DeliveryError             something the bot sends could not be delivered (the outbox decides)
         ├── RetryableDelivery     worth trying again later (network error, 5xx, 429)
         └── PermanentDelivery     will never succeed (4xx, 410, a refused recipient): the row goes dead
@@ -51,6 +52,10 @@ class KnowledgeError(RefurbotError):
 
 class PricingError(RefurbotError):
     """No price can be made for these inputs."""
+
+
+class AccountError(RefurbotError):
+    """A console account cannot be created as asked; the message says why."""
 
 
 class DeliveryError(RefurbotError):

@@ -84,6 +84,17 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = Field(20.0, gt=0, le=300)
     # The back office reports a booking's progress to POST /api/bookings/{id}/status (bot/channels/backoffice.py).
     backoffice_token: SecretStr | None = None  # the bearer token it sends; None: the route does not exist
+    # The web server (`run_bot.py web`, bot/channels/web/): web chat, support console, webhook, back-office API.
+    web_secret_key: SecretStr | None = None  # signs cookies and CSRF tokens; None: var/web_secret.key, made once
+    web_chat_frame_ancestors: str = "'self'"  # who may frame /chat (CSP frame-ancestors), e.g. https://shop.example
+    web_tls_proxy: bool = False  # served over TLS by a proxy in front: cookies are Secure even on plain http here
+    web_session_hours: float = Field(12.0, gt=0, le=24 * 30)  # an agent's login lasts this long
+    web_chat_cookie_days: int = Field(30, ge=1)  # a shopper's web chat is theirs for this long
+    web_login_max_failures: int = Field(5, ge=1)  # wrong passwords for one account before it is locked ...
+    web_login_max_failures_per_address: int = Field(20, ge=1)  # ... and from one client address
+    web_login_window_s: float = Field(900.0, gt=0)  # failures count this long, and a lock lasts this long
+    web_events_heartbeat_s: float = Field(15.0, gt=0)  # a comment line keeps idle event streams open
+    web_inbox_poll_s: float = Field(2.0, gt=0)  # the console inbox also looks for changes made elsewhere this often
     retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1)  # messages older than this are purged
     processed_retention_days: int = Field(DEFAULT_PROCESSED_RETENTION_DAYS, ge=1)  # processed-update keys
     # Periodic jobs inside the outbox worker (bot/delivery/periodic.py); `run_bot.py outbox --drain` runs each once.

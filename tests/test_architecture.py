@@ -58,3 +58,14 @@ def test_lower_layers_do_not_import_upper_ones() -> None:
         for path in _modules(BOT / layer):
             for name in _imports(path):
                 assert not name.startswith(banned), f"{path.relative_to(BOT)} imports {name}"
+
+
+def test_page_rendering_and_password_hashing_stay_in_their_modules() -> None:
+    homes = {("aiohttp_jinja2", "jinja2"): "channels/web/", ("argon2",): "support/accounts.py"}
+    for path in _modules(BOT):
+        rel = path.relative_to(BOT).as_posix()
+        for libraries, home in homes.items():
+            if rel.startswith(home):
+                continue
+            for name in _imports(path):
+                assert not name.startswith(libraries), f"{rel} imports {name} (only {home} may)"

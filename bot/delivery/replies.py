@@ -38,7 +38,12 @@ def reply_of(payload: Mapping[str, Any]) -> Reply:
 
 def enqueue_replies(session: Session, *, channel: str, chat_id: str, key: str, replies: Iterable[Reply],
                     now: datetime | None = None) -> None:
-    """Write replies in order; `key` names what caused them (an update id), so the same cause adds nothing again."""
+    """Write replies in order; `key` names what caused them (an update id), so the same cause adds nothing again.
+
+    The payload carries its idempotency key too: a receiver that may be shown a row twice (the web chat's event
+    stream after a reconnect) shows it once.
+    """
     for n, reply in enumerate(replies):
-        enqueue(session, message_kind(channel), f"{channel}:{key}:{n}", chat_lane(channel, chat_id),
-                reply_payload(chat_id, reply), now=now)
+        idempotency_key = f"{channel}:{key}:{n}"
+        enqueue(session, message_kind(channel), idempotency_key, chat_lane(channel, chat_id),
+                {**reply_payload(chat_id, reply), "key": idempotency_key}, now=now)

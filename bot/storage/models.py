@@ -208,3 +208,52 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AgentAccount(Base):
+    """A person who logs in to the web console: an agent or an admin (run_bot.py agents add)."""
+
+    __tablename__ = "agent_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)  # the login name, kept as typed, matched casefolded
+    name_key: Mapped[str] = mapped_column(String(64), unique=True)  # the casefolded name
+    role: Mapped[str] = mapped_column(String(16))  # agent | admin
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, with its parameters and salt
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WebSession(Base):
+    """A logged-in agent's session: the cookie holds the token, the table only its digest."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    account_id: Mapped[int] = mapped_column(ForeignKey("agent_accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """A failed login, by account and by (a keyed digest of) the client address: the lock-out counts these."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(96))  # account:<name key> | address:<digest>
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TicketNote(Base):
+    """An agent's internal note on a ticket: the shopper never sees it."""
+
+    __tablename__ = "ticket_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_id: Mapped[str] = mapped_column(String(128))
+    agent_name: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -6,7 +6,7 @@ anyone can change); others may not answer or close it unless they are an admin, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +51,9 @@ class DeskResult:
     note: str  # a response name in config/responses.yaml
     values: Mapping[str, Any] = field(default_factory=dict)
     ticket: TicketView | None = None
+
+
+Effect = Callable[[Session, "TicketView"], None]  # runs in the action's transaction when it succeeds (queue messages)
 
 
 def _view(ticket: Ticket, conversation: Conversation) -> TicketView:
@@ -118,7 +121,7 @@ class SupportDesk:
                     return str(found)
         return None
 
-    def claim(self, ticket_id: str, agent: Agent) -> DeskResult:
+    def claim(self, ticket_id: str, agent: Agent, then: Effect | None = None) -> DeskResult:
         """An agent takes the ticket (an admin may take it over from another): a person owns the chat now."""
         with self.sessions() as session, session.begin():
             found = self._lock_open(session, ticket_id)
@@ -131,13 +134,15 @@ class SupportDesk:
                 return refused
             previous = ticket.claimed_by_name if ticket.status == "claimed" else None
             self._take(ticket, conversation, agent)
+            if then is not None:
+                then(session, _view(ticket, conversation))
             if previous is not None:
                 return DeskResult(True, "desk_reassigned", {"ticket_id": ticket_id, "agent": agent.name,
                                                             "previous": previous}, _view(ticket, conversation))
             return DeskResult(True, "desk_claimed", {"ticket_id": ticket_id, "agent": agent.name},
                               _view(ticket, conversation))
 
-    def release(self, ticket_id: str, agent: Agent) -> DeskResult:
+    def release(self, ticket_id: str, agent: Agent, then: Effect | None = None) -> DeskResult:
         """The owner (or an admin) gives the ticket back to the queue; it waits for a person again."""
         with self.sessions() as session, session.begin():
             found = self._lock_open(session, ticket_id)
@@ -152,10 +157,12 @@ class SupportDesk:
             ticket.status, ticket.claimed_by, ticket.claimed_by_name = "open", None, None
             ticket.handed_off_at, ticket.updated_at, ticket.returned_to_bot = now, now, False
             conversation.owner = "pending_human"
+            if then is not None:
+                then(session, _view(ticket, conversation))
             return DeskResult(True, "desk_released", {"ticket_id": ticket_id, "agent": agent.name},
                               _view(ticket, conversation))
 
-    def agent_message(self, ticket_id: str, agent: Agent, text: str) -> DeskResult:
+    def agent_message(self, ticket_id: str, agent: Agent, text: str, then: Effect | None = None) -> DeskResult:
         """Record an agent's reply (claiming the ticket if nobody has); returns where to deliver it."""
         with self.sessions() as session, session.begin():
             found = self._lock_open(session, ticket_id)
@@ -168,9 +175,11 @@ class SupportDesk:
             if ticket.status == "open":
                 self._take(ticket, conversation, agent)
             repo.add_message(session, conversation_id=conversation.id, direction="agent", text=text)
+            if then is not None:
+                then(session, _view(ticket, conversation))
             return DeskResult(True, "desk_delivered", {"ticket_id": ticket_id}, _view(ticket, conversation))
 
-    def close(self, ticket_id: str, agent: Agent) -> DeskResult:
+    def close(self, ticket_id: str, agent: Agent, then: Effect | None = None) -> DeskResult:
         """Close the ticket and hand the conversation back to the bot."""
         with self.sessions() as session, session.begin():
             found = self._lock_open(session, ticket_id)
@@ -184,6 +193,8 @@ class SupportDesk:
             if ticket.claimed_by is None:
                 ticket.claimed_by, ticket.claimed_by_name = agent.id, agent.name
             conversation.owner = "bot"
+            if then is not None:
+                then(session, _view(ticket, conversation))
             return DeskResult(True, "desk_closed", {"ticket_id": ticket_id, "agent": agent.name},
                               _view(ticket, conversation))
 

@@ -181,12 +181,24 @@ class TelegramChannel:
 
     async def start_webhook(self, *, listen: str, port: int, url_path: str, webhook_url: str, secret: str) -> None:
         """Start our webhook server without blocking (see webhook.py: updates are acknowledged after commit)."""
-        secret = validated_webhook_secret(secret)
+        endpoint = self.webhook_endpoint(secret)
+        await self.start_embedded()
+        await endpoint.start(listen, port, url_path)
+        await self.set_webhook(webhook_url, endpoint.secret)
+
+    def webhook_endpoint(self, secret: str) -> WebhookServer:
+        """The webhook endpoint, to mount on our own server or another one (run_bot.py web)."""
+        self._webhook = WebhookServer(self, validated_webhook_secret(secret))
+        return self._webhook
+
+    async def start_embedded(self) -> None:
+        """Start the bot and its outbox worker without a server of its own (a web server hosts the webhook)."""
         await self.app.initialize()
         await self._post_init(self.app)
         await self.app.start()
-        self._webhook = WebhookServer(self, secret)
-        await self._webhook.start(listen, port, url_path)
+
+    async def set_webhook(self, webhook_url: str, secret: str) -> None:
+        """Tell Telegram where to post updates; a refusal stops the bot with one clear line."""
         try:
             await self.app.bot.set_webhook(url=webhook_url, secret_token=secret, max_connections=40,
                                            allowed_updates=list(ALLOWED_UPDATES))

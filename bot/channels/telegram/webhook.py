@@ -35,7 +35,7 @@ class WebhookServer:
     async def start(self, listen: str, port: int, url_path: str) -> None:
         """Listen on listen:port/url_path."""
         app = web.Application(client_max_size=2 * 1024 * 1024)
-        app.router.add_post("/" + url_path.strip("/"), self.handle)
+        self.add_route(app, url_path)
         app.router.add_get("/healthz", self.health)
         token = self.channel.settings.backoffice_token
         if token is not None:  # the back office's status reports (bot/channels/backoffice.py); absent without a token
@@ -46,6 +46,10 @@ class WebhookServer:
         await self.runner.setup()
         await web.TCPSite(self.runner, listen, port).start()
         log.info("webhook listening on %s:%d/%s", listen, port, url_path.strip("/"))
+
+    def add_route(self, app: web.Application, url_path: str) -> None:
+        """Mount the endpoint on an aiohttp app (ours, or the one web server of run_bot.py web)."""
+        app.router.add_post("/" + url_path.strip("/"), self.handle)
 
     async def stop(self) -> None:
         """Stop listening."""

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_reminders"
-down_revision = "0008_booking_status"  # 0009 is being added in parallel; renumbered at merge
+down_revision = "0009_web_accounts"
 branch_labels = None
 depends_on = None
 
