@@ -19,8 +19,8 @@ from bot.nlu.speech_acts import without_preamble
 log = logging.getLogger(__name__)
 POLICY_SOURCE = Source("policy", "Loop Market policies", "policy")
 CARD_PREFIX = "card:"
-# The question alone wins over the whole message unless the whole reads clearly better (its scope score higher
-# by more than this): the story told before a question is context, the question is what is asked.
+# The question alone wins over the whole message when it reads at least as well (its scope score higher than the
+# whole's less this). Measured on the dev question sets: 0.05 lost 0.009-0.016 of facts on dev6 and dev3.
 ASKED_PREFERENCE = 0.0
 LOGGED_PROBLEM_CHARS = 300  # a log line names why, briefly
 

@@ -96,7 +96,8 @@ _WANT_OFFER = re.compile(
     r"\b(?:i|we) accept\b|\baccept(?:ed)?(?: it| that| this)?$|"  # "ugh ok fine i accept": the hedges are checked apart
     r"\b(?:i ll|ill|i will) take it\b|\b(?:take|want|accept|i ll take|go with|do|grab|reconsider)\b.{0,20}\b(?:the |your |that |this |ur )?"
     r"(?:offer|deal|quote)\b|\bchanged? my mind\b.{0,30}\b(?:offer|accept|take|sell|yes|do it|deal)\b|"
-    r"^(?:actually )?(?:i ll|ill|i will|let s|lets) (?:take|do) it\b|\bon second thought\b.{0,30}\b(?:yes|take|accept|sell)\b")
+    r"^(?:actually )?(?:i ll|ill|i will|let s|lets) (?:take|do) it\b|\baccept (?:it |that |this )?after all\b|"
+    r"\b(?:i d|id|i would|i ll|i will) (?:like to |love to )?accept (?:it|that|this)\b(?! (?:but|if|unless|when|though|tho|except)\b)|\bon second thought\b.{0,30}\b(?:yes|take|accept|sell)\b")
 
 
 def _only_phrases(norm: str, phrases: tuple[str, ...]) -> bool:

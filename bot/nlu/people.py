@@ -18,14 +18,16 @@ _IDENTITY = re.compile(
     r"chatbot|program|automated)\b|\bis (?:this|it) (?:a |an )?(?:bot|robot|real person|human|automated|ai|"
     r"machine|chatbot|live person|computer)\b|\b(?:you|u) (?:a )?(?:bot|robot)\b|\bis (?:anyone|anybody|someone) "
     r"(?:real|there|human)\b|\bwho am i (?:\w+ )?(?:talking|speaking|chatting|texting) (?:to|with)\b|"
-    r"\b(?:are|r) (?:you|u) (?:a )?(?:real|actual|live) (?:human|person)\b")
+    r"\b(?:are|r) (?:you|u) (?:a )?(?:real|actual|live) (?:human|person)\b|"
+    r"\b(?:i m|im|i am|we re|we are) (?:talking|chatting|speaking|texting|messaging) (?:to|with) (?:a |an |the )?"
+    r"(?:bot|robot|machine|computer|ai|human|real (?:person|human)|person|actual person|program|automated)")
 _ASKS_FOR_PERSON = re.compile(
     r"\b(?:human|humans|hooman|agent|representative|rep|operator|real (?:person|people|human)|someone real|"
     r"live (?:chat|support|agent|person)|customer (?:service|support|care)(?! (?:experience|job|jobs|skills|background|role|position))|support team|actual (?:employee|person|"
     r"human)|manager|supervisor|a person|an employee|staff member)\b|"
     r"\b(?:talk|speak|chat) (?:to|with) (?:someone|somebody|some1|a|an|the|support|ur|your)\b|"
     r"\bcall me\b|\bphone number to call\b|\b(?:i|we) (?:want|need) (?:someone|somebody)\b|"
-    r"\bsomeone (?:to|who) (?:look|help|check|call)\b|"
+    r"\bsomeone (?:to|who) (?:look|help|check|call|take (?:a|another) look|review|go over)\b|"
     r"\b(?:can|could|will) (?:someone|somebody|anyone|a person|one of you) (?:please )?(?:look|help|check|call|sort|fix|"
     r"contact)\b|\bmember of (?:your |the )?(?:staff|team)\b|"
     r"\b(?:discuss|go over|talk) (?:this |it )?(?:with|to) (?:someone|somebody|a person|a human|staff|your staff|your team)\b|"
@@ -37,8 +39,9 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"counter ?(?:ed|offer)?\b.{0,60}\b(?:unfair|wrong|too low|ridiculous|scam|joke|not fair|insulting|"
         r"disagree|reject|dispute|lowball|bs|rip ?off)|(?:offer|price|quote) (?:changed|dropped|went down|was cut|"
         r"got cut) from|(?:don t|dont|do not) agree with (?:the|your) (?:counter|inspection|offer)|"
-        r"\bdispute\b|lowball(?:ed|ing)? me|counter ?offer\b.{0,80}\b(?:half|not ok|unacceptable|too low|no damage|wasn t|was not|there was no|never|"
-        r"nothing wrong|perfect|mint|bs|bull|lie|lying|rip|steal)|quoted me .{0,40}\b(?:now|but)\b.{0,40}\bcounter")),
+        r"\bdispute\b|lowball(?:ed|ing)? me|counter ?offer\b.{0,160}\b(?:half|not ok|unacceptable|too low|no damage|wasn t|was not|there was no|never|"
+        r"nothing wrong|perfect|mint|bs|bull|lie|lying|rip|steal|didn t have|did not have|not a (?:single )?scratch|"
+        r"upset|not right|isn t right|mistake)|quoted me .{0,40}\b(?:now|but)\b.{0,40}\bcounter")),
     ("payout not received", re.compile(
         r"(?:payout|payment|money|paypal|transfer|deposit|check)\b.{0,40}\b(?:never|not|hasn t|hasnt|havent|"
         r"haven t|didn t|didnt|missing|still) (?:arrived|came|received|got|showed|paid|been paid|here|come)|"

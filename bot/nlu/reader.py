@@ -188,6 +188,10 @@ class CommandReader:
                 return (*commands, StartFlow(u.intent, u.slots))
             return (*commands, Answer(text, context=self._about(u, mentions, text, in_task=True), unknown_device=_unknown(u)))
         facts = self._stated(text, ctx, mentions, lenient=True)
+        named = {d.name for d in known}
+        if ctx.device is not None and len(named) == 2 and ctx.device.name in named and acts.corrects(text):
+            # "it's not the regular iphone 13 at all, it's the iphone 13 pro max": the other one is the device
+            facts["device_model"] = next(name for name in named if name != ctx.device.name)
         if ctx.device is not None and not known and acts.corrects(text):
             sibling = self.in_view.sibling_of(text, ctx.device.name)  # "oh wait, it's actually the pro max"
             if sibling is not None:

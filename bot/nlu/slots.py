@@ -25,7 +25,8 @@ _BATTERY = [
     re.compile(r"\b(\d{2,3})\s?(?:bh|battery health)\b"),
 ]
 _NEGATED = re.compile(
-    r"\b(?:no|not|never|without|zero|0|nothing|isn(?:'| )?t|aren(?:'| )?t|wasn(?:'| )?t)\s"
+    r"\b(?:no|not|never|without|zero|0|nothing|isn(?:'| )?t|aren(?:'| )?t|wasn(?:'| )?t|"
+    r"(?:can(?:'| )?t|cannot|couldn(?:'| )?t) (?:find|see|spot))\s"
     r"(?:(?:any|a|single|one|1|visible|real|is|s|was|even)\s){0,3}"
     r"(?:cracks?|cracked|dents?|dented|damage|damaged|issues?|problems?|broken|chips?|scratch(?:es|ed)?|marks?|"
     r"burn ?-?in)\b|"
@@ -37,7 +38,8 @@ _NEGATED = re.compile(
 )
 _PROTECTOR = re.compile(r"(?:cracked|broken|shattered) (?:screen )?(?:protector|case)|(?:screen )?(?:protector|case) "
                         r"(?:is |was |has |got )?(?:a )?(?:crack(?:ed|s)?|broken|shattered)")
-_NO_SCRATCHES = re.compile(r"\b(?:no|not a|not one|not 1|zero|without|without a|0|isn(?:'| )?t a|never a) "
+_NO_SCRATCHES = re.compile(r"\b(?:no|not a|not one|not 1|zero|without|without a|0|isn(?:'| )?t a|never a|"
+                           r"(?:can'?t|cannot|couldn'?t) (?:find|see|spot) (?:a|one|any)|there'?s not (?:a|one)) "
                            r"(?:single |visible |even a )?(?:scratch|marks?)")
 _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("broken", re.compile(
@@ -82,7 +84,7 @@ _NAMED_CONDITION = re.compile(
     r"(?! (?:morning|deal|price|grade|question|enough|idea|one|news))")
 _CARRIER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # MVNOs first: "metro by t-mobile" and "visible (verizon)" are other carriers, not the network they use
-    ("other", re.compile(r"\bcricket\b|\b(?:google|project) fi\b|\bmetro(?: ?pcs)?\b|\bus cellular\b|\bboost\b|\bmint mobile\b|"
+    ("other", re.compile(r"\bcricket\b|\b(?:google|project) fi\b|\bmetro(?: ?pcs)?\b|\bus ?cellular\b|\bconsumer cellular\b|\bboost\b|\bmint mobile\b|"
                          r"(?:\b(?:on|with|from|through|carrier is|network is) visible\b|\bvisible (?:wireless|mobile)\b)|\bstraight ?talk\b|\bsprint\b|\bxfinity\b|\bspectrum\b|\btracfone\b")),
     ("tmobile", re.compile(r"\bt[- ]?mobile\b|\btmo\b|\btmobil\b")),
     ("verizon", re.compile(r"\bverizon\b|\bvzw\b|\bverison\b|\bverzion\b")),
@@ -106,6 +108,9 @@ _NOT_SIZE_BUT_SIZE = re.compile(r"\bnot (?:the )?(\d{2,4})\s?(?:gb|gigs?)?,? but
 _SIZE_NOT_SIZE = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?)?,?\s+(?:not|instead of)\s+(?:the\s+)?(\d{2,4})\b")
 _DENIED_BEFORE = re.compile(r"\b(?:not|isnt|isn t|never|no longer|wasnt|wasn t|instead of)\s+(?:on\s+|with\s+|from\s+)?$")
 _UNLOCKED_NOW = re.compile(r"(?<!not )(?<!isn't )(?<!isnt )(?<!never )\bunlocked\b")
+# "still with at&t, i never had it unlocked": the unlocking denied a few words before
+_NEGATED_BEFORE = re.compile(r"\b(?:never|not|isnt|isn t|wasnt|wasn t|didn t|didnt|haven t|havent|hasn t|hasnt)\b")
+NEGATION_REACH = 20  # characters before "unlocked" where a "never" or "not" still denies it
 _LOCKED_TO = re.compile(r"\b(?:locked to|locked with|locked on|carrier locked|still locked)\b")
 _ACCOUNT = r"(?:icloud|apple ?id|google|samsung)(?: account| acct)?"
 _LOCKED = re.compile(
@@ -236,7 +241,9 @@ def extract_condition_in_listing(text: str) -> str | None:
 def extract_carrier(text: str) -> str | None:
     """The carrier the phone is tied to, or 'unlocked' ("bought at verizon but it's unlocked now")."""
     norm = normalize(text.replace("&", " and "))
-    if _UNLOCKED_NOW.search(norm) and not _LOCKED_TO.search(norm):
+    unlocked_now = any(not _NEGATED_BEFORE.search(norm[max(0, m.start() - NEGATION_REACH):m.start()])
+                       for m in _UNLOCKED_NOW.finditer(norm))
+    if unlocked_now and not _LOCKED_TO.search(norm):
         return "unlocked"
     for value, pattern in _CARRIER_PATTERNS:
         if any(not _DENIED_BEFORE.search(norm[:m.start()]) for m in pattern.finditer(norm)):
@@ -282,6 +289,11 @@ def extract_account_locked(text: str) -> bool | None:
     if removed or _LOCKED.search(norm):  # "i havent turned off find my yet": still locked
         return True
     return None
+
+
+def without_emails(text: str) -> str:
+    """The text with its email addresses blanked: "linda@att.net" names no carrier, "pixel7@gmail.com" no phone."""
+    return _EMAIL.sub(" ", text)
 
 
 def extract_email(text: str) -> str | None:

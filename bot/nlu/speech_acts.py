@@ -51,7 +51,7 @@ _QUESTION_START = re.compile(
     r"could|will|would|should)(?: s)? (?:is|are|does|do|did|can|it|they|you|u|i|the|a|an|my|your|this|that|there|"
     r"happens|mean|means|long|much|many|soon|fast)\b")
 _LEAD_IN_QUESTION = re.compile(r"(?:for|about|re|regarding|on|with) (?:\w+ ){1,3}(?:what|whats|how|which|do you|does)\b")
-_TAG_QUESTION = re.compile(r"\b(?:or nah|or no|or not|or what|yes or no|is that right|right)$")  # "comes w charger or nah"
+_TAG_QUESTION = re.compile(r"\b(?:or nah|or no|or not|or what|yes or no|is that right|(?<!\bis )(?<!\bs )(?<!\bnot )right)$")  # "comes w charger or nah"
 # "... if that's all right", "... if that's ok": politeness, not a question
 _POLITE_TAG = re.compile(r"\s*\b(?:if (?:that s|that is|thats|it s|its) (?:all right|alright|ok|okay|fine)|if possible|"
                          r"if you don t mind|if you dont mind)\W*$")

@@ -149,13 +149,15 @@ class Understander:
 
     def _slots_in(self, text: str) -> dict[str, Any]:
         found: dict[str, Any] = {}
+        email = extract.extract_email(text)
+        text = extract.without_emails(text)  # an address's words are not facts ("linda@att.net": no carrier)
         for name, value in (
             ("storage_gb", extract.extract_storage(text)),
             ("condition", extract.extract_condition(text)),
             ("carrier", extract.extract_carrier(text)),
             ("battery_health_pct", extract.extract_battery(text)),
             ("account_locked", extract.extract_account_locked(text)),
-            ("email", extract.extract_email(text)),
+            ("email", email),
         ):
             if value is not None:
                 found[name] = value
