@@ -192,9 +192,11 @@ CHAT_SETS = {
     "conversations": {"tune": "conversations_tune.yaml", "dev": "conversations_dev.yaml",
                       "dev2": "conversations_dev2.yaml", "dev3": "conversations_dev3.yaml",
                       "dev4": "conversations_dev4.yaml", "dev5": "conversations_dev5.yaml",
-                      "dev6": "conversations_dev6.yaml", "holdout": "conversations_holdout.yaml"},
+                      "dev6": "conversations_dev6.yaml",
+                      "dev7": "conversations_dev7.yaml", "holdout": "conversations_holdout.yaml"},
     "answers": {"tune": "questions_tune.yaml", "dev": "questions_dev.yaml", "dev3": "questions_dev3.yaml",
                 "dev5": "questions_dev5.yaml", "dev6": "questions_dev6.yaml",
+                "dev7": "questions_dev7.yaml",
                 "holdout": "questions_holdout.yaml"},
 }
 

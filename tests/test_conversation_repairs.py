@@ -70,17 +70,23 @@ def test_back_asked_as_a_question_re_asks_the_previous_question(chat: ChatHarnes
 
 @pytest.mark.parametrize(("first", "pressed"), [
     ("found an iphone 13 on the bus can i sell it to u", "what if nobody claims it"),
-    ("bought a used pixel 8 pro off fb marketplace, carrier says imei is blacklisted. can i sell it to u",
-     "even for parts?"),
+    ("want to sell my galaxy s24, still paying it off, like 8 months left",
+     "cant i just sell it n use the money to pay it off"),
 ])
 def test_a_refused_request_pressed_again_is_still_refused(chat: ChatHarness, first: str, pressed: str) -> None:
     refused = ChatHarness.text_of(chat.say(first))
-    assert "can't buy" in refused
+    assert "can't buy" in refused or "can't" in refused
     outcome = chat.say(pressed)
-    assert "can't buy" in ChatHarness.text_of(outcome) and outcome.quote is None and outcome.flow is None
+    assert "can't" in ChatHarness.text_of(outcome) and outcome.quote is None and outcome.flow is None
 
 
 def test_after_a_refusal_another_device_is_a_new_request(chat: ChatHarness) -> None:
     chat.say("found an iphone 13 on the bus can i sell it to u")
     outcome = chat.say("ok what about my own pixel 7, what if i sell that")
     assert "can't buy" not in ChatHarness.text_of(outcome)
+
+
+def test_a_blacklisted_phone_is_refused_and_a_person_looks_at_it(chat: ChatHarness) -> None:
+    outcome = chat.say("bought a used pixel 8 pro off fb marketplace, carrier says imei is blacklisted. can i sell it")
+    assert "can't buy a blacklisted phone" in ChatHarness.text_of(outcome) and outcome.quote is None
+    assert outcome.handoff is not None, "the policy's always-human list names a blacklisted device"

@@ -48,7 +48,8 @@ class RepairActions:
                 q, status = stored
                 quote_line = f"{q.quote_id} {q.device_model} {q.storage_gb} GB {q.condition} ${q.offer_usd} ({status})"
         summary = ticket_summary(known, quote_line, turn.store.transcript())
-        info = turn.store.open_ticket(reason=str(slots.get("reason") or ""), summary=summary, slots=known,
+        reason = slots.get("reason") or slots.get("rule")  # a Handoff's reason, or the policy rule that refused
+        info = turn.store.open_ticket(reason=str(reason or ""), summary=summary, slots=known,
                                       quote_id=state.last_quote_id)
         turn.handoff = info
         turn.owner = "pending_human"

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 INTERNAL_SLOTS = frozenset({"device_family", "device_kind", "storage_choice", "accept", "quote_id", "reconsider",
-                            "interrupted", "misses", "reason", "rule", "kind", "ticket_id", "opening"})
+                            "interrupted", "misses", "reason", "rule", "to_person", "kind", "ticket_id", "opening"})
 
 
 @dataclass

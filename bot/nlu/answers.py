@@ -18,7 +18,7 @@ SLOT_TYPES: dict[str, type] = {
     "account_locked": bool, "grade": str, "email": str, "accept": bool, "payout_method": str,
     "target_model": str, "device_family": str, "storage_choice": bool, "device_kind": str, "quote_id": str,
     "reconsider": bool, "compare_with": str, "budget_usd": int, "budget_kind": str, "budget_ceiling": bool,
-    "reason": str, "rule": str, "kind": str, "interrupted": bool, "misses": int,
+    "reason": str, "rule": str, "to_person": bool, "kind": str, "interrupted": bool, "misses": int,
 }
 PAYOUT_METHODS = ("ach", "paypal")
 GRADES = ("fair", "good", "excellent", "premium")

@@ -88,9 +88,11 @@ class Handoff:
 
 @dataclass(frozen=True)
 class Refuse:
-    """The policy refuses what was asked (a lost or stolen phone, a financed one, a seller under 18...)."""
+    """The policy refuses what was asked (a lost or stolen phone, a financed one, a seller under 18...);
+    `to_person`: the shopper's own case is on the policy's always-human list (a blacklisted phone)."""
 
     rule: str
+    to_person: bool = False
 
 
 @dataclass(frozen=True)

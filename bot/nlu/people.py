@@ -64,7 +64,9 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:use|claim|make|file|need) (?:my |the |a )?warranty\b|"
         r"(?:i |we )?(?:bought|got|ordered|purchased) (?:it |this |one )?(?:from|here|off|through) (?:you|u|ya|your site|"
         r"loop)\b.{0,80}\b(?:crackl|stopped|died|broke|won t|wont|doesn t|doesnt|not working|dead|defect|glitch|"
-        r"keeps|issue|problem)|\bi (?:got|bought) from (?:you|u)\b.{0,60}\b(?:won t|wont|doesn t|stopped|died|broke)")),
+        r"keeps|issue|problem)|"
+        r"(?:bought|got|ordered|purchased) (?:a |an |the )?(?:refurb\w* )?(?:\w+ ){0,3}from (?:you|u|ya|your site|loop)\b"
+        r".{0,160}\b(?:crackl\w*|stopped|died|broke|barely works|won t|wont|doesn t work|not working|dead|defect\w*)|\bi (?:got|bought) from (?:you|u)\b.{0,60}\b(?:won t|wont|doesn t|stopped|died|broke)")),
     ("transit damage", re.compile(
         r"\b(?:arrived|came|showed up|delivered|box was|got here|was delivered)\b.{0,40}(?:damaged|broken|cracked|"
         r"smashed|dent(?:ed)?|crushed|shattered|\bcrack\b)|(?:damaged|broken|crushed) (?:in|during) (?:shipping|"
@@ -96,6 +98,8 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b.{0,20}\b(?:blacklist\w*|stolen|lost|locked)\b")),
     ("order status", re.compile(
         r"\bwhere(?: s| is) my (?:order|package|phone|device|refund|laptop|ipad)\b|"
+        r"\btracking (?:has |still )?(?:said|says|shows|showing|been)\b.{0,40}\b(?:label created|the whole time|for "
+        r"(?:days|weeks|a week)|not moved|no update)|\bwhat(?: s| is) going on with my order\b|"
         r"\border (?:number |no |# ?)?#?[a-z]{0,4}\d{3,}|(?:still )?not (?:been )?(?:delivered|shipped)\b.{0,30}"
         r"\b(?:days?|weeks?|yet|tracking)|tracking (?:hasn t|hasnt|has not|didn t|not|hasn t even|never) "
         r"(?:moved|updated|changed|budged)|"
@@ -142,7 +146,8 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:ship|send|mail)\w* (?:it |my phone |my device )?from (?:canada|"
         r"mexico|the uk|uk|england|germany|india|australia|europe)")),
 )
-REFUSAL_RULES = tuple(rule for rule, _ in _REFUSALS)  # what a Refuse may name (each has a refuse_{rule} response)
+REFUSAL_RULES = tuple(rule for rule, _ in _REFUSALS)
+ALWAYS_HUMAN_RULES = frozenset({"blacklisted"})  # the policy hands a blacklisted device to a person as well  # what a Refuse may name (each has a refuse_{rule} response)
 
 _ABOUT_PEOPLE = re.compile(
     r"\b(?:hours?|what time|how late|how early|how (?:long|fast|soon|quickly)|when (?:can|do|does|are|is|will)|"
@@ -190,6 +195,8 @@ _SELLING = re.compile(r"\b(?:sell|selling|trade|trading|trade ?in|quote|offer|pa
 def refusal(text: str) -> str | None:
     """The policy rule a first-person statement runs into (a found phone, a financed one, a seller of 16)."""
     norm = normalize(text)
+    if is_question(text) and HYPOTHETICAL.search(norm) and not _OWN_CASE.search(norm):
+        return None  # "does the warranty cover my phone if it gets stolen?": a rule asked about
     for rule, pattern in _REFUSALS:
         if rule == "financed" and _BUYING.search(norm) and not _SELLING.search(norm):
             continue
@@ -218,6 +225,15 @@ def presses_refused(text: str) -> bool:
 
 
 _FIRST_PERSON = re.compile(r"\b(?:my|mine|i|i ve|ive|im|i m|we|our|me|us)\b")
+
+
+def own_case_for_person(text: str, rule: str) -> bool:
+    """A refusal a person should look at too: the shopper tells of their own blacklisted phone (not a question
+    about the rule, "can i trade in a phone that's blacklisted?")."""
+    if rule not in ALWAYS_HUMAN_RULES:
+        return False
+    told = statement_part(text) if is_question(text) else text
+    return bool(told.strip()) and bool(_FIRST_PERSON.search(normalize(told)) or _REFUSALS[0][1].search(normalize(told)))
 
 
 def about_own_problem(text: str) -> bool:

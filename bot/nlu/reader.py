@@ -39,7 +39,7 @@ from bot.nlu.llm_commands import generator_for
 from bot.nlu.llm_fallback import Extractor, understand
 from bot.nlu.reading_context import ReadingContext
 from bot.nlu.task_start import task_start, upgrade_if_owned
-from bot.nlu.understand import Understander, Understanding
+from bot.nlu.understand import Understander, Understanding, is_owned
 
 NEEDS_PERSON = "a problem for a person"  # read as one by the rules and the learned model, not by a named topic
 LIKELY_PERSON = 0.5  # the combined confidence above which a first-person problem goes to a person
@@ -59,6 +59,7 @@ DECISIONS = ("accept", "reconsider")  # yes/no questions about an offer (others 
 
 # "forget the ipad, can i sell my macbook instead?": the task's device is switched, not asked about
 _SWITCHES_DEVICE = re.compile(r"\b(?:instead|forget (?:the|my|about)|rather sell|i meant|i mean)\b")
+OWN_INSTEAD_WORDS = 9  # "ok, what about my pixel 7 then?": short; a longer message asks more than that
 _WHAT_ABOUT_DEVICE = re.compile(r"\b(?:what|how) (?:about|abt) (?:my|the|a|an|this)\b")  # "ok, what about my pixel 7 then?"
 
 
@@ -119,7 +120,7 @@ class CommandReader:
         selling = ctx.flow_intent in SELLING or rule_intent in SELLING or acts.asks_price_or_request(text)
         rule = people.refusal(text)
         if rule is not None and (selling or rule in ("lost_or_stolen", "blacklisted", "financed")):
-            return (Refuse(rule),)
+            return (Refuse(rule, to_person=people.own_case_for_person(text, rule)),)
         if acts.other_language(text):
             return (SmallTalk("other_language"),)
         return None
@@ -165,11 +166,15 @@ class CommandReader:
                 facts.pop("device_model", None)
                 if ctx.awaited_is_yes_no and ctx.awaited is not None:
                     facts.pop(ctx.awaited, None)  # "sure... do i need to reset it first": a question is never a yes
+                if acts.unsure(text):
+                    facts.pop("condition", None)  # "mine has a few scratches, i can't tell which one it is"
                 reading = PERCENT.search(stated) if stated and "battery" in text.casefold() else None
                 if reading is not None and "battery_health_pct" not in facts and int(reading.group(1)) <= MAX_PERCENT:
                     facts["battery_health_pct"] = int(reading.group(1))  # "does battery matter? mine is at 76%"
                 if facts:
                     commands.append(SetSlots(facts))
+            if ctx.awaited_is_yes_no and ctx.awaited not in DECISIONS and stated and acts.denies(stated):
+                commands.append(Deny())  # "oh dear, i haven't done that yet. is that a problem?": a no, then a question
             u = self.understander.understand(text, learned=False)
             # (never the task in progress again: a device in a side question is not the one being quoted)
             if u.intent in TASKS and acts.asks_price_or_request(text) and (
@@ -279,6 +284,9 @@ class CommandReader:
         in_view = self.in_view.read(text, ctx)
         if in_view is not None:
             return in_view
+        own = self._own_device_instead(text)
+        if own is not None:
+            return (own,)
         u = understand(self.understander, self.extractor, text)
         question = acts.is_question(text)
         if u.intent in SMALL_TALK:
@@ -331,6 +339,15 @@ class CommandReader:
         if u.device is not None and u.device.unknown:
             return (Answer(text, context=self._about(u, [], text), unknown_device=_unknown(u)),)
         return (CannotHandle(),)
+
+    def _own_device_instead(self, text: str) -> StartFlow | None:
+        """"Okay. What about my Galaxy S21 then?" after a model we do not buy: that one, to sell."""
+        if not _WHAT_ABOUT_DEVICE.search(text.casefold()) or len(text.split()) > OWN_INSTEAD_WORDS:
+            return None
+        known = [m for m in self.understander.devices.find_all(text) if m.device is not None]
+        if len(known) != 1 or not is_owned(text, known[0]):
+            return None
+        return StartFlow("trade_in", {**self.in_view.device_facts(text), "device_model": known[0].device.name})  # type: ignore[union-attr]
 
     def _states_facts(self, text: str) -> bool:
         """Whether the message gives a fact about a device (a value or a model), whatever else it says."""

@@ -119,9 +119,12 @@ _LOCKED = re.compile(
     rf"still (?:has|have|got) (?:my |his |her |the |a |their )?(?:\w+ )?{_ACCOUNT}\b|"
     rf"{_ACCOUNT} (?:is )?still (?:on|signed in|logged in|active|there)|"
     rf"(?:signed|logged) ?in(?:to| to)? (?:my |the |his |her )?{_ACCOUNT} still|"
-    r"icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:still )?(?:on|enabled)|"
+    r"icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:actually |really )?(?:still )?(?:turned |switched )?"
+    r"(?:on|enabled)\b|"
     r"google ?lock|frp|samsung account lock|locked to (?:my |an |a |someone'?s |the )?(?:icloud|apple|account|"
     r"google|samsung)|can'?t (?:sign|log) out|forgot (?:my )?(?:apple ?id|password|icloud)|\blocked icloud")
+_STILL_LOCKED = re.compile(r"\b(?:find ?my|icloud|activation lock|google account|samsung account|account)\b[^.!?]{0,25}"
+                           r"\bstill (?:turned |switched )?(?:on|enabled|active|signed in|logged in|there)\b")
 _UNLOCKED_ACCOUNT = re.compile(
     r"(?:signed|logged) (?:it )?out|turned (?:it )?off|turned off find ?my|switched off find ?my|disabled find ?my|"
     r"removed (?:it |my |the )?(?:from (?:my |the )?)?(?:icloud|account|acct|google|apple ?id|samsung)|"
@@ -284,7 +287,8 @@ def extract_account_locked(text: str) -> bool | None:
     """True for an activation/Google/Samsung lock, False when the shopper says it is removed."""
     norm = _CONTRACTED_IS.sub(" is", normalize(text))  # "find my's off", "samsung account's off"
     removed = _UNLOCKED_ACCOUNT.search(norm)
-    if removed and not _NOT_DONE_BEFORE.search(norm[:removed.start()]):
+    still = _STILL_LOCKED.search(norm)  # "find my is still on. i thought i'd turned it off": what is, not what was
+    if removed and not still and not _NOT_DONE_BEFORE.search(norm[:removed.start()]):
         return False
     if removed or _LOCKED.search(norm):  # "i havent turned off find my yet": still locked
         return True

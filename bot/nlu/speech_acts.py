@@ -49,7 +49,7 @@ _QUESTION_START = re.compile(
     r"(?:matter|count|affect|change|lower))\b|^(?:if|so if|and if|but if|what about|and what about) |"
     r"(?:^|[,;] ?|\b(?:and|but|so|also|btw|quick question) )(?:what|how|why|when|where|which|who|is|are|do|does|did|can|"
     r"could|will|would|should)(?: s)? (?:is|are|does|do|did|can|it|they|you|u|i|the|a|an|my|your|this|that|there|"
-    r"happens|mean|means|long|much|many|soon|fast)\b")
+    r"happens|mean|means|long|much|many|soon|fast)\b|\bwhich (?:condition|grade|one|option) (?:do|does|should|would|is)\b")
 _LEAD_IN_QUESTION = re.compile(r"(?:for|about|re|regarding|on|with) (?:\w+ ){1,3}(?:what|whats|how|which|do you|does)\b")
 _TAG_QUESTION = re.compile(r"\b(?:or nah|or no|or not|or what|yes or no|is that right|(?<!\bis )(?<!\bs )(?<!\bnot )right)$")  # "comes w charger or nah"
 # "... if that's all right", "... if that's ok": politeness, not a question
@@ -70,12 +70,17 @@ def normalize(text: str) -> str:
     return _normalize(text).replace("'", " ").replace("  ", " ")
 
 
+_ANSWERS_ITSELF = re.compile(r"(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|fine|no|nope|nah|not yet|done|just|already|"
+                             r"all|it s|its|it is|i|i ve|ive|i did|did it|turned|removed|signed)\b")
+
+
 def last_clause(text: str) -> str:
     """What follows a short echo question ("find my? yeah just turned it off", "that's it? fine, yes")."""
     head, mark, tail = text.rpartition("?")
-    if mark and len(tail.split()) >= TAIL_WORDS and len(head.split()) <= ECHO_WORDS:
+    if mark and len(tail.split()) >= TAIL_WORDS and len(head.split()) <= ECHO_WORDS and _ANSWERS_ITSELF.match(
+            normalize(tail)):
         return tail.strip(" ,.!-")
-    return text
+    return text  # "return window?? got a pixel 7 last wk": a question, then its context
 
 
 def is_question(text: str) -> bool:
@@ -147,6 +152,9 @@ _PROCESS = re.compile(
     r"^(?:so |ok |and |hey |hi |also )?(?:how|when) (?:do|does|will|would|can|is|are) (?:you|u|yall|you guys|i|we|it)"
     r" (?:get )?(?:pay|paid|send|ship|handle|work|inspect|wipe|erase|check|process|decide|grade|receive|get paid|"
     r"know|find|test|return)\b")
+_COMPARES_RULES = re.compile(r"\bhow much (?:less|more|lower|higher)\b.{0,50}\bthan\b")
+_HAD_QUOTE = re.compile(r"\b(?:got|have|had|received|accepted|booked) (?:a |an |my |the |your )?(?:trade ?-?in )?"
+                        r"(?:quote|offer|counteroffer|counter offer)\b")
 _HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)")
 
 
@@ -202,6 +210,8 @@ def question_core(text: str) -> str:
 def requests_task(text: str) -> bool:
     """The message asks for a number or a task (a quote, a comparison), not for a policy fact."""
     norm = normalize(asked_part(text))
+    if _COMPARES_RULES.search(norm) or _HAD_QUOTE.search(norm):
+        return False  # "how much less is a carrier-locked one worth than an unlocked one?", "got a quote last wk..."
     if _HOW_MUCH.search(norm):
         return True
     if _ABOUT_PRICE_RULE.search(norm) or _ADVICE.search(norm) or _PROCESS.search(norm):
@@ -427,3 +437,18 @@ REFINE_WORDS = 7  # "what about the 256gb one": short, about the figures on scre
 def refines(text: str) -> bool:
     """A short follow-up that changes one thing about the figures on screen."""
     return len(text.split()) <= REFINE_WORDS and bool(_REFINES.search(normalize(text)))
+
+
+_UNSURE = re.compile(r"\b(?:can t tell|cannot tell|can t decide|not sure|unsure|don t know|dont know|no idea|no clue)\b")
+_NOT_DONE = re.compile(r"\b(?:haven t|havent|have not|didn t|didnt|did not) (?:done|do|turned|removed|signed|logged|"
+                       r"switched|disabled|gotten|got)\b|\bnot (?:yet|done)\b|\bstill (?:on|there|signed in|logged in)\b")
+
+
+def unsure(text: str) -> bool:
+    """The shopper says they cannot tell ("i can't tell which one it falls under")."""
+    return bool(_UNSURE.search(normalize(text)))
+
+
+def denies(statement: str) -> bool:
+    """A statement that answers a yes-or-no question about the device with a no ("i haven't done that yet")."""
+    return leading_yes_no(statement) is False or bool(_NOT_DONE.search(normalize(statement)))

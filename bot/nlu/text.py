@@ -13,6 +13,14 @@ _TEXTING_FOR = re.compile(r"\b(how much|whats|what s|offer|pay|give|price|quote|
 _TEXTING_WITH = re.compile(r"(?<=[a-z]{3}) w (?=(?:a |the |my |its |it s )?[a-z]{3,})")
 
 
+# Texting spellings of the words the rules read ("wat wud u give", "wipe it b4 sending"); only whole words that
+# are never a model name or a size
+_SHORTHAND = {"wat": "what", "wut": "what", "wht": "what", "wud": "would", "wuld": "would", "cud": "could",
+              "shud": "should", "b4": "before", "bfore": "before", "tho": "though", "thx": "thanks", "pls": "please",
+              "plz": "please", "wanna": "want to", "gonna": "going to", "kinda": "kind of", "abt": "about"}
+_SHORTHAND_WORD = re.compile(r"\b(" + "|".join(_SHORTHAND) + r")\b")
+
+
 def clean_input(text: str) -> str:
     """Strip control characters and surrounding space; keep at most MAX_INPUT_CHARS."""
     text = unicodedata.normalize("NFKC", text)
@@ -28,6 +36,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"(?<=\w)[.,!?;:]+(?=\s|$)", " ", text)
     text = _TEXTING_FOR.sub(r"\1 for ", text)  # "how much 4 ipad air m1"
     text = _TEXTING_WITH.sub(" with ", text)  # "comes w charger or nah"
+    text = _SHORTHAND_WORD.sub(lambda m: _SHORTHAND[m.group(1)], text)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -61,6 +61,11 @@ class Understander:
         mentions = self.devices.find_all(text)
         slots = self.slots_in(text)
         known = [m for m in mentions if m.device is not None]
+        kept = kept_devices(text, known)
+        if kept and len(kept) < len(known):
+            # "i'm keeping my iphone 14 and my ipad air, but the macbook air has to go": the one for sale
+            known = [m for m in known if m not in kept]
+            mentions = [m for m in mentions if m not in kept]
         if len(known) >= 2 and is_owned(text, known[1]) and not is_owned(text, known[0]):
             known = [known[1], known[0], *known[2:]]  # "what would the 16 cost if i trade in my 12 pro"
         if known:
@@ -198,3 +203,36 @@ def is_owned(text: str, mention: DeviceMention) -> bool:
     words = normalize(text).split()
     start = mention.span[0]
     return any(w in ("my", "mine", "have", "got", "own", "in") for w in words[max(0, start - 3):start])
+
+
+# Words right before a device that say the shopper keeps it (or already got it as the new one): not for sale
+_KEPT_BEFORE = re.compile(r"\b(?:keeping|keep|i ll keep|holding on to|hanging on to|not selling|staying with|"
+                          r"just got|just bought|picked up|upgraded to|switched to)(?: the| my| a| an| new| brand new)*$")
+# "got the 16 pro last wk": a device acquired lately is the new one, not the one to sell
+_GOT_LATELY = re.compile(r"^(?:i )?(?:got|bought)(?: the| a| an| my| new)* \S+(?: \S+){0,3} (?:last (?:wk|week|month)|"
+                         r"yesterday|recently|this (?:week|month))\b")
+KEPT_REACH = 4  # words before the model in which "keeping" or "just got" still speaks of it
+
+
+def kept_device(text: str, mention: DeviceMention) -> bool:
+    """The shopper keeps this device ("i'm keeping my iphone 14", "got the 16 pro last wk, selling my 12 mini")."""
+    tokens = normalize(text).split()
+    start = mention.span[0]
+    before = " ".join(tokens[max(0, start - KEPT_REACH):start])
+    lately = start <= KEPT_REACH and bool(_GOT_LATELY.search(" ".join(tokens[: mention.span[1] + KEPT_REACH])))
+    return (bool(_KEPT_BEFORE.search(before)) or lately) and not wants_another(" ".join(tokens[max(0, start - KEPT_REACH):]))
+
+
+_LIST_JOIN = frozenset({"and", "my", "the", "also", "plus", "or", "an", "a", "old"})
+
+
+def kept_devices(text: str, known: list[DeviceMention]) -> list[DeviceMention]:
+    """The devices the shopper keeps; "keeping my iphone 14 and my ipad air" keeps both."""
+    tokens = normalize(text).split()
+    kept: list[DeviceMention] = []
+    for n, mention in enumerate(known):
+        between = tokens[known[n - 1].span[1]:mention.span[0]] if n else []
+        listed = n > 0 and known[n - 1] in kept and all(t.strip(",") in _LIST_JOIN for t in between)
+        if listed or kept_device(text, mention):
+            kept.append(mention)
+    return kept
