@@ -58,3 +58,34 @@ def test_customer_service_experience_in_an_off_topic_request_is_not_a_ticket(cha
 def test_a_problem_only_a_person_can_solve_opens_a_ticket(chat: ChatHarness, problem: str) -> None:
     outcome = chat.say(problem)
     assert outcome.handoff is not None and outcome.quote is None
+
+
+@pytest.mark.parametrize("question", [
+    "return window?? got a pixel 7 last wk n kinda regret it",
+    "got a quote for my ipad air last wk, how long til it expires",
+    "How much less is a carrier-locked iPhone worth than an unlocked one?",
+    "face id broke on my iphone 13 otherwise fine, which condition do i pick",
+])
+def test_a_question_with_context_after_it_starts_no_task(chat: ChatHarness, question: str) -> None:
+    outcome = chat.say(question)
+    assert outcome.flow is None and outcome.quote is None, ChatHarness.text_of(outcome)
+
+
+def test_a_hypothetical_theft_question_asks_the_rule_and_is_not_refused(chat: ChatHarness) -> None:
+    outcome = chat.say("Does the warranty cover my phone if it gets stolen?")
+    assert "theft" in ChatHarness.text_of(outcome) and outcome.commands == ("Answer",)
+
+
+def test_the_devices_kept_are_not_the_one_for_sale(chat: ChatHarness) -> None:
+    outcome = chat.say("I'm keeping my iPhone 14 and my iPad Air, but the MacBook Air M2 from 2022 has to go since "
+                       "work gave me a laptop. It's the 512 GB version.")
+    assert outcome.flow == "trade_in" and outcome.slots["device_model"] == "MacBook Air (M2, 2022)"
+    assert outcome.slots["storage_gb"] == 512 and "Which best describes it" in ChatHarness.text_of(outcome)
+
+
+def test_an_email_address_names_no_carrier(chat: ChatHarness) -> None:
+    chat.say("sell my ipad 10th gen 64gb, good, find my is off")
+    chat.press("s:accept=true")
+    outcome = chat.say("Please use linda.farrow@att.net for the label. Thank you so much.")
+    assert outcome.slots["email"] == "linda.farrow@att.net" and "carrier" not in outcome.slots
+    assert "How would you like to be paid" in ChatHarness.text_of(outcome)

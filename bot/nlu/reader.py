@@ -284,9 +284,9 @@ class CommandReader:
         in_view = self.in_view.read(text, ctx)
         if in_view is not None:
             return in_view
-        own = self._own_device_instead(text)
-        if own is not None:
-            return (own,)
+        instead = self._own_device_instead(text)
+        if instead is not None:
+            return (instead,)
         u = understand(self.understander, self.extractor, text)
         question = acts.is_question(text)
         if u.intent in SMALL_TALK:
