@@ -47,7 +47,7 @@ _YES_FILLERS = frozenset({
     "plz", "thanks", "thank", "you", "ty", "and", "for", "me", "up", "lets", "let", "us", "just", "then", "so", "well",
     "oh", "a", "an", "now", "sell", "selling", "all", "right", "of", "course", "go", "do", "take", "good", "is",
     "sign", "send", "label", "thats", "sounds", "shipping", "very", "much", "really", "yes", "sir", "totally", "ready", "on", "board",
-    "am", "ahead", "gladly", "happily", "fair", "enough", "great", "nice", "awesome", "here", "there", "actually",
+    "am", "ahead", "gladly", "happily", "fair", "enough", "great", "nice", "awesome", "here", "there",
 })
 MAX_YES_WORDS = 16  # longer messages say more than a yes
 # An accept said outright inside a longer statement: "That seems perfectly reasonable to me, so please go right
@@ -63,6 +63,8 @@ _NOT_OUTRIGHT = re.compile(
 _STILL_STANDS = re.compile(r"\bif (?:it|the offer|that|the quote|it s|its) (?:still )?(?:stands|is still valid|still valid|"
                            r"is still good|still good|still available)\b")
 MAX_OUTRIGHT_WORDS = 30
+# "i would like to accept it for 250": an amount named with the accept is a counteroffer, never a yes
+_AMOUNT = re.compile(r"\$\s?\d|\b\d{2,5}\b(?! ?(?:gb|tb|%|percent))")
 
 
 def accepts_outright(text: str) -> bool:
@@ -71,7 +73,7 @@ def accepts_outright(text: str) -> bool:
         return False
     norm = _STILL_STANDS.sub(" ", normalize(text))
     return (len(norm.split()) <= MAX_OUTRIGHT_WORDS and bool(_OUTRIGHT_ACCEPT.search(norm))
-            and not _NOT_OUTRIGHT.search(norm) and not _HEDGE.search(norm))
+            and not _NOT_OUTRIGHT.search(norm) and not _HEDGE.search(norm) and not _AMOUNT.search(norm))
 
 
 def _yes_in_words(norm: str) -> bool:
@@ -96,8 +98,10 @@ _WANT_OFFER = re.compile(
     r"\b(?:i|we) accept\b|\baccept(?:ed)?(?: it| that| this)?$|"  # "ugh ok fine i accept": the hedges are checked apart
     r"\b(?:i ll|ill|i will) take it\b|\b(?:take|want|accept|i ll take|go with|do|grab|reconsider)\b.{0,20}\b(?:the |your |that |this |ur )?"
     r"(?:offer|deal|quote)\b|\bchanged? my mind\b.{0,30}\b(?:offer|accept|take|sell|yes|do it|deal)\b|"
-    r"^(?:actually )?(?:i ll|ill|i will|let s|lets) (?:take|do) it\b|\baccept (?:it |that |this )?after all\b|"
-    r"\b(?:i d|id|i would|i ll|i will) (?:like to |love to )?accept (?:it|that|this)\b(?! (?:but|if|unless|when|though|tho|except)\b)|\bon second thought\b.{0,30}\b(?:yes|take|accept|sell)\b")
+    r"^(?:actually )?(?:i ll|ill|i will|let s|lets) (?:take|do) it\b|\baccept (?:it |that |this )?after all(?: then| now)?$|"
+    # "i would like to accept it after all", never "i'd accept it for $250" (a counteroffer, not a yes)
+    r"\b(?:i d like to|id like to|i would like to|i ll|i will) accept (?:it|that|this|the offer)"
+    r"(?: after all| now| then| please| thanks| thank you)*$|\bon second thought\b.{0,30}\b(?:yes|take|accept|sell)\b")
 
 
 def _only_phrases(norm: str, phrases: tuple[str, ...]) -> bool:
@@ -150,4 +154,5 @@ def wants_offer(text: str) -> bool:
     """"Changed my mind, I'll take the offer": taking a decline back."""
     # "hmm ok actually fine, ill take it", "hm actually wait, i changed my mind": the hmm and the wait lead in
     norm = _STILL_STANDS.sub(" ", _LEAD_IN_FILLERS.sub("", without_polite_tag(normalize(without_preamble(text)))))
-    return "?" not in text and bool(_WANT_OFFER.search(norm)) and not _HEDGE.search(norm.replace("but ", ""))
+    return ("?" not in text and bool(_WANT_OFFER.search(norm)) and not _HEDGE.search(norm.replace("but ", ""))
+            and not _AMOUNT.search(norm))  # "i accept for $200" names its own price

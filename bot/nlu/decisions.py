@@ -18,6 +18,8 @@ EMAIL_SLOT = "email"  # "yes, I accept. send the label to me@example.com": the n
 _PAYOUT_CLAUSE = re.compile(
     r"[,.;!]?\s*(?:and\s+)?(?:please\s+)?(?:(?:pay|paid|send|payout|transfer)(?: me| it| the money)?\s+)?"
     r"(?:(?:by|via|through|thru|with|to|on|into)\s+)?(?:my\s+)?(?:paypal|bank transfer|ach|direct deposit)\b.*$", re.I)
+_OUTRIGHT_YES = re.compile(r"\b(?:yes|yeah|yep|yup|accept|accepted|deal|absolutely|definitely|book it|do it|"
+                           r"take it|go ahead)\b", re.I)
 _EMAIL_CLAUSE = re.compile(
     r"[,.;!]?\s*(?:and\s+)?(?:please\s+)?(?:(?:send|email|mail)\s+(?:the\s+|my\s+)?(?:label|it|everything)?\s*)?"
     r"(?:(?:to|at)\s+)?(?:(?:my\s+)?(?:email|e-mail|address)(?:\s+is|:)?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+[.!]?", re.I)
@@ -27,7 +29,10 @@ def read_decision(text: str, ctx: ReadingContext, devices: DeviceMatcher) -> tup
     """"Changed my mind, I'll take the offer" (not a cancel); "ok accept, pay me through paypal"; "yes, send the
     label to me@example.com"; None: neither."""
     rest = _EMAIL_CLAUSE.sub("", _PAYOUT_CLAUSE.sub("", text)).strip()
-    if rest and rest != text.strip() and (consent.wants_offer(rest) or consent.is_yes(rest)):
+    emailed = rest != _PAYOUT_CLAUSE.sub("", text).strip()
+    # an address typed with a bare "ok" is not a yes to the offer: with an email, the yes must be said outright
+    said_yes = consent.wants_offer(rest) or (consent.is_yes(rest) and (not emailed or bool(_OUTRIGHT_YES.search(rest))))
+    if rest and rest != text.strip() and said_yes:
         found: dict[str, object] = {}
         for slot in (EMAIL_SLOT, PAYOUT_SLOT):
             parsed = parse_answer(slot, text, devices=devices, device=ctx.device)
