@@ -98,3 +98,22 @@ def test_an_email_with_a_bare_ok_at_the_offer_is_not_a_yes(chat: ChatHarness) ->
     assert "accept this offer" in ChatHarness.text_of(outcome) and "payout_method" not in outcome.slots
     with chat.app.sessions() as session:
         assert session.execute(select(QuoteRow.status)).scalar_one() == "offered"
+
+
+@pytest.mark.parametrize(("question", "condition"), [
+    ("My Galaxy S23 works perfectly, but there's a crack across the back glass. So would I choose Fair when I get "
+     "my quote, or something else?", "Broken"),
+    ("my pixel 7 has a few light scratches on the back, no cracks, which condition do i pick", "Good"),
+])
+def test_which_condition_is_answered_from_the_description(chat: ChatHarness, question: str, condition: str) -> None:
+    outcome = chat.say(question)
+    assert f"that's {condition}" in ChatHarness.text_of(outcome) and outcome.flow is None and outcome.quote is None
+    assert any(label.startswith("Get a quote") for label in ChatHarness.labels(outcome))
+
+
+def test_a_financing_balance_told_mid_quote_is_refused_and_stays_refused(chat: ChatHarness) -> None:
+    chat.say("I'd like to sell my Galaxy S24, 256GB.")
+    refused = chat.say("It's on AT&T. I still have about eight months left on the installment plan, is that okay?")
+    assert "financing balance" in ChatHarness.text_of(refused) and refused.flow is None
+    again = chat.say("So you really can't give me an offer for it right now?")
+    assert "financing balance" in ChatHarness.text_of(again) and again.quote is None

@@ -305,6 +305,12 @@ class Dialogue:
 
     def _answer(self, turn: Turn, command: Answer) -> list[Reply]:
         state = turn.state
+        if command.fits_condition is not None:  # "would i choose fair?": what the description fits, by definition
+            turn.intent = turn.intent or self.runner.pattern_intent(command, {})
+            state.fallbacks = 0
+            return [self.say.reply("condition_fits", self._offer(command.offer),
+                                   condition=command.fits_condition.capitalize(),
+                                   definition=self.say.text(f"condition_{command.fits_condition}"))]
         if command.device_fact is not None:
             reply = self.p.device_facts(*command.device_fact)
             if reply is not None:

@@ -41,6 +41,7 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"got cut) from|(?:don t|dont|do not) agree with (?:the|your) (?:counter|inspection|offer)|"
         r"\bdispute\b|lowball(?:ed|ing)? me|counter ?offer\b.{0,160}\b(?:half|not ok|unacceptable|too low|no damage|wasn t|was not|there was no|never|"
         r"nothing wrong|perfect|mint|bs|bull|lie|lying|rip|steal|didn t have|did not have|not a (?:single )?scratch|"
+        r"wasnt|werent|weren t|"
         r"upset|not right|isn t right|mistake)|quoted me .{0,40}\b(?:now|but)\b.{0,40}\bcounter")),
     ("payout not received", re.compile(
         r"(?:payout|payment|money|paypal|transfer|deposit|check)\b.{0,40}\b(?:never|not|hasn t|hasnt|havent|"
@@ -130,7 +131,8 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:financ\w*|installments?|payment plan|monthly payments?|balance)\b.{0,30}\b(?:left|remaining|still|"
         r"on it|owe|owing|due)|not (?:fully |yet )?paid (?:it )?off|(?:on|under) (?:a )?(?:payment plan|financing|"
         r"installment plan)|\bowe \$?\d+|paying (?:it|the phone|for it) off|\d+ (?:more )?(?:months|payments) "
-        r"(?:left|to go|remaining)")),
+        r"(?:left|to go|remaining)|(?:months?|payments?) (?:left|remaining|to go) on (?:the|my|a|its|it s) "
+        r"(?:installment|payment|financing|phone) ?(?:plan)?")),
     ("under_age", re.compile(
         r"\b(?:i m|im|i am) (?:only |just )?(?:1[0-7]|[5-9])(?: years? old| yrs? old| yo| y o)?\b"
         r"(?! ?(?:gb|tb|percent|months?|days?|weeks?|hours?|minutes?|mins?|dollars|bucks|\d))|"
@@ -214,7 +216,8 @@ _PRESSES = re.compile(
     r"\b(?:what if|suppose|supposing|even (?:if|for|just|as)|for parts|as (?:a )?broken|at least|anyway|come on|"
     r"nobody (?:will|would|ll) know|no one (?:will|would) know|nobody claims|no one claims|comes? forward|"
     r"(?:can t|cant|couldn t|could) i (?:just|still)|is there (?:really )?no way|no way (?:to|at all)|"
-    r"would that change|does that change|still not|why not|please just|just this once|make an exception)\b")
+    r"would that change|does that change|still not|why not|please just|just this once|make an exception|at all|"
+    r"(?:can t|cant|cannot|won t|wont) (?:you |u )?(?:just )?(?:take|buy|give|accept|quote|make)|really (?:can t|cant|no))\b")
 MAX_PRESSING_WORDS = 40
 
 

@@ -166,7 +166,7 @@ class CommandReader:
                 facts.pop("device_model", None)
                 if ctx.awaited_is_yes_no and ctx.awaited is not None:
                     facts.pop(ctx.awaited, None)  # "sure... do i need to reset it first": a question is never a yes
-                if acts.unsure(text):
+                if acts.unsure(text) or acts.asks_which_condition(text):
                     facts.pop("condition", None)  # "mine has a few scratches, i can't tell which one it is"
                 reading = PERCENT.search(stated) if stated and "battery" in text.casefold() else None
                 if reading is not None and "battery_health_pct" not in facts and int(reading.group(1)) <= MAX_PERCENT:
@@ -182,7 +182,8 @@ class CommandReader:
                     not commands or (bool(stated) and stated_for_task)):
                 return (*commands, StartFlow(u.intent, u.slots))  # "and what would a refurb 15 cost?" mid trade-in
             # the answer first, then the facts: the reply answers the question and the task's next question follows
-            answer = Answer(text, context=self._about(u, mentions, text, in_task=True), unknown_device=_unknown(u))
+            answer = Answer(text, context=self._about(u, mentions, text, in_task=True), unknown_device=_unknown(u),
+                            fits_condition=self._fits_condition(text))
             return (answer, *commands)
         if other_device and ctx.awaited != "device_model" and not acts.corrects(text):
             u = self.understander.understand(text, learned=False)
@@ -322,7 +323,8 @@ class CommandReader:
                 described = any(k in start.slots for k in DEVICE_FACT_SLOTS)  # "macbook air m1 256, fair-ish?"
                 fallback = start if (device or own) and (short or described or not question) else None
                 return (Answer(text, context=self._about(u, [], text), otherwise=fallback,
-                               offer=start if device else None, unknown_device=_unknown(u)),)
+                               offer=start if device else None, unknown_device=_unknown(u),
+                               fits_condition=self._fits_condition(text)),)
             return (start,)
         if u.intent == "handoff" and u.confidence >= LIKELY_PERSON and people.about_own_problem(text):
             return (Handoff(NEEDS_PERSON),)  # the rules and the model agree a person is needed: a problem of theirs
@@ -339,6 +341,13 @@ class CommandReader:
         if u.device is not None and u.device.unknown:
             return (Answer(text, context=self._about(u, [], text), unknown_device=_unknown(u)),)
         return (CannotHandle(),)
+
+    def _fits_condition(self, text: str) -> str | None:
+        """The trade-in condition a description fits, when the shopper asks which one it is."""
+        if not acts.asks_which_condition(text):
+            return None
+        return self.understander.own_device_facts(acts.statement_part(text) or text).get("condition") or \
+            self.understander.own_device_facts(text).get("condition")
 
     def _own_device_instead(self, text: str) -> StartFlow | None:
         """"Okay. What about my Galaxy S21 then?" after a model we do not buy: that one, to sell."""

@@ -125,7 +125,8 @@ _REQUEST = re.compile(
     r"\bprices?\b|\bcost\b|\bcheaper\b|\bsavings?\b|"
     # "ip13 trade in?", "can i trade in an ipad air 5", "would you buy my ipad?": a request with the device named
     r"\btrade ?ins?\W*$|\b(?:the|upgrade|trade ?in) math\b|\bmath on\b|\bdo the math\b|\btrade (?:it|this|them) in\b|\btrade ?-?in (?:price|value|quote|offer)\b|\b(?:resale|buyback|buy ?back) value\b|\b(?:can|could|may) i (?:trade ?in|sell)\b|"
-    r"\b(?:would|will|do|can|could) (?:you|u|yall|you guys) (?:buy|take|accept) (?:my|a|an|this|the|that one|it)\b")
+    r"\b(?:would|will|do|can|could) (?:you|u|yall|you guys) (?:buy|take|accept) (?:my|a|an|this|the|that one|it)\b|"
+    r"\binterested in (?:buying|taking) (?:it|my|this|them)\b|\bbuy (?:it|this|them) (?:from|off) me\b")
 
 
 _POLITE_REQUEST = re.compile(
@@ -442,6 +443,18 @@ def refines(text: str) -> bool:
 _UNSURE = re.compile(r"\b(?:can t tell|cannot tell|can t decide|not sure|unsure|don t know|dont know|no idea|no clue)\b")
 _NOT_DONE = re.compile(r"\b(?:haven t|havent|have not|didn t|didnt|did not) (?:done|do|turned|removed|signed|logged|"
                        r"switched|disabled|gotten|got)\b|\bnot (?:yet|done)\b|\bstill (?:on|there|signed in|logged in)\b")
+
+
+_WHICH_CONDITION = re.compile(
+    r"\bwhich (?:condition|grade|category|option|one)\b|\bwhat (?:condition|grade) (?:is|would|should|does|do)\b|"
+    r"\b(?:would|should|do|can) i (?:choose|pick|select|put|go with|say|mark|call it) (?:flawless|good|fair|broken)\b|"
+    r"\bcounts? as (?:flawless|good|fair|broken)\b|\b(?:is|s) (?:that|it|this|mine) (?:flawless|good|fair|broken)\b|"
+    r"\bwhat condition\b|\bwhich condition\b")
+
+
+def asks_which_condition(text: str) -> bool:
+    """"Would I choose Fair when I get my quote?", "which condition do i pick": a trade-in condition asked about."""
+    return is_question(text) and bool(_WHICH_CONDITION.search(normalize(text)))
 
 
 def unsure(text: str) -> bool:
