@@ -168,11 +168,11 @@ def test_a_deep_link_starts_its_task_with_the_device_or_greets(chat: ChatHarness
     assert reply in ChatHarness.text_of(chat.press(link)).casefold()
 
 
-def test_a_device_named_alone_asks_what_to_do_and_the_facts_that_follow_quote_it(chat: ChatHarness) -> None:
+def test_a_device_named_alone_starts_its_quote_with_compare_a_tap_away(chat: ChatHarness) -> None:
     first = chat.say("iphone 14 plus")
-    assert first.flow is None and first.commands == ("WhichTask",)
-    assert [b.label for b in first.replies[0].buttons] == ["Get a quote for my iPhone 14 Plus",
-                                                           "Compare the iPhone 14 Plus refurbished vs new"]
+    assert first.flow == "trade_in" and first.commands == ("WhichTask",)
+    assert [b.label for b in first.replies[0].buttons] == ["Compare the iPhone 14 Plus refurbished vs new"]
+    assert "How much storage does your iPhone 14 Plus have" in ChatHarness.text_of(first)
     facts = chat.say("256gb at&t, its pretty beat up, scratches everywhere and a small dent but no cracks")
     assert facts.flow == "trade_in"
     assert {k: facts.slots.get(k) for k in ("device_model", "storage_gb", "carrier", "condition")} == {

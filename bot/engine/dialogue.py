@@ -171,16 +171,21 @@ class Dialogue:
         return self.runner.run_pattern(turn, command)
 
     def _which_task(self, turn: Turn, command: WhichTask) -> list[Reply]:
-        """A device named alone: sell it, or compare it; the facts that follow are about it."""
+        """A device named alone: the first task offered for a device starts with it (a quote), and the others
+        are a tap away (compare it refurbished vs new); the facts that follow are about it."""
         turn.state.last_device = command.device
         turn.state.fallbacks = 0
         offered = sorted((flow for flow in self.p.flows.values() if flow.offered_for_device and flow.triggers),
                          key=lambda flow: flow.offered_for_device)
-        turn.intent = turn.intent or (offered[0].intent if offered else None)
-        slot = self.runner.device_slot(offered[0]) if offered else None
+        if not offered:
+            return self.runner.cannot_handle(turn)
+        slot = self.runner.device_slot(offered[0])
         slots = {slot: command.device} if slot else {}
-        buttons = tuple(b for flow in offered for b in self._offer(StartFlow(flow.triggers[0], slots)))
-        return [self.say.reply("which_task", buttons, device_model=command.device)]
+        others = tuple(b for flow in offered[1:] for b in self._offer(StartFlow(flow.triggers[0], slots)))
+        note = self.say.reply("which_task", others, device_model=command.device)
+        started = self._start(turn, StartFlow(offered[0].triggers[0], slots))
+        turn.state.tentative = True  # until the shopper answers it: "compare it" replaces this quote
+        return [note, *started]
 
     def _start(self, turn: Turn, command: StartFlow) -> list[Reply]:
         flow = self.runner.flow_for(command.purpose)
@@ -224,6 +229,7 @@ class Dialogue:
 
     def _set_slots(self, turn: Turn, command: SetSlots | CorrectSlots) -> list[Reply]:
         state = turn.state
+        state.tentative = False  # answered: the task is the shopper's now
         flow = self.runner.active_flow(state)
         if flow is None:
             return self.runner.cannot_handle(turn)

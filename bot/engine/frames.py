@@ -101,8 +101,9 @@ class FlowRunner:
         active = self.active_flow(state)
         remembered = dict(state.slots)
         waiting = self.awaited(state)
-        if active is not None and (waiting is None or waiting.resume):
+        if active is not None and (waiting is None or waiting.resume) and not state.tentative:
             state.push()  # come back to it when this one ends
+        state.tentative = False  # a quote begun on a guess is left, not resumed, when the shopper picks another
         carried = {k: v for k, v in remembered.items() if k in flow.persisted_slots}
         state.flow, state.step, state.slots = flow.name, None, carried
         self.derive(flow, state.slots)

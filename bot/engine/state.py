@@ -38,6 +38,7 @@ class ConversationState:
     last_task: str | None = None  # the task that ended last: "and if i got it new instead?" shows it again
     confirming: str | None = None  # a yes the bot waits for outside any flow ("forget": delete the shopper's data)
     last_refusal: str | None = None  # the policy rule that refused the last request: "even for parts?" still runs into it
+    tentative: bool = False  # the active task began on a guess (a device named alone): another task replaces it
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -49,6 +50,7 @@ class ConversationState:
             stack=[Frame.from_json(f) for f in raw.get("stack") or () if isinstance(f, dict)],
             last_card=raw.get("last_card"), last_device=raw.get("last_device"), last_task=raw.get("last_task"),
             confirming=raw.get("confirming"), last_refusal=raw.get("last_refusal"),
+            tentative=bool(raw.get("tentative")),
         )
 
     def to_json(self) -> dict[str, Any]:
