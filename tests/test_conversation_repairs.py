@@ -90,6 +90,8 @@ def test_a_blacklisted_phone_is_refused_and_a_person_looks_at_it(chat: ChatHarne
     outcome = chat.say("bought a used pixel 8 pro off fb marketplace, carrier says imei is blacklisted. can i sell it")
     assert "can't buy a blacklisted phone" in ChatHarness.text_of(outcome) and outcome.quote is None
     assert outcome.handoff is not None, "the policy's always-human list names a blacklisted device"
+    pressed = ChatHarness.text_of(chat.say("even for parts?"))
+    assert "can't buy a blacklisted phone" in pressed and "still with our team" in pressed
 
 
 def test_an_email_with_a_bare_ok_at_the_offer_is_not_a_yes(chat: ChatHarness) -> None:

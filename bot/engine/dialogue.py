@@ -98,7 +98,10 @@ class Dialogue:
 
     def answer_while_waiting(self, turn: Turn, text: str) -> list[Reply]:
         """While a person is being fetched, a question the cards answer is answered (nothing else happens)."""
-        commands = self.reader.read(text, ReadingContext())
+        commands = self.reader.read(text, ReadingContext(last_refusal=turn.state.last_refusal))
+        if len(commands) == 1 and isinstance(commands[0], Refuse):  # "even for parts?": still no, and still waiting
+            turn.commands = command_names(commands)
+            return [self.say.reply(f"refuse_{commands[0].rule}"), self.say.reply("still_waiting")]
         if len(commands) != 1 or not isinstance(commands[0], Answer) or commands[0].otherwise is not None:
             return []
         answer = self.p.answerer.answer(commands[0].question, dict(commands[0].context))
