@@ -16,8 +16,8 @@ _TEXTING_WITH = re.compile(r"(?<=[a-z]{3}) w (?=(?:a |the |my |its |it s )?[a-z]
 # Texting spellings of the words the rules read ("wat wud u give", "wipe it b4 sending"); only whole words that
 # are never a model name or a size
 _SHORTHAND = {"wat": "what", "wut": "what", "wht": "what", "wud": "would", "wuld": "would", "cud": "could",
-              "shud": "should", "b4": "before", "bfore": "before", "tho": "though", "thx": "thanks", "pls": "please",
-              "plz": "please", "wanna": "want to", "gonna": "going to", "kinda": "kind of", "abt": "about"}
+              "shud": "should", "b4": "before", "bfore": "before", "tho": "though", "pls": "please",
+              "plz": "please", "gonna": "going to", "kinda": "kind of", "abt": "about"}
 _SHORTHAND_WORD = re.compile(r"\b(" + "|".join(_SHORTHAND) + r")\b")
 
 
