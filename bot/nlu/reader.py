@@ -50,6 +50,7 @@ SELLING = frozenset({"trade_in", "upgrade"})
 SURELY_OFF_TOPIC = 0.5
 DEVICE_CHOICES = ("target_model",)  # a device named at the question "another one?" after the upgrade math
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
+CORRECTION_WORDS = 5  # "oops, i meant 256 sorry": a correction cue around a bare value
 SHORT_FOLLOW_UP = 4  # words once the device is masked: "and the <phone>?" names a device and asks nothing else
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|pct\b)")  # a bare battery reading needs its unit
@@ -207,6 +208,10 @@ class CommandReader:
             return (SmallTalk("one_at_a_time"), SetSlots({"device_model": first.name}))
         if not facts and len(text.split()) <= BARE_VALUE_WORDS:
             facts = self._bare_value(text, ctx)  # "fair" after the offer: a new answer to an earlier question
+        if not facts and acts.corrects(text) and len(text.split()) <= CORRECTION_WORDS:
+            value = acts.without_correction_cue(text)  # "oops meant 256": the value, without the "oops meant"
+            if value and len(value.split()) <= BARE_VALUE_WORDS:
+                facts = self._bare_value(value, ctx)
         if facts:
             return (SetSlots(facts),)
         u = self.understander.understand(text, learned=False)

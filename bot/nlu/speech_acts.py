@@ -284,6 +284,15 @@ _CORRECTION = re.compile(
     r"nope|go back to|scratch that|i lied|not the|instead|on reflection|rather sell)\b")
 
 
+_CORRECTION_CUE = re.compile(r"\b(?:oops|oh|sorry|my bad|wait|no|nope|actually|i meant|meant to say|meant|i mean|"
+                             r"correction|make that|it s|its|it is|not)\b")
+
+
+def without_correction_cue(text: str) -> str:
+    """The value a correction gives, without its cue words ("oops meant 256" -> "256")."""
+    return " ".join(_CORRECTION_CUE.sub(" ", normalize(text)).split())
+
+
 def corrects(text: str) -> bool:
     """The message corrects something said before ("actually it's a 13 pro", "sorry, i meant the s22")."""
     return bool(_CORRECTION.search(normalize(text)))
