@@ -263,3 +263,19 @@ async def test_kinds_of_a_role_wait_for_the_process_that_holds_it(pg_url: str) -
     finally:
         for engine in engines:
             engine.dispose()
+
+
+async def test_a_worker_killed_just_as_it_is_woken_stops(db: Any) -> None:
+    _, sessions = db
+    worker = OutboxWorker(sessions, Receiver().registry(), FAST)
+    for _ in range(20):  # the kill lands in the same loop pass as the wake-up, at different points of the wait
+        worker.start()
+        await asyncio.sleep(FAST.poll_s * 2)
+        task = worker._task
+        assert task is not None
+        worker.wake()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            async with asyncio.timeout(5):
+                await task
+        worker._task = None

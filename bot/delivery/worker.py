@@ -133,8 +133,11 @@ class OutboxWorker:
                     task.add_done_callback(self._delivered)
                 if claimed or self._stopping:
                     continue
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancel that lands as the wake
+                # event is set, and a killed worker would then go on claiming (seen as a hang in the kill test)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.policy.poll_s)
+                    async with asyncio.timeout(self.policy.poll_s):
+                        await self._wake.wait()
             if self._in_flight:  # stopping: what is in flight finishes (stop() bounds the wait)
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
         finally:  # killed or stopped: nothing of ours keeps sending (a cancelled row is delivered after its lease)
