@@ -149,6 +149,7 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"mexico|the uk|uk|england|germany|india|australia|europe)")),
 )
 REFUSAL_RULES = tuple(rule for rule, _ in _REFUSALS)
+_REFUSAL_PATTERNS = dict(_REFUSALS)
 ALWAYS_HUMAN_RULES = frozenset({"blacklisted"})  # the policy hands a blacklisted device to a person as well  # what a Refuse may name (each has a refuse_{rule} response)
 
 _ABOUT_PEOPLE = re.compile(
@@ -236,7 +237,8 @@ def own_case_for_person(text: str, rule: str) -> bool:
     if rule not in ALWAYS_HUMAN_RULES:
         return False
     told = statement_part(text) if is_question(text) else text
-    return bool(told.strip()) and bool(_FIRST_PERSON.search(normalize(told)) or _REFUSALS[0][1].search(normalize(told)))
+    norm = normalize(told)
+    return bool(norm.strip()) and bool(_FIRST_PERSON.search(norm) or _REFUSAL_PATTERNS[rule].search(norm))
 
 
 def about_own_problem(text: str) -> bool:

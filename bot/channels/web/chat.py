@@ -144,7 +144,8 @@ async def events(request: web.Request) -> web.StreamResponse:
             await _send(response, payload, sent)
         while True:
             try:
-                event = await asyncio.wait_for(queue.get(), deps.settings.web_events_heartbeat_s)
+                async with asyncio.timeout(deps.settings.web_events_heartbeat_s):  # not wait_for: see delivery/worker.py
+                    event = await queue.get()
             except TimeoutError:
                 await sse.keep_alive(response)
                 continue

@@ -72,7 +72,8 @@ async def desk_events(request: web.Request) -> web.StreamResponse:
         idle = 0.0
         while True:
             try:
-                await asyncio.wait_for(queue.get(), deps.settings.web_inbox_poll_s)
+                async with asyncio.timeout(deps.settings.web_inbox_poll_s):  # not wait_for: see delivery/worker.py
+                    await queue.get()
             except TimeoutError:
                 idle += deps.settings.web_inbox_poll_s
             now = await asyncio.to_thread(_read, deps, desk_version)
