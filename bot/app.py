@@ -22,7 +22,8 @@ from bot.engine.bookings import BookingNotices
 from bot.engine.compare import CompareActions
 from bot.engine.counteroffer import CounterofferAnswers
 from bot.engine.device_facts import DeviceFacts
-from bot.engine.dialogue import Dialogue, DialogueParts
+from bot.engine.dialogue import Dialogue
+from bot.engine.dialogue_parts import DialogueParts
 from bot.engine.engine import Engine
 from bot.engine.privacy import PrivacyCommands
 from bot.engine.reminders import DEFAULT_DAYS_BEFORE, BookingReminders, ReminderPolicy

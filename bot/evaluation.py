@@ -16,7 +16,7 @@ from bot.evaluation_chat import (
     score_questions,
 )
 from bot.nlu.llm_fallback import understand
-from bot.nlu.speech_acts import is_question
+from bot.nlu.question_shape import is_question
 from bot.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT / "tests" / "data"
@@ -193,10 +193,11 @@ CHAT_SETS = {
                       "dev2": "conversations_dev2.yaml", "dev3": "conversations_dev3.yaml",
                       "dev4": "conversations_dev4.yaml", "dev5": "conversations_dev5.yaml",
                       "dev6": "conversations_dev6.yaml",
-                      "dev7": "conversations_dev7.yaml", "holdout": "conversations_holdout.yaml"},
+                      "dev7": "conversations_dev7.yaml", "dev8": "conversations_dev8.yaml",
+                      "holdout": "conversations_holdout.yaml"},
     "answers": {"tune": "questions_tune.yaml", "dev": "questions_dev.yaml", "dev3": "questions_dev3.yaml",
                 "dev5": "questions_dev5.yaml", "dev6": "questions_dev6.yaml",
-                "dev7": "questions_dev7.yaml",
+                "dev7": "questions_dev7.yaml", "dev8": "questions_dev8.yaml",
                 "holdout": "questions_holdout.yaml"},
 }
 

@@ -16,7 +16,8 @@ from bot.engine.bookings import BookingNotices, queue_event, row_event
 from bot.engine.responses import Responses
 from bot.engine.turn import Turn
 from bot.nlu.decisive import asks, decisive_no, decisive_yes
-from bot.nlu.speech_acts import normalize, polite_request
+from bot.nlu.question_shape import normalize
+from bot.nlu.speech_acts import polite_request
 from bot.storage import repo
 from bot.storage.models import QuoteRow
 

@@ -7,17 +7,16 @@ questions apply is `only_if`, and what the bot says is a named response.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
-from bot.domain import Answer as KnowledgeAnswer
 from bot.domain import Button, Reply
+from bot.engine.answering import Answering
+from bot.engine.dialogue_parts import DialogueParts
 from bot.engine.frames import FlowRunner
-from bot.engine.responses import Responses
 from bot.engine.state import ConversationState
 from bot.engine.turn import Turn
-from bot.flows.executor import ActionResult, ask_reply
+from bot.flows.executor import ask_reply
 from bot.flows.model import Collect, Flow
 from bot.nlu.answers import SLOT_TYPES, Checked, check_slot
 from bot.nlu.commands import (
@@ -35,41 +34,10 @@ from bot.nlu.commands import (
     WhichTask,
     command_names,
 )
-from bot.nlu.llm_fallback import Extractor
 from bot.nlu.reader import CommandReader
 from bot.nlu.reading_context import ReadingContext
-from bot.nlu.speech_acts import question_parts
-from bot.nlu.understand import Understander
-from bot.shop import Shop
 
-
-class Answerer(Protocol):
-    """Anything that answers a knowledge question with sources."""
-
-    def answer(self, question: str, context: Mapping[str, Any] | None = None) -> KnowledgeAnswer: ...
-
-
-Action = Callable[[Turn, Mapping[str, Any]], ActionResult]
-MAX_OFFER_PAYLOAD_FACTS = 4  # facts carried by an "answer, then start the task" button
-HALF_FOLLOW_UPS = 2  # two answers in one reply: the first two follow-ups of each
 CLARIFY = "which_device"  # the response that asks which of several candidates was meant
-FOLLOW_UP_WORDS = 6  # a question this short, unanswered alone, is read with the last card's question
-
-
-@dataclass(frozen=True)
-class DialogueParts:
-    """Everything the dialogue manager needs, built once by the composition root."""
-
-    shop: Shop
-    understander: Understander
-    flows: Mapping[str, Flow]
-    actions: Mapping[str, Action]
-    button_sources: Mapping[str, Callable[[Mapping[str, Any]], tuple[tuple[str, str], ...]]]
-    answerer: Answerer
-    responses: Responses
-    device_facts: Callable[[str, str], Reply | None] = lambda kind, device: None  # (fact, device) -> answer
-    extractor: Extractor | None = None
-    card_context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # card id -> (topic, first question)
 
 
 class Dialogue:
@@ -81,6 +49,7 @@ class Dialogue:
         self.reader = CommandReader(parts.understander, parts.extractor)
         self.runner = FlowRunner(parts.flows, parts.actions, parts.button_sources, parts.responses,
                                  parts.understander.devices)
+        self.answering = Answering(parts, self.runner, self._start, self.active_task)
 
     # entry points -------------------------------------------------------------------------------------
 
@@ -98,20 +67,7 @@ class Dialogue:
 
     def answer_while_waiting(self, turn: Turn, text: str) -> list[Reply]:
         """While a person is being fetched, a question the cards answer is answered (nothing else happens)."""
-        commands = self.reader.read(text, ReadingContext(last_refusal=turn.state.last_refusal))
-        if len(commands) == 1 and isinstance(commands[0], Refuse):  # "even for parts?": still no, and still waiting
-            turn.commands = command_names(commands)
-            return [self.say.reply(f"refuse_{commands[0].rule}"), self.say.reply("still_waiting")]
-        if len(commands) != 1 or not isinstance(commands[0], Answer) or commands[0].otherwise is not None:
-            return []
-        answer = self.p.answerer.answer(commands[0].question, dict(commands[0].context))
-        if not answer.confident:
-            return []
-        turn.sources.extend(answer.sources)
-        turn.commands = command_names(commands)
-        return [self.say.reply("answer", self._follow_ups(tuple(f for f in answer.follow_ups if f[0] != "person")),
-                               answer=answer.text, sources="; ".join(s.title for s in answer.sources)),
-                self.say.reply("still_waiting")]
+        return self.answering.while_waiting(turn, self.reader.read(text, ReadingContext(last_refusal=turn.state.last_refusal)))
 
     def active_task(self, turn: Turn) -> str | None:
         """The flow in progress, as the replay shows it: none once it only waits on an optional question."""
@@ -164,7 +120,7 @@ class Dialogue:
         if isinstance(command, StartFlow):
             return self._start(turn, command)
         if isinstance(command, Answer):
-            return self._answer(turn, command)
+            return self.answering.answer(turn, command)
         if isinstance(command, Affirm | Deny):
             return self._yes_no(turn, command)
         if isinstance(command, GoBack):
@@ -184,7 +140,7 @@ class Dialogue:
             return self.runner.cannot_handle(turn)
         slot = self.runner.device_slot(offered[0])
         slots = {slot: command.device} if slot else {}
-        others = tuple(b for flow in offered[1:] for b in self._offer(StartFlow(flow.triggers[0], slots)))
+        others = tuple(b for flow in offered[1:] for b in self.answering.offer(StartFlow(flow.triggers[0], slots)))
         note = self.say.reply("which_task", others, device_model=command.device)
         started = self._start(turn, StartFlow(offered[0].triggers[0], slots))
         turn.state.tentative = True  # until the shopper answers it: "compare it" replaces this quote
@@ -311,101 +267,6 @@ class Dialogue:
         if checked.problem == "not_in_catalog":
             values["brands"] = " and ".join(self.p.shop.catalog.brands())
         return self.say.reply(checked.problem or "invalid_value", **values)
-
-    def _answer(self, turn: Turn, command: Answer) -> list[Reply]:
-        state = turn.state
-        if command.fits_condition is not None:  # "would i choose fair?": what the description fits, by definition
-            turn.intent = turn.intent or self.runner.pattern_intent(command, {})
-            state.fallbacks = 0
-            return [self.say.reply("condition_fits", self._offer(command.offer),
-                                   condition=command.fits_condition.capitalize(),
-                                   definition=self.say.text(f"condition_{command.fits_condition}"))]
-        if command.device_fact is not None:
-            reply = self.p.device_facts(*command.device_fact)
-            if reply is not None:
-                turn.intent = turn.intent or self.runner.pattern_intent(command, {})
-                state.fallbacks = 0
-                return [reply]
-        flow = self.runner.active_flow(state)
-        about = command.context.get("device_model") or (state.slots.get("device_model") if flow else state.last_device)
-        device = self.p.shop.catalog.by_name(str(about)) if about else None
-        context = {**command.context, "last_card": state.last_card, "journey": flow.journey if flow else None,
-                   "device_category": device.category if device is not None else None}
-        answer = self.p.answerer.answer(command.question, context)
-        asked = str(command.context.get("asked") or command.question)  # the question without its lead-in
-        if len(asked.split()) <= FOLLOW_UP_WORDS:
-            # "and fair?" after the grades: read it with what was talked about (the topic, then the question);
-            # "which one's faster?" at the payout question: with what that question is about
-            step = self.runner.awaited(state) if flow is not None else None
-            topics = (*((step.topic,) if isinstance(step, Collect) and step.topic else ()),
-                      *self.p.card_context.get(state.last_card or "", ()))
-            for before in topics:
-                if answer.confident:
-                    break
-                answer = self.p.answerer.answer(f"{before} {asked}", {**context, "masked": None, "asked": None})
-        answer = self._both_parts(command, context, answer)
-        if command.unknown_device and command.device_fact is None:
-            # "do you buy oneplus phones? i have a oneplus 11": what matters first is that we do not handle it
-            turn.intent = turn.intent or self.runner.pattern_intent(command, {})
-            return [self.say.reply("not_in_catalog", name=command.unknown_device,
-                                   brands=" and ".join(self.p.shop.catalog.brands()))]
-        if answer.confident:
-            turn.intent = turn.intent or self.runner.pattern_intent(command, {})
-            state.fallbacks = 0
-            state.last_card = answer.card_id or state.last_card
-            offered = command.offer.slots.get("device_model") if command.offer is not None else None
-            if isinstance(offered, str) and self.p.shop.catalog.by_name(offered) is not None:
-                state.last_device = offered  # "can i sell my s21?" then "128, verizon" (a model we do not buy: no)
-            turn.sources.extend(answer.sources)
-            buttons = self._offer(command.offer) or self._follow_ups(answer.follow_ups)
-            return [self.say.reply("answer", buttons, answer=answer.text,
-                                   sources="; ".join(s.title for s in answer.sources))]
-        if command.otherwise is not None:
-            return self._start(turn, command.otherwise)
-        if not answer.known_words or command.off_topic:
-            return self.runner.cannot_handle(turn)
-        turn.store.record_unanswered(command.question, self.active_task(turn))
-        state.fallbacks += 1
-        declined = self.runner.run_pattern(turn, command)
-        offer = self._offer(command.offer)
-        if offer and declined:  # no answer, but the task the question was about is one tap away
-            declined[-1] = replace(declined[-1], buttons=offer + declined[-1].buttons)
-        return declined
-
-    def _both_parts(self, command: Answer, context: Mapping[str, Any], whole: KnowledgeAnswer) -> KnowledgeAnswer:
-        """"What's the warranty and can i return it?": both answers when each part has its own card."""
-        parts = question_parts(command.question)
-        if not parts:
-            return whole
-        answers = [self.p.answerer.answer(part, {**context, "masked": None}) for part in parts]
-        if not all(a.confident for a in answers) or len({a.card_id for a in answers}) < len(answers):
-            return whole
-        first, second = answers
-        return replace(first, text=f"{first.text}\n\n{second.text}",
-                       sources=tuple(dict.fromkeys(first.sources + second.sources)),
-                       follow_ups=tuple(dict.fromkeys(first.follow_ups[:HALF_FOLLOW_UPS] + second.follow_ups[:HALF_FOLLOW_UPS])))
-
-    def _offer(self, start: StartFlow | None) -> tuple[Button, ...]:
-        """After an answer, a button that starts the task the question was about, with its facts filled."""
-        if start is None or self.runner.flow_for(start.purpose) is None:
-            return ()
-        device = start.slots.get("device_model")
-        if isinstance(device, str) and self.p.shop.catalog.by_name(device) is None:
-            return ()  # no "get a quote for my OnePlus 11" for a model we do not buy
-        facts = [f"{k}={v}" for k, v in start.slots.items() if isinstance(v, str | int) and "|" not in str(v)]
-        payload = "|".join([f"f:{start.purpose}", *facts[:MAX_OFFER_PAYLOAD_FACTS]])
-        name = f"start_{start.purpose}"
-        return (Button(self.say.text(name, **start.slots), payload),) if name in self.say else ()
-
-    def _follow_ups(self, follow_ups: tuple[tuple[str, str], ...]) -> tuple[Button, ...]:
-        """A card's follow-ups as buttons: a related card by its title, or a task / a person by name."""
-        buttons = []
-        for kind, title in follow_ups:
-            if kind.startswith("card:"):
-                buttons.append(Button(title, "k:" + kind.removeprefix("card:")))
-            elif f"follow_{kind}" in self.say:
-                buttons.extend(self.say.buttons(f"follow_{kind}"))
-        return tuple(buttons)
 
     def _yes_no(self, turn: Turn, command: Affirm | Deny) -> list[Reply]:
         step = self.runner.awaited(turn.state)

@@ -19,7 +19,7 @@ from bot.engine.responses import Responses
 from bot.engine.state import INTERNAL_SLOTS, ConversationState
 from bot.engine.turn import Turn
 from bot.nlu.consent import is_no, is_yes
-from bot.nlu.speech_acts import is_question, normalize
+from bot.nlu.question_shape import is_question, normalize
 from bot.pricing.quote import CARRIER_NAMES, format_usd
 from bot.settings import DEFAULT_RETENTION_DAYS
 from bot.storage.privacy import UserRecords, forget_user, user_records

@@ -14,7 +14,7 @@ from bot.errors import KnowledgeError
 from bot.knowledge.card_index import CardIndex, CardMatch
 from bot.knowledge.guard import says_unknown, unsafe_wording
 from bot.knowledge.retriever import HybridRetriever
-from bot.nlu.speech_acts import without_preamble
+from bot.nlu.question_shape import without_preamble
 
 log = logging.getLogger(__name__)
 POLICY_SOURCE = Source("policy", "Loop Market policies", "policy")

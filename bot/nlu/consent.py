@@ -1,13 +1,13 @@
 """Consent: an unmistakable yes or no, and taking a declined offer back. A question is never a yes.
 
-Patterns over normalised text (bot.nlu.speech_acts.normalize); precision first: a yes must be unmistakable.
+Patterns over normalised text (bot.nlu.question_shape.normalize); precision first: a yes must be unmistakable.
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.nlu.speech_acts import last_clause, normalize, without_polite_tag, without_preamble
+from bot.nlu.question_shape import last_clause, normalize, without_polite_tag, without_preamble
 
 # --- consent ---------------------------------------------------------------------------------------------
 # A yes is only these phrases and filler, nothing else: "ok, and what if they find a dent?" is not a yes.

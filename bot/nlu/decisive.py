@@ -7,7 +7,7 @@ is asked again; a question or a hedge is never a yes nor a no ("ok but what abou
 from __future__ import annotations
 
 from bot.nlu.consent import accepts_outright, is_no, is_yes
-from bot.nlu.speech_acts import is_question, normalize
+from bot.nlu.question_shape import is_question, normalize
 
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "accept", "accepted", "agree", "agreed", "deal", "confirm",
                        "confirmed"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from bot.nlu import question_shape as shape
 from bot.nlu import speech_acts as acts
 from bot.nlu.commands import Answer, Command, StartFlow, WhichTask
 from bot.nlu.devices import device_tokens
@@ -53,14 +54,14 @@ class InViewReader:
         follow_up = self._follow_up(text, ctx)
         if follow_up is not None:
             return follow_up
-        if ctx.last_card is not None and acts.follows_up(text):  # "what about a macbook" after the battery answer
+        if ctx.last_card is not None and shape.follows_up(text):  # "what about a macbook" after the battery answer
             named = [(m.device or m.candidates[0]).name for m in self.understander.devices.find_all(text)
                      if m.device is not None or m.candidates]  # "a macbook": any of them says what kind it is
             return (Answer(text, context={"device_model": named[0]} if named else {}),)
         alone = self._device_alone(text)
         if alone is not None:
             return (WhichTask(alone),)
-        if ctx.last_device is not None and not acts.is_question(text) and not self.understander.devices.find_all(text):
+        if ctx.last_device is not None and not shape.is_question(text) and not self.understander.devices.find_all(text):
             facts = self.device_facts(text)
             if facts:
                 return (StartFlow("trade_in", {**facts, "device_model": ctx.last_device}),)
@@ -68,7 +69,7 @@ class InViewReader:
 
     def task_for_device(self, text: str, ctx: ReadingContext, task: str) -> StartFlow | None:
         """"Ok let's do the trade-in part" after the upgrade math: the task for that device, with what is known."""
-        if ctx.last_device is None or acts.is_question(text) or self.understander.devices.find_all(text) \
+        if ctx.last_device is None or shape.is_question(text) or self.understander.devices.find_all(text) \
                 or acts.budget(text) or acts.device_kind_named(text):
             return None
         known = ctx.slots if ctx.slots.get("device_model") == ctx.last_device else {}
@@ -90,7 +91,7 @@ class InViewReader:
 
     def sibling_of(self, text: str, name: str) -> Device | None:
         """The model of the same line the text names by its variant alone ("the pro max", "the m3 one")."""
-        said = _VARIANT.search(acts.normalize(text))
+        said = _VARIANT.search(shape.normalize(text))
         shown = self.understander.catalog.by_name(name)
         if said is None or shown is None:
             return None
@@ -120,7 +121,7 @@ class InViewReader:
 
     def _follow_up(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
         """A question about the device just talked about, naming no other device: "and the co2?", "vs new?"."""
-        if ctx.last_device is None or not acts.is_question(text):
+        if ctx.last_device is None or not shape.is_question(text):
             return None
         in_view = {ctx.last_device, *(str(ctx.slots[k]) for k in RESULT_DEVICES if ctx.slots.get(k))}
         if any(m.device is None or m.device.name not in in_view for m in self.understander.devices.find_all(text)):
@@ -135,7 +136,7 @@ class InViewReader:
 
     def _device_alone(self, text: str) -> str | None:
         """The device, when the message is nothing but its name ("iphone 14 plus", "my pixel 7")."""
-        if acts.is_question(text):
+        if shape.is_question(text):
             return None
         mentions = self.understander.devices.find_all(text)
         if len(mentions) != 1 or mentions[0].device is None:

@@ -40,8 +40,8 @@ from bot.nlu.commands import (
 )
 from bot.nlu.devices import DeviceMatcher
 from bot.nlu.people import REFUSAL_RULES
+from bot.nlu.question_shape import is_question
 from bot.nlu.slots import CARRIERS, CONDITIONS, STORAGE_SIZES
-from bot.nlu.speech_acts import is_question
 from bot.nlu.text import mask_personal
 
 if TYPE_CHECKING:

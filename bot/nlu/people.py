@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu.speech_acts import HYPOTHETICAL, OWN_STATEMENT, is_question, normalize, statement_part
+from bot.nlu.question_shape import is_question, normalize
+from bot.nlu.speech_acts import HYPOTHETICAL, OWN_STATEMENT, statement_part
 
 # --- people, complaints, identity ------------------------------------------------------------------------
 _IDENTITY = re.compile(

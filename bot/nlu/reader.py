@@ -12,8 +12,10 @@ from typing import Any
 
 from bot.catalog import Device
 from bot.nlu import consent, people
+from bot.nlu import question_shape as shape
 from bot.nlu import speech_acts as acts
 from bot.nlu.answers import parse_answer
+from bot.nlu.asked_about import AskedAbout, unknown_device
 from bot.nlu.buttons import read_payload
 from bot.nlu.commands import (
     ASKED_FOR_PERSON,
@@ -34,24 +36,17 @@ from bot.nlu.commands import (
 )
 from bot.nlu.decisions import read_decision
 from bot.nlu.devices import DeviceMention
-from bot.nlu.in_view import DEVICE_FACT_SLOTS, RESULT_DEVICES, InViewReader
+from bot.nlu.in_view import RESULT_DEVICES, InViewReader
 from bot.nlu.llm_commands import generator_for
-from bot.nlu.llm_fallback import Extractor, understand
+from bot.nlu.llm_fallback import Extractor
+from bot.nlu.opening import SMALL_TALK, WHAT_ABOUT_DEVICE, OpeningReader
 from bot.nlu.reading_context import ReadingContext
-from bot.nlu.task_start import task_start, upgrade_if_owned
-from bot.nlu.understand import Understander, Understanding, is_owned
+from bot.nlu.understand import Understander
 
-NEEDS_PERSON = "a problem for a person"  # read as one by the rules and the learned model, not by a named topic
-LIKELY_PERSON = 0.5  # the combined confidence above which a first-person problem goes to a person
-# The understanding's purposes that are tasks (flows name them in `triggers`), and small talk kinds.
-SMALL_TALK = frozenset({"greet", "help", "thanks"})
-SELLING = frozenset({"trade_in", "upgrade"})
-# Rules alone never say "fallback" above 0.5; above it the learned model agrees the message is off topic.
-SURELY_OFF_TOPIC = 0.5
+SELLING = frozenset({"trade_in", "upgrade"})  # the understanding's purposes that sell the shopper's device
 DEVICE_CHOICES = ("target_model",)  # a device named at the question "another one?" after the upgrade math
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
 CORRECTION_WORDS = 5  # "oops, i meant 256 sorry": a correction cue around a bare value
-SHORT_FOLLOW_UP = 4  # words once the device is masked: "and the <phone>?" names a device and asks nothing else
 BARE_VALUE_SLOTS = ("condition", "carrier", "storage_gb")  # values that cannot be mistaken for anything else
 PERCENT = re.compile(r"\b(\d{1,3})\s?(?:%|percent\b|pct\b)")  # a bare battery reading needs its unit
 MAX_PERCENT = 100
@@ -60,8 +55,6 @@ DECISIONS = ("accept", "reconsider")  # yes/no questions about an offer (others 
 
 # "forget the ipad, can i sell my macbook instead?": the task's device is switched, not asked about
 _SWITCHES_DEVICE = re.compile(r"\b(?:instead|forget (?:the|my|about)|rather sell|i meant|i mean)\b")
-OWN_INSTEAD_WORDS = 9  # "ok, what about my pixel 7 then?": short; a longer message asks more than that
-_WHAT_ABOUT_DEVICE = re.compile(r"\b(?:what|how) (?:about|abt) (?:my|the|a|an|this)\b")  # "ok, what about my pixel 7 then?"
 
 
 class CommandReader:
@@ -70,8 +63,10 @@ class CommandReader:
     def __init__(self, understander: Understander, extractor: Extractor | None = None) -> None:
         self.understander = understander
         self.in_view = InViewReader(understander)
+        self.asked = AskedAbout(understander)
         self.extractor = extractor  # the optional LLM's reading of an opening message the rules are unsure of
         self.generator = generator_for(extractor, understander.devices)  # the LLM's commands (None: no LLM)
+        self.opening = OpeningReader(understander, extractor, self.in_view, self.asked)
 
     # typed text -----------------------------------------------------------------------------------------
 
@@ -96,7 +91,7 @@ class CommandReader:
             answered = self._answers_awaited(text, ctx)
             if answered is not None:
                 return answered
-        return self._opening(text, ctx)
+        return self.opening.read(text, ctx)
 
     def _control(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
         """Back, start over, cancel, a person, a complaint, "are you a bot?", a refusal: these win."""
@@ -128,11 +123,11 @@ class CommandReader:
 
     def _in_task(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """A message while a task waits on a question: its answer, other facts, a side question, or a new task."""
-        question = acts.is_question(text)
+        question = shape.is_question(text)
         mentions = self.understander.devices.affirmed(text)
         known = [m.device for m in mentions if m.device is not None]
         target = ctx.slots.get("target_model")
-        if target and not known and (acts.corrects(text) or acts.refines(text) or acts.follows_up(text)):
+        if target and not known and (acts.corrects(text) or acts.refines(text) or shape.follows_up(text)):
             sibling = self.in_view.sibling_of(text, str(target))  # "what about the 9 pro instead" in the upgrade math
             if sibling is not None:
                 return (SetSlots({"target_model": sibling.name}),)
@@ -145,11 +140,11 @@ class CommandReader:
             if consent.is_no(text):
                 return (Deny(),)
         if question and ctx.awaited == "device_model" and len(known) == 1 and (
-                _WHAT_ABOUT_DEVICE.search(text.casefold()) or len(text.split()) <= BARE_VALUE_WORDS):
+                WHAT_ABOUT_DEVICE.search(text.casefold()) or len(text.split()) <= BARE_VALUE_WORDS):
             # "ok, what about my pixel 7 then?" at "which device would you like to sell?": the answer to it
             return (SetSlots({**self.in_view.device_facts(text), "device_model": known[0].name}),)
         if question:
-            fact = self._device_fact(text)
+            fact = self.asked.device_fact(text)
             if fact is not None:
                 return (fact,)
             result = self._about_result_shown(text, ctx, known)
@@ -183,8 +178,8 @@ class CommandReader:
                     not commands or (bool(stated) and stated_for_task)):
                 return (*commands, StartFlow(u.intent, u.slots))  # "and what would a refurb 15 cost?" mid trade-in
             # the answer first, then the facts: the reply answers the question and the task's next question follows
-            answer = Answer(text, context=self._about(u, mentions, text, in_task=True), unknown_device=_unknown(u),
-                            fits_condition=self._fits_condition(text))
+            answer = Answer(text, context=self.asked.context(u, mentions, text, in_task=True), unknown_device=unknown_device(u),
+                            fits_condition=self.asked.fits_condition(text))
             return (answer, *commands)
         if other_device and ctx.awaited != "device_model" and not acts.corrects(text):
             u = self.understander.understand(text, learned=False)
@@ -193,7 +188,7 @@ class CommandReader:
             commands = [SetSlots(facts)] if facts and acts.states_own_facts(text) else []
             if u.intent in TASKS and u.intent != ctx.flow_intent and acts.asks_price_or_request(text):
                 return (*commands, StartFlow(u.intent, u.slots))
-            return (*commands, Answer(text, context=self._about(u, mentions, text, in_task=True), unknown_device=_unknown(u)))
+            return (*commands, Answer(text, context=self.asked.context(u, mentions, text, in_task=True), unknown_device=unknown_device(u)))
         facts = self._stated(text, ctx, mentions, lenient=True)
         named = {d.name for d in known}
         if ctx.device is not None and len(named) == 2 and ctx.device.name in named and acts.corrects(text):
@@ -222,7 +217,7 @@ class CommandReader:
         if people.frustrated(text):
             return (SmallTalk("frustrated"),)
         if len(text.split()) >= 3:
-            return (Answer(text, context=self._about(u, mentions, text, in_task=True), unknown_device=_unknown(u)),)
+            return (Answer(text, context=self.asked.context(u, mentions, text, in_task=True), unknown_device=unknown_device(u)),)
         return (CannotHandle(),)
 
     @staticmethod
@@ -262,106 +257,12 @@ class CommandReader:
             own = ctx.slots.get("device_model")  # "i've turned off find my on the iphone 11" names the own device
             return (SetSlots({ctx.awaited: parsed.value}),) if parsed.ok and parsed.value not in (target, own) else None
         refining = acts.refines(text)  # "what about the 256gb one"
-        if acts.is_question(text) and len(text.split()) > BARE_VALUE_WORDS and not refining:
+        if shape.is_question(text) and len(text.split()) > BARE_VALUE_WORDS and not refining:
             return None  # "256gb?" still picks the size; a longer question is a question
         parsed = parse_answer(ctx.awaited, text, devices=self.understander.devices, device=ctx.device)
         if parsed.ok and (len(text.split()) <= 3 or refining):
             return (SetSlots({ctx.awaited: parsed.value}),)
         return None
-
-    def _device_fact(self, text: str) -> Answer | None:
-        """A question about one device's catalog facts ("what storage does the pixel 8 come in")."""
-        kind = acts.device_fact(text)
-        if kind is None:
-            return None
-        mentions = self.understander.devices.find_all(text)
-        named = next((m for m in mentions if m.device is not None or m.unknown), None)
-        if named is None or len({m.device.name for m in mentions if m.device is not None}) > 1:
-            return None
-        if named.device is not None:
-            return Answer(text, device_fact=(kind, named.device.name))
-        return Answer(text, unknown_device=named.unknown)
-
-    def _opening(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
-        """A message outside a task: small talk, a task to start, or a question."""
-        fact = self._device_fact(text)
-        if fact is not None:
-            return (fact,)
-        in_view = self.in_view.read(text, ctx)
-        if in_view is not None:
-            return in_view
-        instead = self._own_device_instead(text)
-        if instead is not None:
-            return (instead,)
-        u = understand(self.understander, self.extractor, text)
-        question = acts.is_question(text)
-        if u.intent in SMALL_TALK:
-            return (SmallTalk(u.intent),)
-        if "device_model" not in u.slots and acts.shops_on_budget(text):
-            u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "a macbook under 700"
-        if u.intent not in TASKS and "device_model" in u.slots and acts.requests_task(text):
-            u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "co2 of a refurb 14 vs new"
-        u = upgrade_if_owned(self.understander, text, u)
-        task = u.intent if u.intent in TASKS else self.understander.rule_intent(text)
-        for_device = self.in_view.task_for_device(text, ctx, str(task)) if task in TASKS else None
-        if for_device is not None:
-            return (for_device,)
-        if u.intent in TASKS:
-            start = task_start(self.understander, text, u)
-            several = [m for m in self.understander.devices.find_all(text) if m.device is not None]
-            if u.intent == "upgrade" and len(several) >= 2 and acts.several_devices(text):
-                # the facts next to the first device are its own ("13 mini 128 unlocked good"): the reading of
-                # the whole message keeps a bare size after the model, which the facts alone do not
-                facts = {k: v for k, v in u.slots.items() if k in DEVICE_FACT_SLOTS}
-                first = {**facts, **self.in_view.device_facts(text), "device_model": several[0].device.name}  # type: ignore[union-attr]
-                return (SmallTalk("one_at_a_time"), StartFlow("trade_in", first))
-            device = "device_model" in start.slots or "budget_usd" in start.slots
-            own = acts.states_own_facts(text)
-            if (acts.requests_task(text) and (device or own or not question or acts.polite_request(text)
-                                              or acts.asks_for_offer(text))) or "budget_usd" in start.slots:
-                return (start,)
-            if question or not device:
-                # "does a refurb galaxy s23 come unlocked for verizon?": the answer first, then the task offered.
-                # A question no card answers is declined with the task offered ("am i covered if my m2 dies?" is
-                # not a trade-in); a statement of the shopper's own device with no card starts the task.
-                short = len((self._masked(text) or text).split()) <= SHORT_FOLLOW_UP  # "and the pixel 8 pro?"
-                described = any(k in start.slots for k in DEVICE_FACT_SLOTS)  # "macbook air m1 256, fair-ish?"
-                fallback = start if (device or own) and (short or described or not question) else None
-                return (Answer(text, context=self._about(u, [], text), otherwise=fallback,
-                               offer=start if device else None, unknown_device=_unknown(u),
-                               fits_condition=self._fits_condition(text)),)
-            return (start,)
-        if u.intent == "handoff" and u.confidence >= LIKELY_PERSON and people.about_own_problem(text):
-            return (Handoff(NEEDS_PERSON),)  # the rules and the model agree a person is needed: a problem of theirs
-        if people.frustrated(text):
-            return (SmallTalk("frustrated"),)
-        if u.intent == "fallback" and u.confidence > SURELY_OFF_TOPIC:
-            if not question:
-                return (CannotHandle(),)
-            # Most likely off topic ("what time is it in london"): a card may still know it; if not, the menu.
-            return (Answer(text, context=self._about(u, [], text), off_topic=True,
-                           unknown_device=_unknown(u)),)
-        if u.intent == "faq" or question or len(text.split()) >= 2:
-            return (Answer(text, context=self._about(u, [], text), unknown_device=_unknown(u)),)
-        if u.device is not None and u.device.unknown:
-            return (Answer(text, context=self._about(u, [], text), unknown_device=_unknown(u)),)
-        return (CannotHandle(),)
-
-    def _fits_condition(self, text: str) -> str | None:
-        """The trade-in condition a description fits, when the shopper asks which one it is."""
-        if not acts.asks_which_condition(text):
-            return None
-        return self.understander.own_device_facts(acts.statement_part(text) or text).get("condition") or \
-            self.understander.own_device_facts(text).get("condition")
-
-    def _own_device_instead(self, text: str) -> StartFlow | None:
-        """"Okay. What about my Galaxy S21 then?" after a model we do not buy: that one, to sell."""
-        if not _WHAT_ABOUT_DEVICE.search(text.casefold()) or len(text.split()) > OWN_INSTEAD_WORDS:
-            return None
-        known = [m for m in self.understander.devices.find_all(text) if m.device is not None]
-        if len(known) != 1 or not is_owned(text, known[0]):
-            return None
-        return StartFlow("trade_in", {**self.in_view.device_facts(text), "device_model": known[0].device.name})  # type: ignore[union-attr]
 
     def _states_facts(self, text: str) -> bool:
         """Whether the message gives a fact about a device (a value or a model), whatever else it says."""
@@ -417,47 +318,8 @@ class CommandReader:
         """Whether these devices include one that is not the task's."""
         return ctx.device is not None and any(d.name != ctx.device.name for d in devices)
 
-    def _masked(self, text: str) -> str | None:
-        """The text with its device names masked, when it names one."""
-        mentions = self.understander.devices.find_all(text)
-        if not any(m.device is not None or m.candidates for m in mentions):
-            return None
-        return self.understander.view(text, mentions)[1]
-
-    def _about(self, u: Understanding, mentions: list[DeviceMention], text: str, *,
-               in_task: bool = False) -> dict[str, Any]:
-        """The context of a question's answer: what it named, and its wording as the cards read it."""
-        return _context(u, mentions, self._masked(text), self._asked(text, in_task=in_task))
-
-    def _asked(self, text: str, *, in_task: bool) -> str | None:
-        """The question of a message that tells a story first, masked like the whole (speech_acts.asked_part);
-        in a task, also without its lead-in ("before I choose, which one pays sooner?": speech_acts.question_core),
-        measured on the dev sets: outside a task the lead-in carries too much of the question to drop."""
-        asked = acts.question_core(text) if in_task else acts.asked_part(text)
-        if asked == text:
-            return None
-        return self._masked(asked) or asked
-
     # buttons --------------------------------------------------------------------------------------------
 
     def read_button(self, payload: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """The commands of a pressed button (see bot/nlu/buttons.py for the payloads)."""
         return read_payload(payload, ctx, self)
-
-def _context(u: Understanding, mentions: list[DeviceMention], masked: str | None = None,
-             asked: str | None = None) -> dict[str, Any]:
-    """What a question named, as context for its answer (never a slot of the task)."""
-    context: dict[str, Any] = {k: v for k, v in u.slots.items() if k != "email"}
-    if masked:
-        context["masked"] = masked  # the question with device names as "phone": what a card's paraphrase reads like
-    if asked:
-        context["asked"] = asked  # the question alone, without the story told before it
-    named = [m.device.name for m in mentions if m.device is not None]
-    if named and "device_model" not in context:
-        context["device_model"] = named[0]
-    return context
-
-
-def _unknown(u: Understanding) -> str | None:
-    """The device the message named that the catalog does not have, if any."""
-    return u.device.unknown if u.device is not None and u.device.unknown else None

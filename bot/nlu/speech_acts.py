@@ -1,17 +1,15 @@
-"""What a message does besides stating facts: asks, corrects, refines, goes back, names a budget (consent: consent.py).
+"""What a message does besides stating facts: corrects, refines, goes back, names a budget, asks for a task.
 
-Patterns over normalised text (bot.nlu.text.normalize). Each answers one question about the message; the
-reader (bot.nlu.reader) combines them into commands. Precision first: a yes must be unmistakable.
+Patterns over normalised text (bot.nlu.question_shape.normalize); how a message asks (a question or not, and
+which part of it asks) is bot.nlu.question_shape, consent is bot.nlu.consent. Each answers one question about
+the message; the reader (bot.nlu.reader) combines them into commands. Precision first: a yes must be unmistakable.
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.nlu.text import normalize as _normalize
-
-TAIL_WORDS = 2  # words after the last "?" that make the message's end a statement of its own...
-ECHO_WORDS = 3  # ...when what comes before it only echoes the question ("find my?")
+from bot.nlu.question_shape import asked_part, is_question, normalize
 
 _GO_BACK = re.compile(
     r"^(?:(?:oops|wait|sorry|i m sorry|no|hmm+|umm?|ok|okay|please)\s)*"
@@ -28,81 +26,28 @@ _SEVERAL = re.compile(
     r"iphones|ipads|laptops|tablets|of them|to sell|things)\b|\bboth of (?:them|these)\b|\band (?:also )?(?:my|an?) "
     r"(?:old )?(?:\w+ )?(?:phone|iphone|ipad|galaxy|pixel|macbook|tablet|laptop)\b.{0,20}\btoo\b|"
     r"\b(?:sell|selling|trade in|trading in|get rid of)\b.{0,30}\band (?:also )?my\b|\bboth (?:\d|of them|are|in|good|unlocked)")
+
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # a bare number in this range after "for" or "around" reads as a year
+
 _BUDGET = re.compile(
     r"(?:under|below|less than|around|about|max|maximum|budget(?: is| of)?|up to|no more than|within|for|"
     r"spend|~)\s?\$?\s?(\d{2,4})\b(?! ?(?:gb|tb|%|percent|months?|days?|mah))|\$\s?(\d{2,4})\b|"
     r"\b(\d{2,4}) ?(?:dollars|bucks|usd)\b")
+
 _PRICE_ASK = re.compile(
     r"how much|\bworth\b(?! it)|what (?:would|will|can|do|could) (?:you|u|yall) (?:pay|give|offer)|\bpay me|"
     r"offer me|give me|\bbuy my\b|\bquote\b|\bsell\b|\bselling\b|\btrade\b|\bprice\b|\bcost|\bvs\b|versus|"
     r"\bcompare|\bcheaper\b|good deal|worth it|\bdeal\b|\bsave\b|\bsavings\b|\bupgrade|\bswitch|\banything for\b|"
     r"\bmoney (?:in|for|from)\b|\bcash (?:for|in)\b|\bwhat (?:can|could|would) i get\b")
+
 OWN_STATEMENT = re.compile(r"\b(?:my|mine|it s|its|it is|it has|i have|i ve got|ive got|i got|it got|theres|there s)\b|"
                            r"\bbattery(?: health)? (?:says|is|shows|reads|at)\b")
-_QUESTION_START = re.compile(
-    r"^(?:how|what|whats|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any|may|"
-    r"wat|wut|hw|whn|wher|whens|wheres|hows|whys|whos)\b|^(?:r|y|u) |\b(?:can i|can u|can you|do (?:u|you|yall)|"
-    r"(?:do|will|would|can|could|should) (?:i|we) (?:still )?(?:get|need|have|keep|lose|be)|"
-    r"what if|what happens|how (?:many|long|does|do|much|soon|late|fast|quick|quickly|often|come)|"
-    r"(?:when|where) do i|wondering|i wonder|curious|is that (?:normal|ok|okay|fine|bad)|does (?:that|it) "
-    r"(?:matter|count|affect|change|lower))\b|^(?:if|so if|and if|but if|what about|and what about) |"
-    r"(?:^|[,;] ?|\b(?:and|but|so|also|btw|quick question) )(?:what|how|why|when|where|which|who|is|are|do|does|did|can|"
-    r"could|will|would|should)(?: s)? (?:is|are|does|do|did|can|it|they|you|u|i|the|a|an|my|your|this|that|there|"
-    r"happens|mean|means|long|much|many|soon|fast)\b|\bwhich (?:condition|grade|one|option) (?:do|does|should|would|is)\b")
-_LEAD_IN_QUESTION = re.compile(r"(?:for|about|re|regarding|on|with) (?:\w+ ){1,3}(?:what|whats|how|which|do you|does)\b")
-_TAG_QUESTION = re.compile(r"\b(?:or nah|or no|or not|or what|yes or no|is that right|(?<!\bis )(?<!\bs )(?<!\bnot )right)$")  # "comes w charger or nah"
-# "... if that's all right", "... if that's ok": politeness, not a question
-_POLITE_TAG = re.compile(r"\s*\b(?:if (?:that s|that is|thats|it s|its) (?:all right|alright|ok|okay|fine)|if possible|"
-                         r"if you don t mind|if you dont mind)\W*$")
-# a question opening a clause after a comma (normalize() drops the comma that marks it)
-_CLAUSE_QUESTION = re.compile(r"[,;:]\s*(?:so |and |but )?(?:what|how|why|when|where|who)(?:'s| s| is| are| do| does| did|"
-                              r" would| will| can| should| about| long| much| many| soon| condition| grade)\b")
-_WH_FIRST = re.compile(r"(?:what|whats|how|why|when|where|which|who)\b")
+
 _OTHER_SCRIPT = re.compile(r"[^\x00-\x7f\u2018-\u201f\u2026\u00a0-\u00ff\U0001F000-\U0001FFFF\u2600-\u27bf]")
+
 _SPANISH = re.compile(
     r"\b(?:hola|quiero|vender|cuanto|cuánto|telefono|teléfono|gracias|por favor|tienen|puedo|celular|precio|"
     r"bonjour|merci|combien|vendre|téléphone|ola|obrigado|quanto)\b")
-
-
-def normalize(text: str) -> str:
-    """The shared normalisation with apostrophes as spaces: "it's" -> "it s", "don't" -> "don t"."""
-    return _normalize(text).replace("'", " ").replace("  ", " ")
-
-
-_ANSWERS_ITSELF = re.compile(r"(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|fine|no|nope|nah|not yet|done|just|already|"
-                             r"all|it s|its|it is|i|i ve|ive|i did|did it|turned|removed|signed)\b")
-
-
-def last_clause(text: str) -> str:
-    """What follows a short echo question ("find my? yeah just turned it off", "that's it? fine, yes")."""
-    head, mark, tail = text.rpartition("?")
-    if mark and len(tail.split()) >= TAIL_WORDS and len(head.split()) <= ECHO_WORDS and _ANSWERS_ITSELF.match(
-            normalize(tail)):
-        return tail.strip(" ,.!-")
-    return text  # "return window?? got a pixel 7 last wk": a question, then its context
-
-
-def is_question(text: str) -> bool:
-    """A question mark, a question word first, or a question phrase ("can i", "what if", "do you").
-
-    A message that asks and then answers itself ("find my? yeah just turned it off") is judged by its end.
-    """
-    clause = last_clause(text)
-    norm = _POLITE_TAG.sub("", normalize(clause))
-    if "?" in clause or _QUESTION_START.search(norm) or _LEAD_IN_QUESTION.match(norm) or _TAG_QUESTION.search(norm):
-        return True
-    if _CLAUSE_QUESTION.search(clause.casefold()):  # "... but everything works, what condition is that"
-        return True
-    sentences = [normalize(s) for s in re.split(r"[.!\n]+", clause) if s.strip()]
-    # "works fine. what condition is that": a question word opening the first or last sentence
-    return len(sentences) > 1 and any(_WH_FIRST.match(s.strip()) for s in (sentences[0], sentences[-1]))
-
-
-def without_polite_tag(norm: str) -> str:
-    """A normalised message without its closing politeness ("..., if that's all right"), which asks nothing."""
-    return _POLITE_TAG.sub("", norm)
-
 
 def goes_back(text: str) -> bool:
     """"back", "go back", "previous question" (also as the last sentence: "oops wrong button. back")."""
@@ -114,7 +59,6 @@ def goes_back(text: str) -> bool:
     clauses = [c for c in re.split(r"[,;]+", sentences[-1]) if c.strip()]
     candidates = {text, sentences[0], sentences[-1], *(clauses[-1:])}
     return any(_GO_BACK.match(normalize(c)) for c in candidates)
-
 
 _REQUEST = re.compile(
     r"how much|\bworth\b(?! it)|\bquote\b|what (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)|\bpay me\b|"
@@ -128,12 +72,10 @@ _REQUEST = re.compile(
     r"\b(?:would|will|do|can|could) (?:you|u|yall|you guys) (?:buy|take|accept) (?:my|a|an|this|the|that one|it)\b|"
     r"\binterested in (?:buying|taking) (?:it|my|this|them)\b|\bbuy (?:it|this|them) (?:from|off) me\b")
 
-
 _POLITE_REQUEST = re.compile(
     r"^(?:(?:hi|hey|hello|yo|ok|so)\s)*(?:can|could|may|would) (?:i|you|u|we) (?:please )?(?:get|have|do|make|start|"
     r"give me|send me) (?:a |an |me a |my )?(?:trade ?in |new |free |quick )?(?:quote|offer|estimate|valuation|trade ?in|"
     r"comparison)\b")
-
 
 def polite_request(text: str) -> bool:
     """A request phrased as a question ("hi can i get a trade in quote?"): a task to start, not a fact to look up."""
@@ -141,72 +83,35 @@ def polite_request(text: str) -> bool:
 
 
 # "does that change the price?", "will a crack lower the offer?": a question about a rule, not a price asked for
+
 _ABOUT_PRICE_RULE = re.compile(
     r"\b(?:change|changes|affect|affects|lower|lowers|reduce|reduces|impact|hurt|hurts|drop|drops|knock\w* down|"
     r"matter|matters) (?:for )?(?:the |my |your |its |it s )?(?:trade ?in )?(?:price|offer|quote|value|payout)\b")
 # "when should i sell my iphone?": advice about a task, not the task asked for
+
 _ADVICE = re.compile(r"^(?:so |ok |hey |hi )?(?:when|why) (?:should|would|do|is it best to)\b|\bbest time to\b|"
                      r"\bis it (?:better|smart|wise|a good idea) to (?:sell|trade|wait)\b|"
                      r"\bwhich (?:condition|grade|option|one|category) (?:should|do|would|is|fits|applies)\b")
 # "how do u pay me for my trade in", "when do you send the label": how the shop works, asked about
+
 _PROCESS = re.compile(
     r"^(?:so |ok |and |hey |hi |also )?(?:how|when) (?:do|does|will|would|can|is|are) (?:you|u|yall|you guys|i|we|it)"
     r" (?:get )?(?:pay|paid|send|ship|handle|work|inspect|wipe|erase|check|process|decide|grade|receive|get paid|"
     r"know|find|test|return)\b")
+
 _COMPARES_RULES = re.compile(r"\bhow much (?:less|more|lower|higher)\b.{0,50}\bthan\b")
+
 _HAD_QUOTE = re.compile(r"\b(?:got|have|had|received|accepted|booked) (?:a |an |my |the |your )?(?:trade ?-?in )?"
                         r"(?:quote|offer|counteroffer|counter offer)\b")
-_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)")
 
+_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)")
 
 _OFFER_ASK = re.compile(r"\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)\b|"
                         r"\bhow much (?:for|would you (?:pay|give)|do you (?:pay|give)|can i get)\b")
 
-
 def asks_for_offer(text: str) -> bool:
     """"What do u guys pay for used phones": a price asked for, even before the device is named."""
     return bool(_OFFER_ASK.search(normalize(text)))
-
-
-_POINTS_BACK = re.compile(r"\b(?:with|do|does|about|is|manage) (?:that|this|it)\b|\bthat possible\b|\bhow would (?:that|this|it)\b")
-POINTING_WORDS = 8  # "could you help me with that?" points back; a longer question says what it asks
-
-
-def asked_part(text: str) -> str:
-    """The sentences that ask, when a message tells its story first ("I'm on Verizon and thinking of switching.
-    ... will it work on T-Mobile?"): what the shopper wants is in the question, the rest is context."""
-    sentences = [p.strip() for p in re.findall(r"[^.!?\n]+[.!?]*", text) if p.strip(" .!?")]
-    asked = [p for p in sentences if p.endswith("?")]
-    if len(sentences) < 2 or not asked:
-        return text
-    question = " ".join(asked)
-    # "... she said I could sell it. Could you help me with that?": a question that points back at the story
-    return text if _POINTS_BACK.search(normalize(question)) and len(question.split()) <= POINTING_WORDS else question
-
-
-_CORE_START = re.compile(
-    r"(?:^|[,;:]\s*|\b(?:but|so|and|tell me|know|wondering|wonder|ask(?:ing)?|curious)\s+)"
-    r"(?=(?:what|whats|what's|wat|how|hows|how's|which|when|whens|where|wheres|why|who|whether|if|is|are|do|does|"
-    r"did|can|could|will|would|should)\b)", re.I)
-_ASKS_TO_TELL = re.compile(r"(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:tell|let|explain|help)\b", re.I)
-MIN_CORE_WORDS = 4  # "do i just lose out?" alone says too little to look up
-
-
-def question_core(text: str) -> str:
-    """The question itself, without the lead-in ("Okay, that seems fair, but before I say yes, what happens if I
-    can't ship for a month?" -> "what happens if I can't ship for a month?"); the asked part when none is found."""
-    asked = asked_part(text)
-    best = asked
-    for match in _CORE_START.finditer(asked):
-        core = asked[match.end():].strip()
-        if _ASKS_TO_TELL.match(core):
-            continue  # "could you tell me which ...": the question follows
-        if match.end() == 0:
-            return asked  # it opens with its question: all of it is asked ("what's x and can i y?")
-        if len(core.split()) >= MIN_CORE_WORDS:
-            return core  # the first question clause: what follows it belongs to it
-    return best
-
 
 def requests_task(text: str) -> bool:
     """The message asks for a number or a task (a quote, a comparison), not for a policy fact."""
@@ -221,19 +126,15 @@ def requests_task(text: str) -> bool:
         return False  # "will the price still be the same if i send it in later?": a rule, asked about
     return bool(_REQUEST.search(norm))
 
-
 def several_devices(text: str) -> bool:
     """"I have two to sell", "both of them"."""
     return bool(_SEVERAL.search(normalize(text)))
 
-
 _CEILING = re.compile(r"\b(?:under|below|less than|max|maximum|no more than|at most|up to|within|tops|cap)\b")
-
 
 def budget_is_ceiling(text: str) -> bool:
     """"Under 700", "no more than 300": options above the amount are not wanted ("around 700" allows a little more)."""
     return bool(_CEILING.search(text.casefold()))
-
 
 def budget(text: str) -> int | None:
     """A price the shopper wants to stay around ("a good refurb phone for about $250")."""
@@ -245,17 +146,14 @@ def budget(text: str) -> int | None:
         return None  # "the projection for 2030" is a year; "$2030" or "2030 dollars" is still money
     return value if 50 <= value <= 5000 else None
 
-
 def asks_price_or_request(text: str) -> bool:
     """The message asks for a number or a task (quote, compare, sell), not for a policy fact."""
     return bool(_PRICE_ASK.search(normalize(text)))
-
 
 def states_own_facts(text: str) -> bool:
     """A question that also tells something about the shopper's own device ("my battery is at 76%, ...")."""
     norm = normalize(text)
     return bool(OWN_STATEMENT.search(norm)) and not HYPOTHETICAL.search(norm)
-
 
 def other_language(text: str) -> bool:
     """Written in another language (another script, or common Spanish / French / Portuguese words)."""
@@ -265,10 +163,8 @@ def other_language(text: str) -> bool:
         return True
     return bool(_SPANISH.search(text.casefold())) and not re.search(r"\b(?:the|my|is|and|you)\b", text.casefold())
 
-
 _PAYOUT_NAMED = (("paypal", re.compile(r"\bpay ?pal\b")),
                  ("ach", re.compile(r"\bach\b|\bbank (?:transfer|deposit|account)\b|\bdirect deposit\b|\bwire\b")))
-
 
 def payout_named(text: str) -> str | None:
     """A payout method named outright in a statement ("bank transfer, btw ..."), not in a question."""
@@ -277,26 +173,21 @@ def payout_named(text: str) -> str | None:
         return None
     return next((method for method, pattern in _PAYOUT_NAMED if pattern.search(norm)), None)
 
-
 _CORRECTION = re.compile(
     r"\b(?:actually|sorry|oops|wait|i meant|i mean|meant to say|my bad|correction|not an?|no it s|its an?|it s an?|"
     r"it is an?|mine is an?|mine s an?|my phone is an?|it s the|its the|i have an?|i got an?|typo|mine is the|"
     r"nope|go back to|scratch that|i lied|not the|instead|on reflection|rather sell)\b")
 
-
 _CORRECTION_CUE = re.compile(r"\b(?:oops|oh|sorry|my bad|wait|no|nope|actually|i meant|meant to say|meant|i mean|"
                              r"correction|make that|it s|its|it is|not)\b")
-
 
 def without_correction_cue(text: str) -> str:
     """The value a correction gives, without its cue words ("oops meant 256" -> "256")."""
     return " ".join(_CORRECTION_CUE.sub(" ", normalize(text)).split())
 
-
 def corrects(text: str) -> bool:
     """The message corrects something said before ("actually it's a 13 pro", "sorry, i meant the s22")."""
     return bool(_CORRECTION.search(normalize(text)))
-
 
 _DEVICE_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("co2e", re.compile(r"\bco2e?\b|\bcarbon\b|\bfootprint\b|\bemissions?\b|\bkg\b|greenhouse")),
@@ -312,7 +203,6 @@ _DEVICE_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
                              r"\bcan i (?:get|buy) (?:a|an|the)\b|\bdo you guys (?:sell|carry|have)\b")),
 )
 
-
 def device_fact(text: str) -> str | None:
     """Which catalog fact a question about one device asks for (storage, price new, CO2e, still sold new,
     whether we sell it), if any."""
@@ -325,7 +215,6 @@ def device_fact(text: str) -> str | None:
         return None
     return kind
 
-
 _RESULT_ASK = re.compile(
     r"\bcheaper\b|\bsav(?:e|es|ing|ings)\b|\bhow much (?:is it|would it|will it|does it|do i|would i|will i|less|more)\b|"
     r"\b(?:price|cost) difference\b|\bdifference in (?:price|cost)\b|\bdiff in price\b|\bnew instead\b|"
@@ -333,71 +222,26 @@ _RESULT_ASK = re.compile(
     r"\bversus new\b|\bworth it\b|^(?:and |so |ok |what about |how about )?(?:the |its |it s )?(?:price|prices|cost)s?"
     r"(?: then| too| though)?$")  # "and price?" after the co2 of a comparison
 
-
-_FOLLOWS_UP = re.compile(r"^(?:and|what about|how about|what abt|same (?:for|with)|says who|who says|sources?|"
-                         r"according to (?:who|whom)|how come|why is that|is that true|really)\b")
-FOLLOW_UP_MAX_WORDS = 6
-
-
-_PREAMBLE = re.compile(r"^(?:\s*(?:ok(?:ay)?|so|and|hmm+|well|alright|sure|yeah|yes|right|oh|wait|btw|also|"
-                       r"quick question|one more thing|hey|hi)\b[\s,.!:;-]*)+", re.I)
-
-
-def without_preamble(text: str) -> str:
-    """The question without the words that lead into it ("ok, and what if..." -> "what if...")."""
-    stripped = _PREAMBLE.sub("", text).strip()
-    return stripped if len(stripped.split()) >= MIN_QUESTION_WORDS else text
-
-
-MIN_QUESTION_WORDS = 3  # "ok and fair?" keeps its words: too little would be left to look up
-
-
-_SECOND_QUESTION = re.compile(
-    r"\?\s+|\s(?:and|also|plus)\s+(?=(?:can|could|do|does|is|are|will|would|what|whats|how|when|where|which|who)\b)",
-    re.I)
-_ASKS_SOMETHING = re.compile(r"\b(?:what|whats|how|can|could|does|do you|is it|are they|will|when|where|which)\b")
-MIN_PART_WORDS = 3  # "and can i return it?" is a question of its own; "and fair?" is a follow-up
-
-
-def question_parts(text: str) -> tuple[str, ...]:
-    """Two questions in one message ("what's the warranty and can i return it?"): each; else nothing."""
-    parts = [p.strip(" ,.;") for p in _SECOND_QUESTION.split(text) if p and p.strip(" ,.;?")]
-    if len(parts) != 2 or any(len(p.split()) < MIN_PART_WORDS for p in parts):
-        return ()
-    asks = [is_question(p) or p.endswith("?") or bool(_ASKS_SOMETHING.search(normalize(p))) for p in parts]
-    return tuple(parts) if all(asks) else ()
-
-
-def follows_up(text: str) -> bool:
-    """A short line that only makes sense after the last answer: "and fair?", "what about a macbook", "says who"."""
-    norm = normalize(text)
-    return len(norm.split()) <= FOLLOW_UP_MAX_WORDS and bool(_FOLLOWS_UP.search(norm))
-
-
 def asks_about_result(text: str) -> bool:
     """A follow-up about the comparison or upgrade just shown: its prices, savings, new vs refurbished."""
     return bool(_RESULT_ASK.search(normalize(text)))
-
 
 SHORT_FACT_WORDS = 6  # "pixel 8 co2 footprint": a short line naming a device and a fact is a question
 
 _PRICE_ASK_TRADE = re.compile(r"\b(?:sell|selling|trade|trading|worth|pay me|offer|quote|vs|versus|compare|"
                               r"refurb\w* (?:price|cost)|how much (?:is|are|for) (?:a |an |the )?refurb)")
 
-
 _TRADES_OWN = re.compile(r"\btrade|\btrading|\bupgrad|\bcurrently\b|\bi have\b|\bi ve got\b|\bmy current\b")
-
 
 def trades_own(text: str) -> bool:
     """The message puts the shopper's own device in the deal ("currently have a pixel 6 ... trade in")."""
     return bool(_TRADES_OWN.search(normalize(text)))
 
-
 _LEADING_YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|done|already did|i did|did it|correct|right|"
                           r"it s off|its off|all off|already removed|removed it|all removed|all done|signed out)\b")
+
 _LEADING_NO = re.compile(r"^(?:n|no|nope|nah|not yet|not really|i haven t|havent|haven t|didn t|didnt|still on|"
                          r"still there|still signed in|still logged in|not removed)\b")
-
 
 def leading_yes_no(text: str) -> bool | None:
     """A yes or no that opens an answer to a factual question ("yes it's removed", "not yet, still on")."""
@@ -410,26 +254,21 @@ def leading_yes_no(text: str) -> bool | None:
         return True
     return None
 
-
 _KINDS = (("laptop", re.compile(r"\b(?:laptops?|macbooks?|notebooks?|computers?)\b")),
           ("tablet", re.compile(r"\b(?:tablets?|ipads?)\b")),
           ("android", re.compile(r"\b(?:android|samsung|galaxy|pixel|google)\b")),
           ("iphone", re.compile(r"\b(?:iphones?|apple phone)\b")))
-
 
 def device_kind_named(text: str) -> str | None:
     """The kind of device a budget question is about: laptop, tablet, android or iphone (None: any phone)."""
     norm = normalize(text)
     return next((kind for kind, pattern in _KINDS if pattern.search(norm)), None)
 
-
 _SELLING_WORDS = re.compile(r"\b(?:sell|selling|sold|trade|trading|offer(?:ed)? me|pay me|paid|worth|quote|payout)\b")
-
 
 def shops_on_budget(text: str) -> bool:
     """A budget for buying ("cheapest refurb macbook, budget under 700"), not an amount offered for a trade-in."""
     return budget(text) is not None and not _SELLING_WORDS.search(normalize(text))
-
 
 def statement_part(text: str) -> str:
     """The sentences of a message that state something rather than ask ("face id stopped working. does that
@@ -439,20 +278,18 @@ def statement_part(text: str) -> str:
         normalize(p))]
     return " ".join(p.strip() for p in kept)
 
-
 _REFINES = re.compile(r"^(?:and |so |ok |okay )?(?:what|how) about\b|^and (?:the|a|an|in|for)\b|^(?:the|in) \w+ (?:one|version)\b")
-REFINE_WORDS = 7  # "what about the 256gb one": short, about the figures on screen
 
+REFINE_WORDS = 7  # "what about the 256gb one": short, about the figures on screen
 
 def refines(text: str) -> bool:
     """A short follow-up that changes one thing about the figures on screen."""
     return len(text.split()) <= REFINE_WORDS and bool(_REFINES.search(normalize(text)))
 
-
 _UNSURE = re.compile(r"\b(?:can t tell|cannot tell|can t decide|not sure|unsure|don t know|dont know|no idea|no clue)\b")
+
 _NOT_DONE = re.compile(r"\b(?:haven t|havent|have not|didn t|didnt|did not) (?:done|do|turned|removed|signed|logged|"
                        r"switched|disabled|gotten|got)\b|\bnot (?:yet|done)\b|\bstill (?:on|there|signed in|logged in)\b")
-
 
 _WHICH_CONDITION = re.compile(
     r"\bwhich (?:condition|grade|category|option|one)\b|\bwhat (?:condition|grade) (?:is|would|should|does|do)\b|"
@@ -460,16 +297,13 @@ _WHICH_CONDITION = re.compile(
     r"\bcounts? as (?:flawless|good|fair|broken)\b|\b(?:is|s) (?:that|it|this|mine) (?:flawless|good|fair|broken)\b|"
     r"\bwhat condition\b|\bwhich condition\b")
 
-
 def asks_which_condition(text: str) -> bool:
     """"Would I choose Fair when I get my quote?", "which condition do i pick": a trade-in condition asked about."""
     return is_question(text) and bool(_WHICH_CONDITION.search(normalize(text)))
 
-
 def unsure(text: str) -> bool:
     """The shopper says they cannot tell ("i can't tell which one it falls under")."""
     return bool(_UNSURE.search(normalize(text)))
-
 
 def denies(statement: str) -> bool:
     """A statement that answers a yes-or-no question about the device with a no ("i haven't done that yet")."""
