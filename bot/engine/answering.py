@@ -68,7 +68,9 @@ class Answering:
         flow = self.runner.active_flow(state)
         about = command.context.get("device_model") or (state.slots.get("device_model") if flow else state.last_device)
         device = self.p.shop.catalog.by_name(str(about)) if about else None
-        context = {**command.context, "last_card": state.last_card, "journey": flow.journey if flow else None,
+        beside = self.runner.flow_for(command.aside_of) if command.aside_of else None  # the task starting next
+        journey = flow.journey if flow else beside.journey if beside else None
+        context = {**command.context, "last_card": state.last_card, "journey": journey,
                    "device_category": device.category if device is not None else None}
         answer = self.p.answerer.answer(command.question, context)
         asked = str(command.context.get("asked") or command.question)  # the question without its lead-in
@@ -88,15 +90,19 @@ class Answering:
             turn.intent = turn.intent or self.runner.pattern_intent(command, {})
             return [self.say.reply("not_in_catalog", name=command.unknown_device,
                                    brands=" and ".join(self.p.shop.catalog.brands()))]
+        if command.aside_of is not None and not answer.confident:
+            return []  # beside a task it starts, a question no card is sure of is left to the task
         if answer.confident:
-            turn.intent = turn.intent or self.runner.pattern_intent(command, {})
+            if command.aside_of is None:  # beside a task, the turn is the task's
+                turn.intent = turn.intent or self.runner.pattern_intent(command, {})
             state.fallbacks = 0
             state.last_card = answer.card_id or state.last_card
             offered = command.offer.slots.get("device_model") if command.offer is not None else None
             if isinstance(offered, str) and self.p.shop.catalog.by_name(offered) is not None:
                 state.last_device = offered  # "can i sell my s21?" then "128, verizon" (a model we do not buy: no)
             turn.sources.extend(answer.sources)
-            buttons = self.offer(command.offer) or self.follow_ups(answer.follow_ups)
+            # beside a task, the task's own question carries the buttons
+            buttons = () if command.aside_of else self.offer(command.offer) or self.follow_ups(answer.follow_ups)
             return [self.say.reply("answer", buttons, answer=answer.text,
                                    sources="; ".join(s.title for s in answer.sources))]
         if command.otherwise is not None:
@@ -129,8 +135,8 @@ class Answering:
         if start is None or self.runner.flow_for(start.purpose) is None:
             return ()
         device = start.slots.get("device_model")
-        if isinstance(device, str) and self.p.shop.catalog.by_name(device) is None:
-            return ()  # no "get a quote for my OnePlus 11" for a model we do not buy
+        if device is not None and not (isinstance(device, str) and self.p.shop.catalog.by_name(device) is not None):
+            return ()  # no "get a quote for my OnePlus 11" for a model we do not buy, nor for "my iphone" (which one?)
         facts = [f"{k}={v}" for k, v in start.slots.items() if isinstance(v, str | int) and "|" not in str(v)]
         payload = "|".join([f"f:{start.purpose}", *facts[:MAX_OFFER_PAYLOAD_FACTS]])
         name = f"start_{start.purpose}"

@@ -30,7 +30,7 @@ class DeviceFacts:
         return handler(device) if device is not None and handler is not None else None
 
     def _handlers(self) -> dict[str, Callable[[Device], Reply]]:
-        return {"storage": self._storage, "new_price": self._new_price, "sold_new": self._sold_new,
+        return {"storage": self._storage, "new_price": self._new_price, "prices": self._prices, "sold_new": self._sold_new,
                 "co2e": self._co2e, "available": self._available}
 
     def _common(self, device: Device) -> dict[str, str]:
@@ -51,6 +51,14 @@ class DeviceFacts:
 
     def _new_price(self, device: Device) -> Reply:
         return self._with_refurb("device_new_price", device, sold=self._sold(device))
+
+    def _prices(self, device: Device) -> Reply:
+        """Every grade's refurbished price next to new ("how much is a refurb 15 in excellent?" mid trade-in)."""
+        grades = device.refurbished_usd.get(device.base_storage)
+        if not grades:
+            return self._new_price(device)
+        return self.say.reply("device_prices", None, **self._common(device),
+                              **{grade: format_usd(price) for grade, price in grades.items()})
 
     def _sold_new(self, device: Device) -> Reply:
         return self._with_refurb("device_sold_new", device, sold=self._sold(device))

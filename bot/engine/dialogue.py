@@ -195,6 +195,8 @@ class Dialogue:
         step = self.runner.awaited(state)
         from_button = isinstance(command, SetSlots) and command.from_button
         if from_button and not self._button_applies(flow, step, command):  # type: ignore[arg-type]
+            if self._resumes_interrupted(state, step, command):  # type: ignore[arg-type]
+                return self._set_slots(turn, command)  # "Good" under the trade-in's question, after a side comparison
             return [self.say.reply("stale_button")]
         bound = command.bound if isinstance(command, SetSlots) else None
         if bound is not None and step is not None and step.bind and state.slots.get(step.bind) != bound:
@@ -225,6 +227,19 @@ class Dialogue:
             nxt = self.runner.after(flow, step) if step.always_ask else step.id
             return notes + self.runner.advance(turn, nxt)
         return notes + self.runner.advance(turn, state.step or flow.steps[0].id)
+
+    def _resumes_interrupted(self, state: ConversationState, step: Collect | None, command: SetSlots) -> bool:
+        """A button of the question the interrupted task waits on, pressed while a side result is on screen:
+        that task resumes (the side result is done with) and takes the answer."""
+        frame = state.interrupted
+        if frame is None or frame.flow is None or frame.flow not in self.p.flows or frame.step is None or (
+                step is not None and step.resume):
+            return False
+        waiting = self.p.flows[frame.flow].step(frame.step)
+        if not isinstance(waiting, Collect) or waiting.slot not in command.slots:
+            return False
+        state.pop()
+        return True
 
     def _button_applies(self, flow: Flow, step: Collect | None, command: SetSlots) -> bool:
         """A button answers the question on screen, or corrects a fact (never a decision asked before)."""

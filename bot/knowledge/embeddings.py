@@ -47,6 +47,9 @@ def _verified(path: Path, sha256: str) -> Path:
     return path
 
 
+MIN_WHOLE_WORD = 4  # shorter tokens are too often abbreviations to vouch for a spelling
+
+
 class MiniLMEmbeddings(Embeddings):
     """384-dimension L2-normalised sentence vectors (mean pooling over the attention mask)."""
 
@@ -74,6 +77,11 @@ class MiniLMEmbeddings(Embeddings):
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pads to the longest text of the batch
         return tokenizer
+
+    def whole_words(self) -> frozenset[str]:
+        """The English words the tokenizer holds as one token (no word pieces): real words, not typos."""
+        vocabulary = self._tokenizer.get_vocab()  # type: ignore[attr-defined]
+        return frozenset(w for w in vocabulary if w.isalpha() and w.isascii() and len(w) >= MIN_WHOLE_WORD)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts as a (n, 384) float32 array."""

@@ -92,6 +92,8 @@ class HybridRetriever:
         self._synonym_pattern = re.compile(
             r"\b(" + "|".join(re.escape(k) for k in sorted(self._synonyms, key=len, reverse=True)) + r")\b"
         ) if self._synonyms else None
+        # Words the embedding model knows whole are real words, never typos: "steals" must not become "seals".
+        self._lexicon: frozenset[str] = frozenset(getattr(embedder, "whole_words", frozenset)())
         self._by_shape: dict[tuple[str, int], list[str]] = {}  # (first letter, length): typo candidates
         for word in self.vocabulary:
             self._by_shape.setdefault((word[0], len(word)), []).append(word)
@@ -114,7 +116,7 @@ class HybridRetriever:
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
             lower = word.casefold()
-            if len(lower) < 4 or lower in self._vocab_set or lower in _STOP:
+            if len(lower) < 4 or lower in self._vocab_set or lower in _STOP or lower in self._lexicon:
                 return word
             # A typo keeps its length give or take a letter: "warenty" -> "warranty", never "planet" -> "plan".
             near = [w for n in (-1, 0, 1) for w in self._by_shape.get((lower[0], len(lower) + n), [])]

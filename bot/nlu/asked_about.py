@@ -43,7 +43,7 @@ class AskedAbout:
         mentions = self.understander.devices.find_all(text)
         if not any(m.device is not None or m.candidates for m in mentions):
             return None
-        return self.understander.view(text, mentions)[1]
+        return self.understander.view(text, mentions, by_kind=True)[1]
 
     def _asked(self, text: str, *, in_task: bool) -> str | None:
         """The question of a message that tells a story first, masked like the whole (question_shape.asked_part);

@@ -53,6 +53,7 @@ class Answer:
     unknown_device: str | None = None  # a device named that the catalog does not have
     off_topic: bool = False  # most likely off topic: without a card, show what the bot can do
     fits_condition: str | None = None  # "which condition do i pick?": the trade-in condition the description fits
+    aside_of: str | None = None  # asked beside a task the same message starts: answered in its journey, or not at all
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ _STILL_STANDS = re.compile(r"\bif (?:it|the offer|that|the quote|it s|its) (?:st
                            r"is still good|still good|still available)\b")
 MAX_OUTRIGHT_WORDS = 30
 # "i would like to accept it for 250": an amount named with the accept is a counteroffer, never a yes
+_MONEY = re.compile(r"\$\s?\d|\b\d[\d,.]* ?(?:dollars|bucks|usd)\b", re.I)  # an amount of money, in any sentence
 _AMOUNT = re.compile(r"\$\s?\d|\b\d{2,5}\b(?! ?(?:gb|tb|%|percent))")
 
 
@@ -115,6 +116,8 @@ def _only_phrases(norm: str, phrases: tuple[str, ...]) -> bool:
 def is_yes(text: str) -> bool:
     """An unmistakable yes: yes-phrases only, no question, no hedge ("that's it? fine, yes" ends in one;
     "ok forget it, i'll take it as is. yes" ends in one sentence that is nothing but a yes)."""
+    if _MONEY.search(text):
+        return False  # "...has accepted a $2,000 offer. book it now": a yes to an amount of its own is not a yes
     text = last_clause(text)
     if "?" in text:
         return False

@@ -73,6 +73,9 @@ class OpeningReader:
                 return (SmallTalk("one_at_a_time"), StartFlow("trade_in", first))
             device = "device_model" in start.slots or "budget_usd" in start.slots
             own = acts.states_own_facts(text)
+            aside = self._aside(text, u, start) if device else ()
+            if aside:
+                return (*aside, start)
             if (acts.requests_task(text) and (device or own or not question or acts.polite_request(text)
                                               or acts.asks_for_offer(text))) or "budget_usd" in start.slots:
                 return (start,)
@@ -102,6 +105,17 @@ class OpeningReader:
         if u.device is not None and u.device.unknown:
             return (Answer(text, context=self.asked.context(u, [], text), unknown_device=unknown_device(u)),)
         return (CannotHandle(),)
+
+    def _aside(self, text: str, u: Understanding, start: StartFlow) -> tuple[Command, ...]:
+        """"selling my 11 pro max 256 unlocked, do i have to pay to ship it?": the question beside the request,
+        answered first (in the task's journey, and only when a card is sure), then the task starts."""
+        aside = shape.question_aside(text)
+        if aside is None or acts.requests_task(aside) or acts.asks_for_offer(aside):
+            return ()
+        request = text[:text.rfind(aside)]
+        if not (acts.requests_task(request) or acts.offers_own(request)):
+            return ()  # "my 13 is cracked, do you still buy it?": a question about the device, not beside a request
+        return (Answer(aside, context=self.asked.context(u, [], aside), aside_of=start.purpose),)
 
     def _own_device_instead(self, text: str) -> StartFlow | None:
         """"Okay. What about my Galaxy S21 then?" after a model we do not buy: that one, to sell."""

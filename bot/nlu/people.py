@@ -37,14 +37,15 @@ _ASKS_FOR_PERSON = re.compile(
 # Topics the policy always gives to a person, as complaints (not questions about them), by reason.
 _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("counteroffer dispute", re.compile(
-        r"counter ?(?:ed|offer)?\b.{0,60}\b(?:unfair|wrong|too low|ridiculous|scam|joke|not fair|insulting|"
+        r"counter ?(?:offer(?:ed|ing|s)?|ed)?\b.{0,60}\b(?:unfair|wrong|too low|ridiculous|scam|joke|not fair|insulting|"
         r"disagree|reject|dispute|lowball|bs|rip ?off)|(?:offer|price|quote) (?:changed|dropped|went down|was cut|"
         r"got cut) from|(?:don t|dont|do not) agree with (?:the|your) (?:counter|inspection|offer)|"
-        r"\bdispute\b|lowball(?:ed|ing)? me|counter ?offer\b.{0,160}\b(?:half|not ok|unacceptable|too low|no damage|wasn t|was not|there was no|never|"
+        r"\bdispute\b|lowball(?:ed|ing)? me|counter ?offer(?:ed|ing|s)?\b.{0,160}\b(?:half|not ok|unacceptable|too low|no damage|wasn t|was not|there was no|never|"
         r"nothing wrong|perfect|mint|bs|bull|lie|lying|rip|steal|didn t have|did not have|not a (?:single )?scratch|"
         r"wasnt|werent|weren t|"
         r"upset|not right|isn t right|mistake)|quoted me .{0,40}\b(?:now|but)\b.{0,40}\bcounter")),
     ("payout not received", re.compile(
+        r"(?:payout|payment|paypal|ach|bank transfer|passed|inspection)\b.{0,80}\bstill (?:nothing|no sign|waiting|empty)\b|"
         r"(?:payout|payment|money|paypal|transfer|deposit|check)\b.{0,40}\b(?:never|not|hasn t|hasnt|havent|"
         r"haven t|didn t|didnt|missing|still) (?:arrived|came|received|got|showed|paid|been paid|here|come)|"
         r"\bno (?:payment|payout|money|deposit|transfer|paypal payment)\b.{0,20}\b(?:has |have )?(?:arrived|came|"
@@ -76,7 +77,8 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(?:ups|fedex|usps|dhl|the courier|the mailman|the driver|shipping) (?:must have |probably )?(?:dropped|"
         r"damaged|broke|crushed|smashed|threw)")),
     ("identity or payment problem", re.compile(
-        r"\bfraud|stolen identity|identity theft|stole my identity|charged twice|double charged|wrong charge|"
+        r"\bfraud|stolen identity|someone (?:made|created|opened|set up|used) (?:an |a )?(?:account|order) (?:with|using|in) my (?:email|name|card|address)|"
+        r"identity theft|stole my identity|charged twice|double charged|wrong charge|"
         r"unauthori[sz]ed|\bhacked\b|used my (?:card|account|identity)|(?:failing|failed) verification|"
         r"verification (?:fail|keeps)|(?:didn t|did not|never) (?:make|authori[sz]e) (?:this|that|the) (?:purchase|"
         r"order|payment)|refund (?:never|hasn t|hasnt|not)|(?:card|payment) (?:keeps )?(?:getting |got |was )?"
@@ -95,8 +97,8 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:say|says|said|claim\w*|told me|flagged|marked|found)\b.{0,30}\b(?:blacklist\w*|stolen|lost|"
         r"locked|icloud locked)|"
         # "u sent my phone back saying its locked", "my trade in got rejected as blacklisted but i own it outright"
-        r"\b(?:sent|send|shipped|returned) (?:back )?(?:my|it|the) (?:\w+ )?(?:back|device|phone)\b.{0,30}\b(?:saying|because|as|said)\b"
-        r".{0,20}\b(?:locked|blacklist\w*|stolen|lost)|\b(?:rejected|refused|declined|denied|returned)\b.{0,20}\b(?:as|for|because)"
+        r"\b(?:sent|send|shipped|returned) (?:back )?(?:my|it|the) (?:\w+ ){0,3}?(?:back|device|phone)\b.{0,30}\b(?:saying|because|as|said)\b"
+        r".{0,20}\b(?:lock\w*|blacklist\w*|stolen|lost)|\b(?:rejected|refused|declined|denied|returned)\b.{0,20}\b(?:as|for|because)"
         r"\b.{0,20}\b(?:blacklist\w*|stolen|lost|locked)\b")),
     ("order status", re.compile(
         r"\bwhere(?: s| is) my (?:order|package|phone|device|refund|laptop|ipad)\b|"
@@ -108,7 +110,9 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bmy order\b.{0,40}(?:hasn t|hasnt|not|never|late|delayed|status|where|still)|"
         r"(?:hasn t|hasnt|never|still hasn t|didn t|didnt) (?:arrived|come|shipped|been delivered|showed up)|"
         r"(?:say|says|said|claim|claims) (?:you |they )?never (?:got|received)|"
-        r"(?:delivered|arrived) .{0,40}\b(?:you|your team|they) .{0,20}never (?:got|received)")),
+        r"(?:delivered|arrived) .{0,40}\b(?:you|your team|they) .{0,20}never (?:got|received)|"
+        r"(?:says|said|shows|showing|marked|tracking says) (?:as |it was |it s |its )?delivered\b.{0,60}\b(?:no package|not here|nothing here|"
+        r"can t find|cant find|never (?:got|came|arrived)|isn t here|is not here|no box|missing)")),
 )
 _FRUSTRATED = re.compile(
     r"\b(?:useless|stupid bot|dumb bot|not helpful|not helping|doesn t help|waste of time|ugh+|wtf|ffs|"
@@ -128,7 +132,8 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:isn t|is not|not) (?:mine|my phone|my own)|someone (?:left|lost|forgot) (?:it|their|a|his|her)|"
         r"\b(?:lost|left) (?:behind )?(?:at|in|on) (?:the |a )?(?:bus|train|bar|park|uber|taxi|school)")),
     ("financed", re.compile(
-        r"still (?:owe|paying|making payments|on (?:a )?(?:payment plan|financing|installments))|"
+        r"still (?:owe|paying|making payments|on (?:a )?(?:payment plan|financing|installments))|\b(?:left|remaining) to pay\b|"
+        r"\b(?:monthly )?installment plan\b|"
         r"(?:financ\w*|installments?|payment plan|monthly payments?|balance)\b.{0,30}\b(?:left|remaining|still|"
         r"on it|owe|owing|due)|not (?:fully |yet )?paid (?:it )?off|(?:on|under) (?:a )?(?:payment plan|financing|"
         r"installment plan)|\bowe \$?\d+|paying (?:it|the phone|for it) off|\d+ (?:more )?(?:months|payments) "
@@ -171,6 +176,17 @@ def asks_for_person(text: str) -> bool:
     if not _ASKS_FOR_PERSON.search(norm) or _IDENTITY.search(norm) or _ABOUT_ASKING.search(norm):
         return False
     return not (is_question(text) and _ABOUT_PEOPLE.search(norm))
+
+
+# "necesito hablar con una persona", "je veux parler à un conseiller": a person asked for in another language
+_PERSON_ELSEWHERE = re.compile(r"\b(?:persona|humano|agente|representante|personne|humain|conseiller|atendente|"
+                               r"pessoa)\b")
+
+
+def asks_for_person_elsewhere(text: str) -> bool:
+    """A person asked for in a language the bot does not speak (read only once the message is known to be one)."""
+    return bool(_PERSON_ELSEWHERE.search(normalize(text)))
+
 
 def complaint(text: str) -> str | None:
     """The always-human topic this message complains about, if it is a complaint rather than a question."""

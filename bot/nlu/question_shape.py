@@ -39,12 +39,14 @@ _CLAUSE_QUESTION = re.compile(r"[,;:]\s*(?:so |and |but )?(?:what|how|why|when|w
 
 _WH_FIRST = re.compile(r"(?:what|whats|how|why|when|where|which|who)\b")
 
+
 def normalize(text: str) -> str:
     """The shared normalisation with apostrophes as spaces: "it's" -> "it s", "don't" -> "don t"."""
     return _normalize(text).replace("'", " ").replace("  ", " ")
 
 _ANSWERS_ITSELF = re.compile(r"(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|fine|no|nope|nah|not yet|done|just|already|"
                              r"all|it s|its|it is|i|i ve|ive|i did|did it|turned|removed|signed)\b")
+
 
 def last_clause(text: str) -> str:
     """What follows a short echo question ("find my? yeah just turned it off", "that's it? fine, yes")."""
@@ -54,6 +56,12 @@ def last_clause(text: str) -> str:
         return tail.strip(" ,.!-")
     return text  # "return window?? got a pixel 7 last wk": a question, then its context
 
+
+# "when i took the case off...", "after we reset it...": a time clause opening a statement (no auxiliary follows)
+_SUBORDINATE = re.compile(r"^(?:when|while|after|before|once|since) (?:i|we|my|the|it|he|she|they)\b"
+                          r"(?! (?:will|would|can|could|should|do|does|did|am|is|are|get|need|have to)\b)")
+
+
 def is_question(text: str) -> bool:
     """A question mark, a question word first, or a question phrase ("can i", "what if", "do you").
 
@@ -61,6 +69,9 @@ def is_question(text: str) -> bool:
     """
     clause = last_clause(text)
     norm = _POLITE_TAG.sub("", normalize(clause))
+    opener = _SUBORDINATE.match(norm) if "?" not in clause else None
+    if opener is not None:  # "when i took the case off i saw a crack": a clause that tells, not a question word
+        norm = norm[opener.end():]
     if "?" in clause or _QUESTION_START.search(norm) or _LEAD_IN_QUESTION.match(norm) or _TAG_QUESTION.search(norm):
         return True
     if _CLAUSE_QUESTION.search(clause.casefold()):  # "... but everything works, what condition is that"
@@ -69,6 +80,7 @@ def is_question(text: str) -> bool:
     # "works fine. what condition is that": a question word opening the first or last sentence
     return len(sentences) > 1 and any(_WH_FIRST.match(s.strip()) for s in (sentences[0], sentences[-1]))
 
+
 def without_polite_tag(norm: str) -> str:
     """A normalised message without its closing politeness ("..., if that's all right"), which asks nothing."""
     return _POLITE_TAG.sub("", norm)
@@ -76,6 +88,7 @@ def without_polite_tag(norm: str) -> str:
 _POINTS_BACK = re.compile(r"\b(?:with|do|does|about|is|manage) (?:that|this|it)\b|\bthat possible\b|\bhow would (?:that|this|it)\b")
 
 POINTING_WORDS = 8  # "could you help me with that?" points back; a longer question says what it asks
+
 
 def asked_part(text: str) -> str:
     """The sentences that ask, when a message tells its story first ("I'm on Verizon and thinking of switching.
@@ -96,6 +109,7 @@ _CORE_START = re.compile(
 _ASKS_TO_TELL = re.compile(r"(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:tell|let|explain|help)\b", re.I)
 
 MIN_CORE_WORDS = 4  # "do i just lose out?" alone says too little to look up
+
 
 def question_core(text: str) -> str:
     """The question itself, without the lead-in ("Okay, that seems fair, but before I say yes, what happens if I
@@ -120,6 +134,7 @@ FOLLOW_UP_MAX_WORDS = 6
 _PREAMBLE = re.compile(r"^(?:\s*(?:ok(?:ay)?|so|and|hmm+|well|alright|sure|yeah|yes|right|oh|wait|btw|also|"
                        r"quick question|one more thing|hey|hi)\b[\s,.!:;-]*)+", re.I)
 
+
 def without_preamble(text: str) -> str:
     """The question without the words that lead into it ("ok, and what if..." -> "what if...")."""
     stripped = _PREAMBLE.sub("", text).strip()
@@ -135,6 +150,7 @@ _ASKS_SOMETHING = re.compile(r"\b(?:what|whats|how|can|could|does|do you|is it|a
 
 MIN_PART_WORDS = 3  # "and can i return it?" is a question of its own; "and fair?" is a follow-up
 
+
 def question_parts(text: str) -> tuple[str, ...]:
     """Two questions in one message ("what's the warranty and can i return it?"): each; else nothing."""
     parts = [p.strip(" ,.;") for p in _SECOND_QUESTION.split(text) if p and p.strip(" ,.;?")]
@@ -143,7 +159,28 @@ def question_parts(text: str) -> tuple[str, ...]:
     asks = [is_question(p) or p.endswith("?") or bool(_ASKS_SOMETHING.search(normalize(p))) for p in parts]
     return tuple(parts) if all(asks) else ()
 
+
 def follows_up(text: str) -> bool:
     """A short line that only makes sense after the last answer: "and fair?", "what about a macbook", "says who"."""
     norm = normalize(text)
     return len(norm.split()) <= FOLLOW_UP_MAX_WORDS and bool(_FOLLOWS_UP.search(norm))
+
+
+# ", do i have to pay to ship it?": a question clause after a comma, opened by an auxiliary or a question word
+_CLAUSE_ASKS = re.compile(r",\s*(?:and |but |also |so )?(?=(?:do|does|did|is|are|can|could|will|would|should|how|what|"
+                          r"when|where|which|who|why)\b)", re.I)
+MIN_ASIDE_WORDS = 3  # "selling my 13, how much?" asks for the task itself; an aside says what it asks
+
+
+def question_aside(text: str) -> str | None:
+    """The question a statement is followed by ("I'm selling my iPhone 11, 256 GB. Do I pay for shipping?",
+    "selling my 13 pro 256 unlocked, do i have to pay to ship it?"), when the message opens with a statement."""
+    sentences = [p.strip() for p in re.findall(r"[^.!?\n]+[.!?]*", text) if p.strip(" .!?")]
+    if len(sentences) >= 2 and not is_question(sentences[0]):
+        asked = [p for p in sentences[1:] if p.endswith("?")]
+        if asked and len(" ".join(asked).split()) >= MIN_ASIDE_WORDS:
+            return " ".join(asked)
+    clauses = _CLAUSE_ASKS.split(text, maxsplit=1)
+    if len(clauses) == 2 and not is_question(clauses[0]) and len(clauses[1].split()) >= MIN_ASIDE_WORDS:
+        return clauses[1].strip()
+    return None

@@ -117,8 +117,8 @@ class CommandReader:
         rule = people.refusal(text)
         if rule is not None and (selling or rule in ("lost_or_stolen", "blacklisted", "financed")):
             return (Refuse(rule, to_person=people.own_case_for_person(text, rule)),)
-        if acts.other_language(text):
-            return (SmallTalk("other_language"),)
+        if acts.other_language(text):  # a person asked for in another language is still a person asked for
+            return (Handoff(ASKED_FOR_PERSON),) if people.asks_for_person_elsewhere(text) else (SmallTalk("other_language"),)
         return None
 
     def _in_task(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
@@ -172,6 +172,9 @@ class CommandReader:
             if ctx.awaited_is_yes_no and ctx.awaited not in DECISIONS and stated and acts.denies(stated):
                 commands.append(Deny())  # "oh dear, i haven't done that yet. is that a problem?": a no, then a question
             u = self.understander.understand(text, learned=False)
+            if ctx.flow_intent in SELLING and other_device and u.intent == "compare" and not commands and acts.asks_price(text):
+                # "btw how much is a refurbished 15 in excellent?" while selling: its prices, and the task stays
+                return (Answer(text, device_fact=("prices", next(d.name for d in known if d.name != ctx.device.name))),)  # type: ignore[union-attr]
             # (never the task in progress again: a device in a side question is not the one being quoted)
             if u.intent in TASKS and acts.asks_price_or_request(text) and (
                     u.intent != ctx.flow_intent or _SWITCHES_DEVICE.search(text.casefold())) and (

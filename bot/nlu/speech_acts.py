@@ -49,6 +49,7 @@ _SPANISH = re.compile(
     r"\b(?:hola|quiero|vender|cuanto|cuánto|telefono|teléfono|gracias|por favor|tienen|puedo|celular|precio|"
     r"bonjour|merci|combien|vendre|téléphone|ola|obrigado|quanto)\b")
 
+
 def goes_back(text: str) -> bool:
     """"back", "go back", "previous question" (also as the last sentence: "oops wrong button. back")."""
     # "go back, please": the comma splits a request that is whole without it; "could we go back one step? my
@@ -77,6 +78,7 @@ _POLITE_REQUEST = re.compile(
     r"give me|send me) (?:a |an |me a |my )?(?:trade ?in |new |free |quick )?(?:quote|offer|estimate|valuation|trade ?in|"
     r"comparison)\b")
 
+
 def polite_request(text: str) -> bool:
     """A request phrased as a question ("hi can i get a trade in quote?"): a task to start, not a fact to look up."""
     return bool(_POLITE_REQUEST.search(normalize(text)))
@@ -99,7 +101,12 @@ _PROCESS = re.compile(
     r" (?:get )?(?:pay|paid|send|ship|handle|work|inspect|wipe|erase|check|process|decide|grade|receive|get paid|"
     r"know|find|test|return)\b")
 
-_COMPARES_RULES = re.compile(r"\bhow much (?:less|more|lower|higher)\b.{0,50}\bthan\b")
+# "my 13 is still locked to at&t, can i still trade it in?", "would you take one with a cracked back?": whether a
+# device like theirs is accepted, a rule asked about (answered, with the quote offered), not the quote asked for
+_ELIGIBILITY = re.compile(r"\bcan (?:i|we) still (?:sell|trade|send)\b|\b(?:do|will|would) (?:you|u|yall) (?:guys )?(?:still )?"
+                          r"(?:take|accept|buy)\b.{0,40}\b(?:if|with|that|locked|cracked|broken|damaged)\b|"
+                          r"\bis (?:it|that|this|mine) (?:still )?(?:eligible|accepted|ok to (?:sell|trade))\b")
+_COMPARES_RULES = re.compile(r"\bhow much (?:less|more|lower|higher)\b.{0,50}\b(?:than|compared (?:to|with)|vs|versus)\b")
 
 _HAD_QUOTE = re.compile(r"\b(?:got|have|had|received|accepted|booked) (?:a |an |my |the |your )?(?:trade ?-?in )?"
                         r"(?:quote|offer|counteroffer|counter offer)\b")
@@ -109,22 +116,44 @@ _HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:would|will|can|could|do) (?:you|
 _OFFER_ASK = re.compile(r"\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)\b|"
                         r"\bhow much (?:for|would you (?:pay|give)|do you (?:pay|give)|can i get)\b")
 
+
 def asks_for_offer(text: str) -> bool:
     """"What do u guys pay for used phones": a price asked for, even before the device is named."""
     return bool(_OFFER_ASK.search(normalize(text)))
 
+
+_WOULD_YOU_BUY = re.compile(r"\b(?:would|will) (?:you|u|yall)(?: guys)? (?:buy|take) (?:my|this|it|them)\b")  # a request
+
+
 def requests_task(text: str) -> bool:
     """The message asks for a number or a task (a quote, a comparison), not for a policy fact."""
     norm = normalize(asked_part(text))
-    if _COMPARES_RULES.search(norm) or _HAD_QUOTE.search(norm):
+    if _COMPARES_RULES.search(norm) or _HAD_QUOTE.search(norm) or _ELIGIBILITY.search(norm):
         return False  # "how much less is a carrier-locked one worth than an unlocked one?", "got a quote last wk..."
     if _HOW_MUCH.search(norm):
         return True
     if _ABOUT_PRICE_RULE.search(norm) or _ADVICE.search(norm) or _PROCESS.search(norm):
         return False
-    if is_question(text) and HYPOTHETICAL.search(norm) and not _OFFER_ASK.search(norm):
+    if is_question(text) and HYPOTHETICAL.search(_WOULD_YOU_BUY.sub(" ", norm)) and not _OFFER_ASK.search(norm):
         return False  # "will the price still be the same if i send it in later?": a rule, asked about
     return bool(_REQUEST.search(norm))
+
+
+_ASKS_PRICE = re.compile(r"\bhow much\b|\bprices?\b|\bcosts?\b|\bgoing for\b|\bsell(?:s|ing)? for\b|\bhow expensive\b")
+
+
+def asks_price(text: str) -> bool:
+    """"How much is a refurb 15 in excellent?", "what's the s23 going for": a price asked, of anything."""
+    return bool(_ASKS_PRICE.search(normalize(text)))
+
+
+_OFFERS_OWN = re.compile(r"\b(?:selling|sell|trading in|trade in|trading|getting rid of) (?:my|this|our|an old|my old)\b")
+
+
+def offers_own(text: str) -> bool:
+    """"I'm selling my iPhone 11 Pro Max, 256 GB": the shopper's own device put up for sale (a statement)."""
+    return bool(_OFFERS_OWN.search(normalize(text)))
+
 
 def several_devices(text: str) -> bool:
     """"I have two to sell", "both of them"."""
@@ -132,9 +161,11 @@ def several_devices(text: str) -> bool:
 
 _CEILING = re.compile(r"\b(?:under|below|less than|max|maximum|no more than|at most|up to|within|tops|cap)\b")
 
+
 def budget_is_ceiling(text: str) -> bool:
     """"Under 700", "no more than 300": options above the amount are not wanted ("around 700" allows a little more)."""
     return bool(_CEILING.search(text.casefold()))
+
 
 def budget(text: str) -> int | None:
     """A price the shopper wants to stay around ("a good refurb phone for about $250")."""
@@ -146,14 +177,17 @@ def budget(text: str) -> int | None:
         return None  # "the projection for 2030" is a year; "$2030" or "2030 dollars" is still money
     return value if 50 <= value <= 5000 else None
 
+
 def asks_price_or_request(text: str) -> bool:
     """The message asks for a number or a task (quote, compare, sell), not for a policy fact."""
     return bool(_PRICE_ASK.search(normalize(text)))
+
 
 def states_own_facts(text: str) -> bool:
     """A question that also tells something about the shopper's own device ("my battery is at 76%, ...")."""
     norm = normalize(text)
     return bool(OWN_STATEMENT.search(norm)) and not HYPOTHETICAL.search(norm)
+
 
 def other_language(text: str) -> bool:
     """Written in another language (another script, or common Spanish / French / Portuguese words)."""
@@ -165,6 +199,7 @@ def other_language(text: str) -> bool:
 
 _PAYOUT_NAMED = (("paypal", re.compile(r"\bpay ?pal\b")),
                  ("ach", re.compile(r"\bach\b|\bbank (?:transfer|deposit|account)\b|\bdirect deposit\b|\bwire\b")))
+
 
 def payout_named(text: str) -> str | None:
     """A payout method named outright in a statement ("bank transfer, btw ..."), not in a question."""
@@ -181,9 +216,11 @@ _CORRECTION = re.compile(
 _CORRECTION_CUE = re.compile(r"\b(?:oops|oh|sorry|my bad|wait|no|nope|actually|i meant|meant to say|meant|i mean|"
                              r"correction|make that|it s|its|it is|not)\b")
 
+
 def without_correction_cue(text: str) -> str:
     """The value a correction gives, without its cue words ("oops meant 256" -> "256")."""
     return " ".join(_CORRECTION_CUE.sub(" ", normalize(text)).split())
+
 
 def corrects(text: str) -> bool:
     """The message corrects something said before ("actually it's a 13 pro", "sorry, i meant the s22")."""
@@ -202,6 +239,7 @@ _DEVICE_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("available", re.compile(r"\bavailable\b|\bin stock\b|\bdo (?:you|u|yall) (?:sell|carry|have|stock)\b|"
                              r"\bcan i (?:get|buy) (?:a|an|the)\b|\bdo you guys (?:sell|carry|have)\b")),
 )
+
 
 def device_fact(text: str) -> str | None:
     """Which catalog fact a question about one device asks for (storage, price new, CO2e, still sold new,
@@ -222,6 +260,7 @@ _RESULT_ASK = re.compile(
     r"\bversus new\b|\bworth it\b|^(?:and |so |ok |what about |how about )?(?:the |its |it s )?(?:price|prices|cost)s?"
     r"(?: then| too| though)?$")  # "and price?" after the co2 of a comparison
 
+
 def asks_about_result(text: str) -> bool:
     """A follow-up about the comparison or upgrade just shown: its prices, savings, new vs refurbished."""
     return bool(_RESULT_ASK.search(normalize(text)))
@@ -233,6 +272,7 @@ _PRICE_ASK_TRADE = re.compile(r"\b(?:sell|selling|trade|trading|worth|pay me|off
 
 _TRADES_OWN = re.compile(r"\btrade|\btrading|\bupgrad|\bcurrently\b|\bi have\b|\bi ve got\b|\bmy current\b")
 
+
 def trades_own(text: str) -> bool:
     """The message puts the shopper's own device in the deal ("currently have a pixel 6 ... trade in")."""
     return bool(_TRADES_OWN.search(normalize(text)))
@@ -242,6 +282,7 @@ _LEADING_YES = re.compile(r"^(?:y|ya|yes|yea|yeah|yep|yup|sure|ok|okay|done|alre
 
 _LEADING_NO = re.compile(r"^(?:n|no|nope|nah|not yet|not really|i haven t|havent|haven t|didn t|didnt|still on|"
                          r"still there|still signed in|still logged in|not removed)\b")
+
 
 def leading_yes_no(text: str) -> bool | None:
     """A yes or no that opens an answer to a factual question ("yes it's removed", "not yet, still on")."""
@@ -259,6 +300,7 @@ _KINDS = (("laptop", re.compile(r"\b(?:laptops?|macbooks?|notebooks?|computers?)
           ("android", re.compile(r"\b(?:android|samsung|galaxy|pixel|google)\b")),
           ("iphone", re.compile(r"\b(?:iphones?|apple phone)\b")))
 
+
 def device_kind_named(text: str) -> str | None:
     """The kind of device a budget question is about: laptop, tablet, android or iphone (None: any phone)."""
     norm = normalize(text)
@@ -266,9 +308,11 @@ def device_kind_named(text: str) -> str | None:
 
 _SELLING_WORDS = re.compile(r"\b(?:sell|selling|sold|trade|trading|offer(?:ed)? me|pay me|paid|worth|quote|payout)\b")
 
+
 def shops_on_budget(text: str) -> bool:
     """A budget for buying ("cheapest refurb macbook, budget under 700"), not an amount offered for a trade-in."""
     return budget(text) is not None and not _SELLING_WORDS.search(normalize(text))
+
 
 def statement_part(text: str) -> str:
     """The sentences of a message that state something rather than ask ("face id stopped working. does that
@@ -281,6 +325,7 @@ def statement_part(text: str) -> str:
 _REFINES = re.compile(r"^(?:and |so |ok |okay )?(?:what|how) about\b|^and (?:the|a|an|in|for)\b|^(?:the|in) \w+ (?:one|version)\b")
 
 REFINE_WORDS = 7  # "what about the 256gb one": short, about the figures on screen
+
 
 def refines(text: str) -> bool:
     """A short follow-up that changes one thing about the figures on screen."""
@@ -297,13 +342,16 @@ _WHICH_CONDITION = re.compile(
     r"\bcounts? as (?:flawless|good|fair|broken)\b|\b(?:is|s) (?:that|it|this|mine) (?:flawless|good|fair|broken)\b|"
     r"\bwhat condition\b|\bwhich condition\b")
 
+
 def asks_which_condition(text: str) -> bool:
     """"Would I choose Fair when I get my quote?", "which condition do i pick": a trade-in condition asked about."""
     return is_question(text) and bool(_WHICH_CONDITION.search(normalize(text)))
 
+
 def unsure(text: str) -> bool:
     """The shopper says they cannot tell ("i can't tell which one it falls under")."""
     return bool(_UNSURE.search(normalize(text)))
+
 
 def denies(statement: str) -> bool:
     """A statement that answers a yes-or-no question about the device with a no ("i haven't done that yet")."""

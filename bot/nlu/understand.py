@@ -37,6 +37,16 @@ _DESCRIBES_OWN_DEVICE = frozenset({"trade_in", "upgrade", "handoff"})
 _OWN_DEVICE_FACTS = ("condition", "battery_health_pct", "account_locked")  # kept only when the intent describes it
 
 
+MASK_WORD = "phone"  # what a device mention reads as to the learned model (trained that way)
+KIND_WORDS = {"tablet": "tablet", "laptop": "laptop"}  # catalog category -> the word a card uses; else MASK_WORD
+
+
+def _kind_word(mention: DeviceMention) -> str:
+    """The word for the kind of device a mention names (its candidates' kind when they share one)."""
+    kinds = {d.category for d in ((mention.device,) if mention.device is not None else mention.candidates)}
+    return KIND_WORDS.get(kinds.pop(), MASK_WORD) if len(kinds) == 1 else MASK_WORD
+
+
 class Understander:
     """NLU over the catalog: rules, with a learned model's second opinion on opening messages."""
 
@@ -46,14 +56,16 @@ class Understander:
         self.learned = learned
         self._slots_seen: dict[str, dict[str, Any]] = {}
 
-    def view(self, text: str, mentions: list[DeviceMention] | None = None) -> tuple[str, str]:
-        """The text as the learned model reads it: normalised, and with each device mention masked."""
+    def view(self, text: str, mentions: list[DeviceMention] | None = None, *,
+             by_kind: bool = False) -> tuple[str, str]:
+        """The text as the learned model reads it: normalised, and with each device mention masked as "phone"
+        (`by_kind`: as the kind of device it is, "tablet" or "laptop" too, as the answer cards are worded)."""
         tokens = normalize(text).split()
         masked = list(tokens)
         for mention in reversed(mentions if mentions is not None else self.devices.find_all(text)):
             start, end = mention.span
             if end > start:
-                masked[start:end] = ["phone"]
+                masked[start:end] = [_kind_word(mention) if by_kind else MASK_WORD]
         return " ".join(tokens), " ".join(masked)
 
     def understand(self, text: str, *, learned: bool = True) -> Understanding:
