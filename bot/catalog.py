@@ -13,6 +13,7 @@ from bot.errors import ConfigError
 
 GRADES = ("fair", "good", "excellent", "premium")
 CATEGORIES = ("smartphone", "tablet", "laptop")
+CATEGORY_WORDS = {"smartphone": "phone", "tablet": "tablet", "laptop": "laptop"}  # how shoppers and cards name each
 
 
 @dataclass(frozen=True)

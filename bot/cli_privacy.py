@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli_output import print_json
 from bot.errors import RefurbotError
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.engine.responses import Responses
+
+
+def _say(settings: Settings) -> Responses:
+    """The shop's responses: what the terminal tells the support person is worded there too."""
+    from bot.app import load_shop_responses
+    from bot.shop import load_shop
+
+    return load_shop_responses(settings, load_shop(settings.path(settings.config_dir), settings.path(settings.knowledge_dir)))
 
 
 def add_privacy_parser(sub: Any) -> None:
@@ -71,9 +82,9 @@ def cmd_privacy_forget(settings: Settings, args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise RefurbotError("not a terminal: pass --yes to forget without being asked")
-        answer = input(f"Delete the messages, details, name and email of {args.user}? This cannot be undone [y/N] ")
+        answer = input(_say(settings).text("privacy_forget_confirm", user=args.user) + " ")
         if answer.strip().casefold() not in ("y", "yes"):
-            print("nothing deleted")
+            print(_say(settings).text("privacy_nothing_deleted"))
             return 1
     db, sessions = open_database(settings)
     try:
@@ -84,8 +95,8 @@ def cmd_privacy_forget(settings: Settings, args: argparse.Namespace) -> int:
             done = forget_user(session, user_id=found.id, now=utcnow())
     finally:
         db.dispose()
-    print(f"forgot {args.user}: {done.messages} messages deleted, {done.quotes_anonymised} quotes anonymised, "
-          f"{done.tickets_closed} open tickets closed")
+    print(_say(settings).text("privacy_forgotten", user=args.user, messages=done.messages,
+                              quotes=done.quotes_anonymised, tickets=done.tickets_closed))
     return 0
 
 
@@ -106,6 +117,6 @@ def cmd_privacy_purge(settings: Settings, args: argparse.Namespace) -> int:
                     "retention_days": settings.retention_days,
                     "processed_retention_days": settings.processed_retention_days})
     else:
-        print(f"deleted {purged.messages} messages older than {settings.retention_days} days and "
-              f"{purged.processed_events} processed-update keys older than {settings.processed_retention_days} days")
+        print(_say(settings).text("privacy_purged", messages=purged.messages, days=settings.retention_days,
+                                  keys=purged.processed_events, key_days=settings.processed_retention_days))
     return 0

@@ -32,6 +32,8 @@ def test_a_request_alone_has_no_aside_and_an_eligibility_question_is_answered_fi
     out = chat.say("my iphone 13 is still locked to at&t, can i still trade it in")
     assert out.flow is None and "carrier-locked" in chat.text_of(out)
     assert chat.labels(out) == ["Get a quote for my iPhone 13"]
+    story = chat.say("I'm moving to a prepaid plan and my iPhone 12 is still locked to Verizon. Will you still take it?")
+    assert story.flow is None and story.quote is None, "a story with a question is not a request with an aside"
 
 
 def test_a_price_asked_about_another_device_mid_sale_keeps_the_sale(chat: ChatHarness) -> None:
@@ -51,7 +53,7 @@ def test_the_interrupted_tasks_button_resumes_it_after_a_side_comparison(chat: C
     assert side.slots.get("device_model") == "Galaxy S23"
     out = _press(chat, asked, "Good")
     assert out.flow == "trade_in" and out.slots["device_model"] == "iPhone 12" and out.slots["condition"] == "good"
-    assert "stale" not in (r.response or "" for r in out.replies)
+    assert all(r.response != "stale_button" for r in out.replies), "the earlier button was refused as stale"
 
 
 def test_an_amount_of_its_own_is_never_a_yes(chat: ChatHarness) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from bot.catalog import CATEGORY_WORDS
 from bot.knowledge.card_model import CARD_MODEL, load_card_model
 from bot.knowledge.cards import Card
 from bot.knowledge.index import CARD_VECTORS, MANIFEST
@@ -26,7 +27,6 @@ BM25_WEIGHT = 0.14  # a card's BM25 score, normalised by the best card's, adds u
 ANSWER_HANDICAP = 0.03  # the answer text is a weaker paraphrase of the question than a paraphrase is
 JOURNEY_BOOST = 0.04  # inside a trade-in, selling cards; inside a compare, buying cards
 KIND_BOOST = 0.04  # a question about a phone prefers the phone card over the laptop one (and so on)
-CATEGORY_KIND = {"smartphone": "phone", "tablet": "tablet", "laptop": "laptop"}  # catalog category -> card kind
 FOLLOW_UP_BOOST = 0.06  # a short follow-up question ("and paypal?") stays near the last card
 FOLLOW_UP_WORDS = 6
 CLASSIFIER_WEIGHT = 0.2  # the card model's probability adds up to this (0.1 / 0.2 / 0.4 tried on tune + dev)
@@ -105,7 +105,7 @@ class CardIndex:
         if journey in ("buying", "selling"):
             boost += np.where(self.journeys == journey, JOURNEY_BOOST,
                               np.where(self.journeys == "both", 0.0, -JOURNEY_BOOST))
-        kind = CATEGORY_KIND.get(str(context.get("device_category") or ""))
+        kind = CATEGORY_WORDS.get(str(context.get("device_category") or ""))
         if kind is not None:
             boost += np.array([0.0 if not kinds else KIND_BOOST if kind in kinds else -KIND_BOOST
                                for kinds in self.kinds])

@@ -90,10 +90,15 @@ _POINTS_BACK = re.compile(r"\b(?:with|do|does|about|is|manage) (?:that|this|it)\
 POINTING_WORDS = 8  # "could you help me with that?" points back; a longer question says what it asks
 
 
+def _sentences(text: str) -> list[str]:
+    """The sentences of a message, each with its closing mark ("?" tells which ones ask)."""
+    return [p.strip() for p in re.findall(r"[^.!?\n]+[.!?]*", text) if p.strip(" .!?")]
+
+
 def asked_part(text: str) -> str:
     """The sentences that ask, when a message tells its story first ("I'm on Verizon and thinking of switching.
     ... will it work on T-Mobile?"): what the shopper wants is in the question, the rest is context."""
-    sentences = [p.strip() for p in re.findall(r"[^.!?\n]+[.!?]*", text) if p.strip(" .!?")]
+    sentences = _sentences(text)
     asked = [p for p in sentences if p.endswith("?")]
     if len(sentences) < 2 or not asked:
         return text
@@ -175,7 +180,7 @@ MIN_ASIDE_WORDS = 3  # "selling my 13, how much?" asks for the task itself; an a
 def question_aside(text: str) -> str | None:
     """The question a statement is followed by ("I'm selling my iPhone 11, 256 GB. Do I pay for shipping?",
     "selling my 13 pro 256 unlocked, do i have to pay to ship it?"), when the message opens with a statement."""
-    sentences = [p.strip() for p in re.findall(r"[^.!?\n]+[.!?]*", text) if p.strip(" .!?")]
+    sentences = _sentences(text)
     if len(sentences) >= 2 and not is_question(sentences[0]):
         asked = [p for p in sentences[1:] if p.endswith("?")]
         if asked and len(" ".join(asked).split()) >= MIN_ASIDE_WORDS:

@@ -18,7 +18,7 @@ _GO_BACK = re.compile(
     r"(?:\s(?:please|pls|a step|one step|to the last question))*$")
 
 HYPOTHETICAL = re.compile(
-    r"\b(?:what if|if|in case|what happens|suppose|supposing|would(?! (?:like|love|prefer|appreciate)))\b|"
+    r"\b(?:what if|if|in case|what happens|suppose|supposing|would(?! (?:like|love|prefer|appreciate)| (?:you|u|yall)(?: guys)? (?:buy|take) (?:my|this|it|them)\b))\b|"
     r"(?<!\byou )(?<!\bu )(?<!\bguys )(?<!\bthey )\bsay (?:it|my|the)\b")  # "say my phone...", not "you say my..."
 
 _SEVERAL = re.compile(
@@ -122,9 +122,6 @@ def asks_for_offer(text: str) -> bool:
     return bool(_OFFER_ASK.search(normalize(text)))
 
 
-_WOULD_YOU_BUY = re.compile(r"\b(?:would|will) (?:you|u|yall)(?: guys)? (?:buy|take) (?:my|this|it|them)\b")  # a request
-
-
 def requests_task(text: str) -> bool:
     """The message asks for a number or a task (a quote, a comparison), not for a policy fact."""
     norm = normalize(asked_part(text))
@@ -134,7 +131,7 @@ def requests_task(text: str) -> bool:
         return True
     if _ABOUT_PRICE_RULE.search(norm) or _ADVICE.search(norm) or _PROCESS.search(norm):
         return False
-    if is_question(text) and HYPOTHETICAL.search(_WOULD_YOU_BUY.sub(" ", norm)) and not _OFFER_ASK.search(norm):
+    if is_question(text) and HYPOTHETICAL.search(norm) and not _OFFER_ASK.search(norm):
         return False  # "will the price still be the same if i send it in later?": a rule, asked about
     return bool(_REQUEST.search(norm))
 
@@ -147,7 +144,9 @@ def asks_price(text: str) -> bool:
     return bool(_ASKS_PRICE.search(normalize(text)))
 
 
-_OFFERS_OWN = re.compile(r"\b(?:selling|sell|trading in|trade in|trading|getting rid of) (?:my|this|our|an old|my old)\b")
+# "i'm selling my iphone 11, 256 gb": the sale of the shopper's own device, stated (narrower than a price asked
+# or a device owned, which a story of switching carriers also has)
+_OFFERS_OWN = re.compile(r"\b(?:selling|sell|trading in|trade in|getting rid of) (?:my|this|our|an old|my old)\b")
 
 
 def offers_own(text: str) -> bool:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.catalog import Catalog, Device
+from bot.catalog import CATEGORY_WORDS, Catalog, Device
 from bot.nlu import slots as extract
 from bot.nlu.devices import SEEN_TEXTS, DeviceMatcher, DeviceMention
 from bot.nlu.intent_model import LearnedIntents
@@ -38,13 +38,12 @@ _OWN_DEVICE_FACTS = ("condition", "battery_health_pct", "account_locked")  # kep
 
 
 MASK_WORD = "phone"  # what a device mention reads as to the learned model (trained that way)
-KIND_WORDS = {"tablet": "tablet", "laptop": "laptop"}  # catalog category -> the word a card uses; else MASK_WORD
 
 
 def _kind_word(mention: DeviceMention) -> str:
     """The word for the kind of device a mention names (its candidates' kind when they share one)."""
     kinds = {d.category for d in ((mention.device,) if mention.device is not None else mention.candidates)}
-    return KIND_WORDS.get(kinds.pop(), MASK_WORD) if len(kinds) == 1 else MASK_WORD
+    return CATEGORY_WORDS.get(kinds.pop(), MASK_WORD) if len(kinds) == 1 else MASK_WORD
 
 
 class Understander:
