@@ -18,7 +18,7 @@ from bot.app import App
 from bot.channels.telegram.limits import IDLE_BUCKET_S, TelegramLimits
 from bot.storage.models import Conversation, Ticket
 from tests import test_telegram
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import WAIT_S, FakeTelegram
 from tests.tcp_proxy import TcpProxy
 from tests.test_faults import pg_behind_proxy  # noqa: F401  (a fixture)
 from tests.test_telegram import AGENT, SHOPPER, SUPPORT, _alerted, polling
@@ -30,13 +30,26 @@ ADMIN = 900
 STRANGER = 999
 
 
-async def _handed_off(fake: FakeTelegram, shopper: int = SHOPPER) -> tuple[str, int]:
-    """A shopper asks for a person; returns the ticket id and its forum topic."""
+async def _handed_off(fake: FakeTelegram, app: App, shopper: int = SHOPPER) -> tuple[str, int]:
+    """A shopper asks for a person; returns the ticket id and its forum topic, once the bot has stored the topic.
+
+    The card is on the fake server a moment before the bot stores which topic it opened: an agent's message
+    sent in between would name a topic the bot cannot place yet (no person types that fast)."""
     fake.user_says(shopper, "i want to talk to a real person please")
     card = await fake.wait_for(SUPPORT, "Ticket T-")
     topic = next(s for s in fake.sent if s.text == card).thread_id
     assert topic is not None
-    return card.split()[2], topic
+    ticket_id = card.split()[2]
+    deadline = time.monotonic() + WAIT_S
+    while _thread_of(app, ticket_id) != str(topic):
+        assert time.monotonic() < deadline, "the bot never stored the ticket's topic"
+        await asyncio.sleep(0.02)
+    return ticket_id, topic
+
+
+def _thread_of(app: App, ticket_id: str) -> str | None:
+    with app.sessions() as session:
+        return session.execute(select(Ticket.support_thread_id).where(Ticket.id == ticket_id)).scalar_one_or_none()
 
 
 def _ticket(app: App) -> Ticket:
@@ -53,7 +66,7 @@ async def test_a_renamed_agent_cannot_take_over_a_claim(make_app: Callable[..., 
                                                         fake: FakeTelegram) -> None:
     app = make_app(sqlite_url)
     async with polling(app, fake, support_agent_ids=[AGENT, OTHER_AGENT, ADMIN], admins=(ADMIN,)):
-        ticket_id, topic = await _handed_off(fake)
+        ticket_id, topic = await _handed_off(fake, app)
         fake.user_says(SUPPORT, "/claim", user_id=AGENT, first_name="Alex", thread_id=topic, chat_type="supergroup")
         await fake.wait_for(SHOPPER, "Alex from our support team has joined")
         # another agent renames themselves "Alex" and answers in the same topic
@@ -78,7 +91,7 @@ async def test_without_agent_ids_only_group_administrators_act(make_app: Callabl
                                                               fake: FakeTelegram) -> None:
     app = make_app(sqlite_url)
     async with polling(app, fake, admins=(AGENT,)):
-        ticket_id, topic = await _handed_off(fake)
+        ticket_id, topic = await _handed_off(fake, app)
         fake.user_says(SUPPORT, "hi I can help you (not staff)", user_id=STRANGER, first_name="Eve",
                        thread_id=topic, chat_type="supergroup")
         await fake.wait_for(STRANGER, "Only support agents")
@@ -96,7 +109,7 @@ async def test_release_puts_a_ticket_back_in_the_queue(make_app: Callable[..., A
                                                        fake: FakeTelegram) -> None:
     app = make_app(sqlite_url)
     async with polling(app, fake, admins=(AGENT, OTHER_AGENT)):
-        _, topic = await _handed_off(fake)
+        _, topic = await _handed_off(fake, app)
         fake.user_says(SUPPORT, "/claim", user_id=AGENT, first_name="Alex", thread_id=topic, chat_type="supergroup")
         await fake.wait_for(SHOPPER, "has joined")
         fake.user_says(SUPPORT, "/release", user_id=AGENT, first_name="Alex", thread_id=topic, chat_type="supergroup")
@@ -130,7 +143,7 @@ async def test_every_handoff_gets_its_own_timeout(make_app: Callable[..., App], 
     async with polling(app, fake, handoff_unclaimed_minutes=1) as channel:
         for attempt in range(2):
             if attempt == 0:
-                await _handed_off(fake)
+                await _handed_off(fake, app)
             else:
                 fake.user_says(SHOPPER, "please, a person this time")
                 await fake.wait_for(SUPPORT, "please, a person this time")  # the same ticket, relayed
@@ -171,8 +184,8 @@ async def test_a_shoppers_edit_is_not_a_new_turn(running: Any) -> None:
 
 
 async def test_an_agents_edit_corrects_the_shoppers_copy(running: Any) -> None:
-    _, fake, _ = running
-    _, topic = await _handed_off(fake)
+    _, fake, app = running
+    _, topic = await _handed_off(fake, app)
     sent = fake.user_says(SUPPORT, "Your payout is $50", user_id=AGENT, first_name="Alex", thread_id=topic,
                           chat_type="supergroup")
     copy = await fake.wait_for(SHOPPER, "Alex (support): Your payout is $50")
@@ -213,7 +226,7 @@ async def test_an_agents_reply_during_an_outage_is_not_silently_dropped(
     url, proxy = pg_behind_proxy
     app = make_app(url)
     async with polling(app, fake):
-        _, topic = await _handed_off(fake)
+        _, topic = await _handed_off(fake, app)
         for _ in range(250):  # the card's topic is recorded just after it is posted
             if _ticket(app).support_thread_id is not None:
                 break
@@ -319,8 +332,8 @@ async def test_a_vanished_sqlite_file_stops_the_telegram_bot(make_app: Callable[
 
 
 async def test_an_agents_reply_refused_with_500s_reaches_the_shopper_once(running: Any) -> None:
-    _, fake, _ = running
-    _, topic = await _handed_off(fake)
+    _, fake, app = running
+    _, topic = await _handed_off(fake, app)
     fake.fail_chat("sendMessage", SHOPPER, "500", times=2)  # the outbox retries it
     fake.user_says(SUPPORT, "Your label is on its way", user_id=AGENT, first_name="Alex", thread_id=topic,
                    chat_type="supergroup")
@@ -333,7 +346,7 @@ async def test_an_agents_reply_that_never_gets_through_tells_the_agents(make_app
                                                                        sqlite_url: str, fake: FakeTelegram) -> None:
     app = make_app(sqlite_url)
     async with polling(app, fake, outbox_max_attempts=2):
-        _, topic = await _handed_off(fake)
+        _, topic = await _handed_off(fake, app)
         fake.fail_chat("sendMessage", SHOPPER, "500", times=10)
         fake.user_says(SUPPORT, "Can you send a photo?", user_id=AGENT, first_name="Alex", thread_id=topic,
                        chat_type="supergroup")
