@@ -16,7 +16,7 @@ from telegram.error import RetryAfter, TimedOut
 
 from bot.app import App
 from bot.channels.telegram.limits import IDLE_BUCKET_S, TelegramLimits
-from bot.storage.models import Conversation, Ticket
+from bot.storage.models import Conversation, SupportMessage, Ticket
 from tests import test_telegram
 from tests.fake_telegram import WAIT_S, FakeTelegram
 from tests.tcp_proxy import TcpProxy
@@ -50,6 +50,23 @@ async def _handed_off(fake: FakeTelegram, app: App, shopper: int = SHOPPER) -> t
 def _thread_of(app: App, ticket_id: str) -> str | None:
     with app.sessions() as session:
         return session.execute(select(Ticket.support_thread_id).where(Ticket.id == ticket_id)).scalar_one_or_none()
+
+
+async def _copy_recorded(app: App, agent_message_id: int) -> None:
+    """Wait until the bot has stored where an agent's reply was copied to.
+
+    The copy reaches the fake server a moment before the bot records it; an edit in between finds no copy
+    to correct (no agent edits that fast)."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        with app.sessions() as session:
+            relayed = session.execute(select(SupportMessage.relayed_message_id).where(
+                SupportMessage.chat_id == str(SUPPORT),
+                SupportMessage.message_id == str(agent_message_id))).scalar_one_or_none()
+        if relayed is not None:
+            return
+        assert time.monotonic() < deadline, "the bot never recorded the copy of the agent's reply"
+        await asyncio.sleep(0.02)
 
 
 def _ticket(app: App) -> Ticket:
@@ -189,6 +206,7 @@ async def test_an_agents_edit_corrects_the_shoppers_copy(running: Any) -> None:
     sent = fake.user_says(SUPPORT, "Your payout is $50", user_id=AGENT, first_name="Alex", thread_id=topic,
                           chat_type="supergroup")
     copy = await fake.wait_for(SHOPPER, "Alex (support): Your payout is $50")
+    await _copy_recorded(app, sent["message"]["message_id"])
     fake.user_edits(SUPPORT, sent["message"]["message_id"], "Your payout is $55", user_id=AGENT, first_name="Alex",
                     chat_type="supergroup", thread_id=topic)
     for _ in range(300):
