@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 
 from bot.engine.compare import CompareActions
 from bot.engine.responses import load_responses
@@ -30,19 +31,21 @@ def test_every_device_compares_consistently_with_the_catalog() -> None:
             assert c.co2e_avoided_kg[0] <= c.co2e_avoided_kg[1] < c.co2e_new_kg[1]
 
 
-def test_upgrade_math_uses_the_same_quote_as_the_trade_in_path(chat: ChatHarness) -> None:
+def test_upgrade_math_uses_the_same_figure_as_the_trade_in_path(chat: ChatHarness) -> None:
     chat.say("i have an iphone 13 128gb, unlocked, thinking about an iphone 16 pro")
-    outcome = chat.say("flawless")
-    assert outcome.quote is not None
+    math = chat.say("flawless")
+    assert math.quote is None, "no offer before the account lock is known to be off"
     cli = subprocess.run([sys.executable, "run_bot.py", "quote", "iPhone 13", "--storage", "128", "--condition",
                           "flawless", "--json"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
                          timeout=60, env={"PATH": "/usr/bin:/bin"})
-    assert json.loads(cli.stdout)["offer_usd"] == float(outcome.quote.offer_usd)
-    text = ChatHarness.text_of(outcome)
+    offer = Decimal(str(json.loads(cli.stdout)["offer_usd"]))
+    text = ChatHarness.text_of(math)
     target = SHOP.catalog.by_name("iPhone 16 Pro")
     assert target is not None
     new = target.new_price_usd[target.base_storage]
-    assert f"${new - outcome.quote.offer_usd:,.0f} after trade-in" in text
+    assert f"about ${offer:,.0f}" in text and f"${new - offer:,.0f} after trade-in" in text
+    offered = chat.press("s:account_locked=false")
+    assert offered.quote is not None and offered.quote.offer_usd == offer
 
 
 def test_compare_cli_prints_the_chat_figures(chat: ChatHarness) -> None:

@@ -127,18 +127,23 @@ class CompareActions:
         target = self.shop.catalog.by_name(str(slots.get("target_model")))
         if target is None:
             return ActionResult((self.say.reply("device_unknown_for_compare"),), outcome="failed")
+        # an offer only once the account lock is known to be off (as in the trade-in); until then the same figure,
+        # unstored, and the trade-in asks about the lock and makes the offer
+        offer_now = slots.get("account_locked") is False
+        priced = {**slots, "carrier": slots.get("carrier") or ESTIMATE_CARRIER}
         try:
-            quote = self.trade_in.quote_for(turn, {**slots, "carrier": slots.get("carrier") or ESTIMATE_CARRIER})
+            quote = self.trade_in.quote_for(turn, priced) if offer_now else self.trade_in.figure_for(turn, priced)
             figures = self.comparison(target, None)
         except PricingError as err:
             return ActionResult((self.say.reply("compare_problem", problem=str(err)),), outcome="failed")
-        turn.quote = quote
-        turn.state.last_quote_id = quote.quote_id
+        if offer_now:
+            turn.quote = quote
+            turn.state.last_quote_id = quote.quote_id
         grade = self.shop.compare.upgrade_grade
         math = upgrade_math(quote, figures, grade)
         buttons = (*self.say.buttons("upgrade"), Button(self.say.text("see_all_grades"), f"c:{figures.device}"))
         return ActionResult((self.say.reply(
-            "upgrade", buttons, device_model=quote.device_model, target=figures.device,
+            "upgrade" if offer_now else "upgrade_before_offer", buttons, device_model=quote.device_model, target=figures.device,
             target_storage=storage_label(figures.storage_gb), storage=storage_label(quote.storage_gb),
             condition=quote.condition, offer=format_usd(quote.offer_usd), quote_id=quote.quote_id,
             valid_until=f"{quote.valid_until:%b %d}", new_price=format_usd(figures.new_price_usd),

@@ -90,6 +90,7 @@ class Dialogue:
             last_task=state.last_task if flow is None else flow.name if passive else None, last_card=state.last_card,
             last_refusal=state.last_refusal if flow is None else None,
             yes_starts=step.yes_starts if passive and step is not None else None,
+            candidates=tuple(state.candidates) if awaited is not None else (),
             # the question on screen as the shopper read it: only the optional LLM reads it, so only then rendered
             question=ask_reply(step, state.slots, self.runner.buttons, self.runner.speak).text
             if step is not None and self.reader.generator is not None else None,
@@ -105,6 +106,8 @@ class Dialogue:
             out.extend(self._apply(turn, command))
         if turn.owner == "bot":
             out.extend(self.runner.prompt(turn, resume=bool(out)))
+        # the devices offered by a "which one do you have?" on screen: a typed answer picks among them next turn
+        turn.state.candidates = [b.label for r in out if r.response == CLARIFY for b in r.buttons]
         if turn.intent is None:
             flow = self.runner.active_flow(turn.state)
             turn.intent = flow.intent if flow is not None else self.runner.pattern_intent(commands[-1], {})
@@ -161,7 +164,7 @@ class Dialogue:
                                     and not waiting.resume):
             facts = {k: v for k, v in command.slots.items() if k != "device_model"}  # the task's own device stays
             return self._set_slots(turn, SetSlots(facts, from_button=command.from_button))
-        self.runner.begin(turn, flow)
+        self.runner.begin(turn, flow, command.slots)
         notes, values = self._checked(turn, flow, command.slots, from_button=command.from_button)
         state.slots.update(values)
         self.runner.derive(flow, state.slots)

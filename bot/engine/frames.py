@@ -95,8 +95,11 @@ class FlowRunner:
 
     # running ------------------------------------------------------------------------------------------
 
-    def begin(self, turn: Turn, flow: Flow) -> None:
-        """Make `flow` the active frame: the task it interrupts waits underneath (a passive one is left)."""
+    def begin(self, turn: Turn, flow: Flow, incoming: Mapping[str, Any] | None = None) -> None:
+        """Make `flow` the active frame: the task it interrupts waits underneath (a passive one is left).
+
+        What carries over is about the device talked about so far: a task begun for another device (`incoming`
+        names it) starts without that device's storage, condition or carrier."""
         state = turn.state
         active = self.active_flow(state)
         remembered = dict(state.slots)
@@ -105,6 +108,11 @@ class FlowRunner:
             state.push()  # come back to it when this one ends
         state.tentative = False  # a quote begun on a guess is left, not resumed, when the shopper picks another
         carried = {k: v for k, v in remembered.items() if k in flow.persisted_slots}
+        slot = self.device_slot(flow)
+        named, before = (incoming or {}).get(slot) if slot else None, carried.get(slot) if slot else None
+        if named is not None and before is not None and named != before and not (
+                isinstance(named, tuple) and before in named):
+            carried = {}  # "selling my pixel 7" after the iPhone 12's upgrade math: none of the iPhone's facts
         state.flow, state.step, state.slots = flow.name, None, carried
         self.derive(flow, state.slots)
 

@@ -39,6 +39,7 @@ class ConversationState:
     confirming: str | None = None  # a yes the bot waits for outside any flow ("forget": delete the shopper's data)
     last_refusal: str | None = None  # the policy rule that refused the last request: "even for parts?" still runs into it
     tentative: bool = False  # the active task began on a guess (a device named alone): another task replaces it
+    candidates: list[str] = field(default_factory=list)  # the devices "which one do you have?" offered last turn
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -50,7 +51,7 @@ class ConversationState:
             stack=[Frame.from_json(f) for f in raw.get("stack") or () if isinstance(f, dict)],
             last_card=raw.get("last_card"), last_device=raw.get("last_device"), last_task=raw.get("last_task"),
             confirming=raw.get("confirming"), last_refusal=raw.get("last_refusal"),
-            tentative=bool(raw.get("tentative")),
+            tentative=bool(raw.get("tentative")), candidates=[str(c) for c in raw.get("candidates") or ()],
         )
 
     def to_json(self) -> dict[str, Any]:

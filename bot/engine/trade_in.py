@@ -20,6 +20,7 @@ from bot.storage.repo import new_id
 
 OFFERED, SUPERSEDED, ACCEPTED, DECLINED, EXPIRED = "offered", "superseded", "accepted", "declined", "expired"
 DATE = "%b %d, %Y"
+UNSTORED_QUOTE_ID = "estimate"  # a figure shown before an offer can be made (never stored, never accepted)
 
 
 class TradeInActions:
@@ -124,17 +125,24 @@ class TradeInActions:
                 turn.store.decide_quote(quote.quote_id, SUPERSEDED)
         return self._new_quote(turn, slots)
 
+    def figure_for(self, turn: Turn, slots: Mapping[str, Any]) -> Quote:
+        """What these slots would be offered, not stored and not an offer (no account lock checked yet)."""
+        return self._priced(turn, slots, UNSTORED_QUOTE_ID)
+
     def _new_quote(self, turn: Turn, slots: Mapping[str, Any]) -> Quote:
+        quote = self._priced(turn, slots, new_id("Q"))
+        turn.store.save_quote(quote, created_at=turn.now)
+        return quote
+
+    def _priced(self, turn: Turn, slots: Mapping[str, Any], quote_id: str) -> Quote:
         device = self.shop.catalog.by_name(str(slots.get("device_model")))
         if device is None:
             raise PricingError(f"{slots.get('device_model')} is not in our catalog")
-        quote = quote_trade_in(
+        return quote_trade_in(
             device, storage_gb=int(slots["storage_gb"]), condition=str(slots["condition"]),
             carrier=str(slots.get("carrier") or "unlocked"), battery_health_pct=slots.get("battery_health_pct"),
-            rules=self.shop.rules, quote_id=new_id("Q"), now=turn.now, table_version=self.shop.table_version,
+            rules=self.shop.rules, quote_id=quote_id, now=turn.now, table_version=self.shop.table_version,
         )
-        turn.store.save_quote(quote, created_at=turn.now)
-        return quote
 
     def _ship_by(self, quote: Quote, turn: Turn) -> datetime:
         valid_days = int(self.shop.policy["trade_in"]["quote_valid_days"])

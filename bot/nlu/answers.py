@@ -151,11 +151,8 @@ def parse_answer(slot: str, text: str, *, devices: DeviceMatcher, device: Device
         yes = _yes_or_no(text)  # a decision: only an unmistakable yes or no
         return Parsed(yes, ok=yes is not None)
     if slot == "payout_method":
-        if re.search(r"paypal|pay pal", norm):
-            return Parsed("paypal", ok=True)
-        if re.search(r"\bach\b|bank|direct deposit|transfer|checking|account", norm):
-            return Parsed("ach", ok=True)
-        return Parsed()
+        method = speech_acts.payout_choice(text, as_answer=True)
+        return Parsed(method, ok=method is not None)
     if slot == "email":
         email = extract.extract_email(text)
         if email is None:

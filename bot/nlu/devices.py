@@ -24,6 +24,10 @@ _PLURALS = {"pros": "pro", "maxes": "max", "maxs": "max", "mx": "max", "minis": 
 _BRANDS = frozenset({"apple", "google", "samsung"})
 _VARIANT_WORDS = frozenset({"pro", "mini", "air", "max", "plus", "ultra"})
 _PLURAL_MODEL = re.compile(r"^([sm]\d{1,2}|\d{2})s$")  # "s24s", "m3s", "14s" (but "6s" is a model of its own)
+# "a refurb 15", "the 14 pro": a model number after an article, never a size, a count or a span of time
+_SHORT_REFERENCE = re.compile(
+    r"\b(?:a|an|the|that|this|refurb|refurbished|new|used)\s+(\d{1,2}[a-z]?(?:\s(?:pro|max|plus|mini|ultra))*)\b"
+    r"(?!\s*(?:gb|g|tb|%|percent|days?|months?|years?|weeks?|hours?|dollars?|bucks|usd|mins?|minutes?|or so)\b)")
 _MODEL_NEXT = re.compile(r"\d|^(?:pro|air|mini|se|plus|max|ultra|fold|flip)$")
 _FAMILY_WORDS = {
     "iphone": "iPhone", "galaxy": "Galaxy", "samsung": "Galaxy", "pixel": "Pixel", "ipad": "iPad",
@@ -174,6 +178,27 @@ class DeviceMatcher:
                 if device is not None and device is not family_of.device:
                     return DeviceMention(device=device, span=(start, end))
         return None
+
+    def short_reference(self, family_of: Device, text: str) -> Device | None:
+        """Another model of the same family named by its number after an article ("a refurb 15", "the 14 pro")."""
+        said = _SHORT_REFERENCE.search(normalize(text))
+        if said is None:
+            return None
+        mention = self.resolve_in_family(DeviceMention(device=family_of), said.group(1))
+        return mention.device if mention is not None else None
+
+    def pick(self, names: tuple[str, ...], text: str) -> Device | None:
+        """The one of these devices a short answer picks: "10th gen", "the air", "m2" (None: no single one)."""
+        offered = tuple(d for d in (self._catalog.by_name(n) for n in names) if d is not None)
+        tokens = device_tokens(text)
+        narrowed = _by_generation_or_year(offered, tokens)
+        if len(narrowed) == 1 and len(offered) > 1:
+            return narrowed[0]
+        said = set(tokens)
+        named = {d.name: set(device_tokens(d.name)) for d in offered}
+        shared = set.intersection(*named.values()) if named else set()
+        picked = [d for d in offered if (named[d.name] - shared) & said]
+        return picked[0] if len(picked) == 1 else None
 
     def family_candidates(self, text: str) -> tuple[Device, ...]:
         """Devices whose canonical name starts with the text (for 'macbook air' style answers)."""

@@ -126,6 +126,13 @@ class CommandReader:
         question = shape.is_question(text)
         mentions = self.understander.devices.affirmed(text)
         known = [m.device for m in mentions if m.device is not None]
+        if not known and not mentions and question and ctx.device is not None:
+            nearby = self.understander.devices.short_reference(ctx.device, text)  # "how much is a refurb 15?"
+            known = [nearby] if nearby is not None else []
+        if ctx.awaited == "device_model" and ctx.candidates and not known:
+            picked = self.understander.devices.pick(ctx.candidates, text)  # "10th gen" under "which one?"
+            if picked is not None:
+                return (SetSlots({**self._stated(text, ctx, mentions, lenient=False), "device_model": picked.name}),)
         target = ctx.slots.get("target_model")
         if target and not known and (acts.corrects(text) or acts.refines(text) or shape.follows_up(text)):
             sibling = self.in_view.sibling_of(text, str(target))  # "what about the 9 pro instead" in the upgrade math
@@ -172,7 +179,7 @@ class CommandReader:
             if ctx.awaited_is_yes_no and ctx.awaited not in DECISIONS and stated and acts.denies(stated):
                 commands.append(Deny())  # "oh dear, i haven't done that yet. is that a problem?": a no, then a question
             u = self.understander.understand(text, learned=False)
-            if ctx.flow_intent in SELLING and other_device and u.intent == "compare" and not commands and acts.asks_price(text):
+            if ctx.flow_intent in SELLING and other_device and u.intent not in SELLING and not commands and acts.asks_price(text):
                 # "btw how much is a refurbished 15 in excellent?" while selling: its prices, and the task stays
                 return (Answer(text, device_fact=("prices", next(d.name for d in known if d.name != ctx.device.name))),)  # type: ignore[union-attr]
             # (never the task in progress again: a device in a side question is not the one being quoted)

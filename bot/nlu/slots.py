@@ -109,9 +109,11 @@ _SIZE_NOT_SIZE = re.compile(r"\b(\d{2,4})\s?(?:gb|gigs?)?,?\s+(?:not|instead of)
 _DENIED_BEFORE = re.compile(r"\b(?:not|isnt|isn t|never|no longer|wasnt|wasn t|instead of)\s+(?:on\s+|with\s+|from\s+)?$")
 _UNLOCKED_NOW = re.compile(r"(?<!not )(?<!isn't )(?<!isnt )(?<!never )\bunlocked\b")
 # "still with at&t, i never had it unlocked": the unlocking denied a few words before
-_NEGATED_BEFORE = re.compile(r"\b(?:never|not|isnt|isn t|wasnt|wasn t|didn t|didnt|haven t|havent|hasn t|hasnt)\b")
-NEGATION_REACH = 20  # characters before "unlocked" where a "never" or "not" still denies it
-_LOCKED_TO = re.compile(r"\b(?:locked to|locked with|locked on|carrier locked|still locked)\b")
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:never|not|ever|(?:isn|wasn|didn|haven|hasn)(?:'| )?t|don(?:'| )?t think|doubt)\b")
+NEGATION_REACH = 20  # characters before "unlocked" where a "never", "not" or "(don't think they) ever" denies it
+_LOCKED_TO = re.compile(r"\b(?:locked to|locked with|locked on|carrier locked|still locked)\b"
+                        r"|\b(?:t|att|verizon|mobile|sprint|cricket|metro)[ -]locked\b")  # "probably at&t-locked"
 _ACCOUNT = r"(?:icloud|apple ?id|google|samsung)(?: account| acct)?"
 _LOCKED = re.compile(
     rf"icloud (?:is )?still on|still on (?:my |the |his |her )?(?:icloud|apple ?id)|"

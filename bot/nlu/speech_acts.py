@@ -198,14 +198,30 @@ def other_language(text: str) -> bool:
 
 _PAYOUT_NAMED = (("paypal", re.compile(r"\bpay ?pal\b")),
                  ("ach", re.compile(r"\bach\b|\bbank (?:transfer|deposit|account)\b|\bdirect deposit\b|\bwire\b")))
+# as the answer to "how would you like to be paid?", shorter words name the bank transfer too
+_PAYOUT_ANSWER = (("paypal", re.compile(r"\bpay ?pal\b")),
+                  ("ach", re.compile(r"\bach\b|\bbank\b|\bdirect deposit\b|\btransfer\b|\bchecking\b|\baccount\b")))
+# "maybe paypal? or bank", "either is fine": no choice made (the choice books the trade-in)
+_PAYOUT_HEDGE = re.compile(r"\b(?:maybe|idk|dunno|not sure|unsure|either|whichever|or)\b")
+_PAYOUT_DENIED = r"\b(?:no|not|don t have|dont have|do not have|without|never|rather not|hate)\W+(?:\w+\W+){0,3}?"
+
+
+def payout_choice(text: str, *, as_answer: bool = False) -> str | None:
+    """The one payout method the text picks: named, not denied ("i don't have a paypal"), not hedged, not both."""
+    norm = normalize(text)
+    if _PAYOUT_HEDGE.search(norm):
+        return None
+    patterns = _PAYOUT_ANSWER if as_answer else _PAYOUT_NAMED
+    named = {method for method, pattern in patterns if pattern.search(norm)
+             and not re.search(_PAYOUT_DENIED + f"(?:{pattern.pattern})", norm)}
+    return named.pop() if len(named) == 1 else None
 
 
 def payout_named(text: str) -> str | None:
     """A payout method named outright in a statement ("bank transfer, btw ..."), not in a question."""
-    norm = normalize(text)
-    if is_question(text) or HYPOTHETICAL.search(norm):
+    if is_question(text) or HYPOTHETICAL.search(normalize(text)):
         return None
-    return next((method for method, pattern in _PAYOUT_NAMED if pattern.search(norm)), None)
+    return payout_choice(text)
 
 _CORRECTION = re.compile(
     r"\b(?:actually|sorry|oops|wait|i meant|i mean|meant to say|my bad|correction|not an?|no it s|its an?|it s an?|"
