@@ -98,8 +98,11 @@ class Answering:
             state.fallbacks = 0
             state.last_card = answer.card_id or state.last_card
             offered = command.offer.slots.get("device_model") if command.offer is not None else None
+            offered = offered or (command.context.get("device_model") if flow is None else None)
             if isinstance(offered, str) and self.p.shop.catalog.by_name(offered) is not None:
-                state.last_device = offered  # "can i sell my s21?" then "128, verizon" (a model we do not buy: no)
+                # "can i sell my s21?" then "128, verizon"; "does the macbook come with a charger?" then "what
+                # battery is guaranteed on it?" (a model we do not buy: no)
+                state.last_device = offered
             turn.sources.extend(answer.sources)
             # beside a task, the task's own question carries the buttons
             buttons = () if command.aside_of else self.offer(command.offer) or self.follow_ups(answer.follow_ups)
@@ -123,7 +126,10 @@ class Answering:
         if not parts:
             return whole
         answers = [self.p.answerer.answer(part, {**context, "masked": None}) for part in parts]
-        if not all(a.confident for a in answers) or len({a.card_id for a in answers}) < len(answers):
+        sure = [a for a in answers if a.confident]
+        if not whole.confident and len(sure) == 1:
+            return sure[0]  # "is the bank transfer safe? and when would the money show up?": the part we know
+        if len(sure) < len(answers) or len({a.card_id for a in answers}) < len(answers):
             return whole
         first, second = answers
         return replace(first, text=f"{first.text}\n\n{second.text}",

@@ -221,7 +221,7 @@ class Dialogue:
         state.fallbacks = 0
         turn.intent = turn.intent or flow.intent
         state.slots.update(values)
-        notes += self.runner.reconcile(flow, state.slots, changed)
+        notes += self.runner.reconcile(flow, state.slots, changed | set(values))  # a device just named, too
         if changed or isinstance(command, CorrectSlots):
             notes += self.runner.run_pattern(turn, CorrectSlots(values), resume=False)
             start = flow.rerun_from(changed or set(values), state.slots)
@@ -261,6 +261,7 @@ class Dialogue:
         values: dict[str, Any] = {}
         device = self.runner.device(flow, turn.state.slots)
         device_slot = self.runner.device_slot(flow)
+        unknown_device = False
         for slot in sorted(raw, key=lambda s: s != device_slot):
             value = raw[slot]
             if slot not in flow.slots:
@@ -275,6 +276,10 @@ class Dialogue:
                     device = self.p.shop.catalog.by_name(str(checked.value))
             else:
                 notes.append(self._problem(checked, slot))
+                if slot == device_slot and not checked.candidates:
+                    unknown_device = True
+        if unknown_device:  # "my old iPhone XR, 128 GB, good": facts of a device we do not buy, kept for none
+            values = {k: v for k, v in values.items() if k not in flow.persisted_slots}
         return notes, values
 
     def _problem(self, checked: Checked, slot: str) -> Reply:

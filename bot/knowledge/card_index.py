@@ -8,6 +8,7 @@ the trade-in rule; after a card about payouts, "and paypal?" stays with payouts.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ BM25_WEIGHT = 0.14  # a card's BM25 score, normalised by the best card's, adds u
 ANSWER_HANDICAP = 0.03  # the answer text is a weaker paraphrase of the question than a paraphrase is
 JOURNEY_BOOST = 0.04  # inside a trade-in, selling cards; inside a compare, buying cards
 KIND_BOOST = 0.04  # a question about a phone prefers the phone card over the laptop one (and so on)
+KIND_MISMATCH = 0.12  # a card for other kinds, when only the conversation (not the question's words) names the kind
+_KIND_WORDS = re.compile(r"\b(?:phones?|smartphones?|iphones?|androids?|galaxy|pixel|tablets?|ipads?|laptops?|macbooks?)\b")
 FOLLOW_UP_BOOST = 0.06  # a short follow-up question ("and paypal?") stays near the last card
 FOLLOW_UP_WORDS = 6
 CLASSIFIER_WEIGHT = 0.2  # the card model's probability adds up to this (0.1 / 0.2 / 0.4 tried on tune + dev)
@@ -107,7 +110,10 @@ class CardIndex:
                               np.where(self.journeys == "both", 0.0, -JOURNEY_BOOST))
         kind = CATEGORY_WORDS.get(str(context.get("device_category") or ""))
         if kind is not None:
-            boost += np.array([0.0 if not kinds else KIND_BOOST if kind in kinds else -KIND_BOOST
+            # a card written for other kinds of device is wrong for this one: "what battery is guaranteed on it?"
+            # about a MacBook is not the phone card, however phone-like the words (unless they name a phone)
+            against = KIND_BOOST if _names_a_kind(prepared) else KIND_MISMATCH
+            boost += np.array([0.0 if not kinds else KIND_BOOST if kind in kinds else -against
                                for kinds in self.kinds])
         previous = self.by_id.get(last_card or "")
         if previous is not None and len(prepared.split()) <= FOLLOW_UP_WORDS:
@@ -115,3 +121,8 @@ class CardIndex:
             boost += np.array([FOLLOW_UP_BOOST if c.id in related or c.topic == previous.topic else 0.0
                                for c in self.cards])
         return boost
+
+
+def _names_a_kind(prepared: str) -> bool:
+    """Whether the question's own words name a kind of device (it then says which cards apply)."""
+    return bool(_KIND_WORDS.search(prepared.casefold()))

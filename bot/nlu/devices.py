@@ -38,6 +38,8 @@ _FOREIGN_BRANDS = ("oneplus", "one plus", "motorola", "moto", "xiaomi", "huawei"
 _UNKNOWN_MODEL = re.compile(
     r"\b(iphone|galaxy|pixel|ipad|macbook(?: pro| air)?|note|" + "|".join(_FOREIGN_BRANDS)
     + r")\s?((?:[a-z]{0,2}\d{1,2}[a-z+]{0,5})(?:\s(?:pro|max|plus|ultra|mini|lite|fe|xl|s|r))*)\b"
+    # "my ipad 25 days ago", "pixel 2 weeks old": a span of time or an amount, not a model
+    r"(?!\s*(?:days?|weeks?|months?|years?|yrs?|hours?|mins?|minutes?|percent|gb|tb|dollars|bucks)\b|%)"
     r"|\biphone ?(?:xr|xs(?: max)?|x)\b"  # the letter-named iPhones of 2017-2018
     # a brand we do not carry and its model's name ("motorola edge", "oneplus nord"), not "motorola phones"
     r"|\b(?:" + "|".join(_FOREIGN_BRANDS) + r")\s(?!phones?\b|devices?\b|ones?\b|stuff\b|and\b|or\b|i\b|is\b|it\b)"

@@ -51,8 +51,8 @@ class OpeningReader:
             return (instead,)
         u = understand(self.understander, self.extractor, text)
         question = shape.is_question(text)
-        if u.intent in SMALL_TALK:
-            return (SmallTalk(u.intent),)
+        if u.intent in SMALL_TALK and not (question and shape.asked_part(text) != text):
+            return (SmallTalk(u.intent),)  # (but "thank you. when can i expect a reply?" asks something)
         if "device_model" not in u.slots and acts.shops_on_budget(text):
             u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "a macbook under 700"
         if u.intent not in TASKS and "device_model" in u.slots and acts.requests_task(text):

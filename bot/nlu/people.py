@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu.question_shape import is_question, normalize
+from bot.nlu.question_shape import is_question, normalize, question_core
 from bot.nlu.speech_acts import HYPOTHETICAL, OWN_STATEMENT, statement_part
 
 # --- people, complaints, identity ------------------------------------------------------------------------
@@ -201,6 +201,16 @@ def complaint(text: str) -> str | None:
             return None
     return next((reason for reason, pattern in _COMPLAINTS if pattern.search(norm)), None)
 
+# "where is my order from best buy", "my amazon renewed order hasn't shipped": another store's order (no order of ours)
+_OTHER_SHOP = re.compile(r"\b(?:amazon|best ?buy|walmart|target|ebay|back ?market|gazelle|swappa|decluttr|costco|"
+                         r"gamestop|newegg|apple store|the apple store|verizon store|at t store|t mobile store)\b")
+
+
+def other_shops_order(text: str, reason: str) -> bool:
+    """An order problem about another store's order: that store can look it up, we cannot."""
+    return reason == "order status" and bool(_OTHER_SHOP.search(normalize(text)))
+
+
 def frustrated(text: str) -> bool:
     """"This is useless", "wtf": offer a person."""
     return bool(_FRUSTRATED.search(normalize(text)))
@@ -254,6 +264,9 @@ def own_case_for_person(text: str, rule: str) -> bool:
     if rule not in ALWAYS_HUMAN_RULES:
         return False
     told = statement_part(text) if is_question(text) else text
+    if is_question(text) and not told.strip():  # "...it says it's blacklisted and i bought it new, what do i do now"
+        core = question_core(text)
+        told = text[:-len(core)] if core != text and text.endswith(core) else ""
     norm = normalize(told)
     return bool(norm.strip()) and bool(_FIRST_PERSON.search(norm) or _REFUSAL_PATTERNS[rule].search(norm))
 

@@ -19,9 +19,11 @@ _QUESTION_START = re.compile(
     r"wat|wut|hw|whn|wher|whens|wheres|hows|whys|whos)\b|^(?:r|y|u) |\b(?:can i|can u|can you|do (?:u|you|yall)|"
     r"(?:do|will|would|can|could|should) (?:i|we) (?:still )?(?:get|need|have|keep|lose|be)|"
     r"what if|what happens|how (?:many|long|does|do|much|soon|late|fast|quick|quickly|often|come)|"
-    r"(?:when|where) do i|wondering|i wonder|curious|is that (?:normal|ok|okay|fine|bad)|does (?:that|it) "
-    r"(?:matter|count|affect|change|lower))\b|^(?:if|so if|and if|but if|what about|and what about) |"
-    r"(?:^|[,;] ?|\b(?:and|but|so|also|btw|quick question) )(?:what|how|why|when|where|which|who|is|are|do|does|did|can|"
+    r"(?:when|where) do i|wondering|i wonder|curious|is that (?:normal|ok|okay|fine|bad)|"
+    r"(?:does|do|will|would|could|can) (?:that|it|this|those|these) (?:matter|count|affect|change|lower|hurt|reduce|"
+    r"impact|make a difference))\b|^(?:if|so if|and if|but if|what about|and what about) |"
+    # ("... and did a factory reset": "did" and an object is a deed told, not a question asked)
+    r"(?:^|[,;] ?|\b(?:and|but|so|also|btw|quick question) )(?!did (?:a|an|the|my|your|this|that)\b)(?:what|how|why|when|where|which|who|is|are|do|does|did|can|"
     r"could|will|would|should)(?: s)? (?:is|are|does|do|did|can|it|they|you|u|i|the|a|an|my|your|this|that|there|"
     r"happens|mean|means|long|much|many|soon|fast)\b|\bwhich (?:condition|grade|one|option) (?:do|does|should|would|is)\b")
 
@@ -38,6 +40,8 @@ _CLAUSE_QUESTION = re.compile(r"[,;:]\s*(?:so |and |but )?(?:what|how|why|when|w
                               r" would| will| can| should| about| long| much| many| soon| condition| grade)\b")
 
 _WH_FIRST = re.compile(r"(?:what|whats|how|why|when|where|which|who)\b")
+# "... battery says 76%. will that hurt the offer": an auxiliary and its subject opening the last sentence
+_AUX_FIRST = re.compile(r"(?:is|are|do|does|did|can|could|will|would|should) (?:i|you|u|it|that|this|they|we|my|the|there)\b")
 
 
 def normalize(text: str) -> str:
@@ -78,7 +82,8 @@ def is_question(text: str) -> bool:
         return True
     sentences = [normalize(s) for s in re.split(r"[.!\n]+", clause) if s.strip()]
     # "works fine. what condition is that": a question word opening the first or last sentence
-    return len(sentences) > 1 and any(_WH_FIRST.match(s.strip()) for s in (sentences[0], sentences[-1]))
+    return len(sentences) > 1 and (any(_WH_FIRST.match(s.strip()) for s in (sentences[0], sentences[-1]))
+                                   or bool(_AUX_FIRST.match(sentences[-1].strip())))
 
 
 def without_polite_tag(norm: str) -> str:
@@ -90,6 +95,10 @@ _POINTS_BACK = re.compile(r"\b(?:with|do|does|about|is|manage) (?:that|this|it)\
 POINTING_WORDS = 8  # "could you help me with that?" points back; a longer question says what it asks
 
 
+# "quote says $220 for my 14, btw it's locked to tmobile, does that change anything": a turn to what is asked
+_ASIDE_TURN = re.compile(r"[,;]?\s*\b(?:btw|by the way|quick question|one more thing)\b[,:]?\s*", re.I)
+
+
 def _sentences(text: str) -> list[str]:
     """The sentences of a message, each with its closing mark ("?" tells which ones ask)."""
     return [p.strip() for p in re.findall(r"[^.!?\n]+[.!?]*", text) if p.strip(" .!?")]
@@ -98,11 +107,15 @@ def _sentences(text: str) -> list[str]:
 def asked_part(text: str) -> str:
     """The sentences that ask, when a message tells its story first ("I'm on Verizon and thinking of switching.
     ... will it work on T-Mobile?"): what the shopper wants is in the question, the rest is context."""
-    sentences = _sentences(text)
+    sentences = [part for s in _sentences(text) for part in _ASIDE_TURN.split(s) if part.strip(" ,.!?")]
     asked = [p for p in sentences if p.endswith("?")]
+    if not asked and len(sentences) > 1 and is_question(sentences[-1]):
+        asked = sentences[-1:]  # a closing question without its mark ("... says 76%. will that hurt the offer")
     if len(sentences) < 2 or not asked:
         return text
     question = " ".join(asked)
+    if asked == sentences[-1:] and _ASIDE_TURN.search(text):
+        return question  # "..., btw it's locked to tmobile, does that change anything": "that" is in the question
     # "... she said I could sell it. Could you help me with that?": a question that points back at the story
     return text if _POINTS_BACK.search(normalize(question)) and len(question.split()) <= POINTING_WORDS else question
 

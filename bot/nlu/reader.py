@@ -43,6 +43,7 @@ from bot.nlu.opening import SMALL_TALK, WHAT_ABOUT_DEVICE, OpeningReader
 from bot.nlu.reading_context import ReadingContext
 from bot.nlu.understand import Understander
 
+_BATTERY_WORD = re.compile(r"\bbatt(?:ery)?\b")  # "batt is 76% does that hurt the price": the reading is its health
 SELLING = frozenset({"trade_in", "upgrade"})  # the understanding's purposes that sell the shopper's device
 DEVICE_CHOICES = ("target_model",)  # a device named at the question "another one?" after the upgrade math
 BARE_VALUE_WORDS = 2  # "fair", "t mobile": short enough to be nothing but a value
@@ -109,6 +110,8 @@ class CommandReader:
         if people.asks_identity(text):
             return (SmallTalk("identity"),)
         reason = people.complaint(text)
+        if reason is not None and people.other_shops_order(text, reason):
+            return (SmallTalk("other_shop"),)
         if reason is not None:
             return (Handoff(reason),)
         if people.asks_for_person(text):
@@ -126,9 +129,6 @@ class CommandReader:
         question = shape.is_question(text)
         mentions = self.understander.devices.affirmed(text)
         known = [m.device for m in mentions if m.device is not None]
-        if not known and not mentions and question and ctx.device is not None:
-            nearby = self.understander.devices.short_reference(ctx.device, text)  # "how much is a refurb 15?"
-            known = [nearby] if nearby is not None else []
         if ctx.awaited == "device_model" and ctx.candidates and not known:
             picked = self.understander.devices.pick(ctx.candidates, text)  # "10th gen" under "which one?"
             if picked is not None:
@@ -138,6 +138,9 @@ class CommandReader:
             sibling = self.in_view.sibling_of(text, str(target))  # "what about the 9 pro instead" in the upgrade math
             if sibling is not None:
                 return (SetSlots({"target_model": sibling.name}),)
+        if not known and not mentions and question and ctx.device is not None:
+            nearby = self.understander.devices.short_reference(ctx.device, text)  # "how much is a refurb 15?"
+            known = [nearby] if nearby is not None else []
         other_device = self._names_other_device(known, ctx)
         if ctx.awaited_is_yes_no and not question:
             if consent.accepts_offer_only(text) and ctx.awaited not in DECISIONS:
@@ -163,7 +166,8 @@ class CommandReader:
             stated_for_task = not self._names_other_device(
                 [m.device for m in self.understander.devices.affirmed(stated) if m.device is not None], ctx) \
                 if stated else not other_device
-            if stated_for_task and (acts.states_own_facts(text) or stated):
+            battery = PERCENT.search(stated or text) if _BATTERY_WORD.search(text.casefold()) else None
+            if stated_for_task and (acts.states_own_facts(text) or stated or battery):
                 short_answer = bool(stated) and len(stated.split()) <= BARE_VALUE_WORDS  # "256. and what's...?"
                 facts = self._stated(stated or text, ctx, mentions, lenient=short_answer)
                 facts.pop("device_model", None)
@@ -171,9 +175,8 @@ class CommandReader:
                     facts.pop(ctx.awaited, None)  # "sure... do i need to reset it first": a question is never a yes
                 if acts.unsure(text) or acts.asks_which_condition(text):
                     facts.pop("condition", None)  # "mine has a few scratches, i can't tell which one it is"
-                reading = PERCENT.search(stated) if stated and "battery" in text.casefold() else None
-                if reading is not None and "battery_health_pct" not in facts and int(reading.group(1)) <= MAX_PERCENT:
-                    facts["battery_health_pct"] = int(reading.group(1))  # "does battery matter? mine is at 76%"
+                if battery is not None and "battery_health_pct" not in facts and int(battery.group(1)) <= MAX_PERCENT:
+                    facts["battery_health_pct"] = int(battery.group(1))  # "does battery matter? mine is at 76%"
                 if facts:
                     commands.append(SetSlots(facts))
             if ctx.awaited_is_yes_no and ctx.awaited not in DECISIONS and stated and acts.denies(stated):

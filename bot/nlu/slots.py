@@ -121,7 +121,7 @@ _LOCKED = re.compile(
     rf"still (?:has|have|got) (?:my |his |her |the |a |their )?(?:\w+ )?{_ACCOUNT}\b|"
     rf"{_ACCOUNT} (?:is )?still (?:on|signed in|logged in|active|there)|"
     rf"(?:signed|logged) ?in(?:to| to)? (?:my |the |his |her )?{_ACCOUNT} still|"
-    r"icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:actually |really )?(?:still )?(?:turned |switched )?"
+    r"icloud ?lock|activation ?lock|find ?my (?:iphone |phone )?(?:is )?(?:actually |really |probably |likely |most likely |prob )?(?:still )?(?:turned |switched )?"
     r"(?:on|enabled)\b|"
     r"google ?lock|frp|samsung account lock|locked to (?:my |an |a |someone'?s |the )?(?:icloud|apple|account|"
     r"google|samsung)|can'?t (?:sign|log) out|forgot (?:my )?(?:apple ?id|password|icloud)|\blocked icloud")
@@ -195,6 +195,10 @@ def extract_storage(text: str, *, bare_number: bool = False) -> int | None:
     return None
 
 
+_LEADING_CONDITION = re.compile(r"^(?:it'?s |it s |it is |i'?d say |i d say |probably |prob |def |definitely )?"
+                                r"(flawless|good|fair|broken)\b")
+
+
 def extract_condition(text: str, *, bare_word: bool = False) -> str | None:
     """The worst condition the text describes, per the shop's definitions."""
     norm = normalize(text)
@@ -209,6 +213,9 @@ def extract_condition(text: str, *, bare_word: bool = False) -> str | None:
         described.append(next(g for g in named.groups() if g))
     if not described and _NO_SCRATCHES.search(norm):
         described.append("flawless")
+    leading = _LEADING_CONDITION.match(norm) if bare_word else None
+    if leading:  # "it's good. barely used, a couple of faint marks": the answer given, then its description
+        described.append(leading.group(1))
     if described:  # the worst condition described wins: "like new but the screen is cracked" is broken
         return max(described, key=CONDITIONS.index)
     if bare_word:

@@ -106,12 +106,20 @@ _PROCESS = re.compile(
 _ELIGIBILITY = re.compile(r"\bcan (?:i|we) still (?:sell|trade|send)\b|\b(?:do|will|would) (?:you|u|yall) (?:guys )?(?:still )?"
                           r"(?:take|accept|buy)\b.{0,40}\b(?:if|with|that|locked|cracked|broken|damaged)\b|"
                           r"\bis (?:it|that|this|mine) (?:still )?(?:eligible|accepted|ok to (?:sell|trade))\b")
-_COMPARES_RULES = re.compile(r"\bhow much (?:less|more|lower|higher)\b.{0,50}\b(?:than|compared (?:to|with)|vs|versus)\b")
+_COMPARES_RULES = re.compile(r"\bhow much (?:less|more|lower|higher)\b.{0,50}\b(?:than|compared (?:to|with)|vs|versus)\b|"
+                             r"\b(?:sell|go|worth|fetch|get|pay)s? (?:for |you )?(?:less|more|lower|higher)\b.{0,40}\bthan\b")
+# "btw it's locked to tmobile, does that change anything?", "will that hurt the offer": what a fact does to the
+# offer, asked about (answered, with the quote offered)
+_EFFECT = re.compile(r"\b(?:does|do|will|would|could|can) (?:that|it|this|those|these) (?:change|affect|hurt|lower|reduce|"
+                     r"matter|impact|drop|make a difference)\b")
+# "what does apple give for an iphone 15 pro trade in": another company's program, asked about
+_OTHER_PROGRAM = re.compile(r"\b(?:what|how much) (?:does|do|would|will|did) (?:apple|samsung|google|verizon|at t|att|t mobile|"
+                            r"tmobile|best buy|amazon|gamestop|carriers?|the carriers?) (?:give|pay|offer|credit)\b")
 
 _HAD_QUOTE = re.compile(r"\b(?:got|have|had|received|accepted|booked) (?:a |an |my |the |your )?(?:trade ?-?in )?"
                         r"(?:quote|offer|counteroffer|counter offer)\b")
 
-_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)")
+_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:would|will|do|does|should) (?:i|we) (?:pay|spend|end up paying)\b|\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)")
 
 _OFFER_ASK = re.compile(r"\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)\b|"
                         r"\bhow much (?:for|would you (?:pay|give)|do you (?:pay|give)|can i get)\b")
@@ -122,13 +130,22 @@ def asks_for_offer(text: str) -> bool:
     return bool(_OFFER_ASK.search(normalize(text)))
 
 
+# "will it come with a charger in the box, or do i need to buy one?": a yes-or-no question about the item itself
+_ABOUT_THE_ITEM = re.compile(r"^(?:so |and |but |ok |also )?(?:will|does|do|is|are|can|would|could) (?:it|they|this|that|"
+                             r"these|those|the (?:phone|device|laptop|ipad|tablet|macbook|refurb\w*|one))\b"
+                             r"(?! (?:cheaper|better|worth|smarter|less|more|a (?:good|better) (?:deal|idea)))")  # a comparison
+
+
 def requests_task(text: str) -> bool:
     """The message asks for a number or a task (a quote, a comparison), not for a policy fact."""
     norm = normalize(asked_part(text))
-    if _COMPARES_RULES.search(norm) or _HAD_QUOTE.search(norm) or _ELIGIBILITY.search(norm):
+    if _COMPARES_RULES.search(norm) or _HAD_QUOTE.search(norm) or _ELIGIBILITY.search(norm) or (
+            _EFFECT.search(norm) or _OTHER_PROGRAM.search(norm)):
         return False  # "how much less is a carrier-locked one worth than an unlocked one?", "got a quote last wk..."
     if _HOW_MUCH.search(norm):
         return True
+    if _ABOUT_THE_ITEM.match(norm):
+        return False
     if _ABOUT_PRICE_RULE.search(norm) or _ADVICE.search(norm) or _PROCESS.search(norm):
         return False
     if is_question(text) and HYPOTHETICAL.search(norm) and not _OFFER_ASK.search(norm):
@@ -203,7 +220,9 @@ _PAYOUT_ANSWER = (("paypal", re.compile(r"\bpay ?pal\b")),
                   ("ach", re.compile(r"\bach\b|\bbank\b|\bdirect deposit\b|\btransfer\b|\bchecking\b|\baccount\b")))
 # "maybe paypal? or bank", "either is fine": no choice made (the choice books the trade-in)
 _PAYOUT_HEDGE = re.compile(r"\b(?:maybe|idk|dunno|not sure|unsure|either|whichever|or)\b")
-_PAYOUT_DENIED = r"\b(?:no|not|don t have|dont have|do not have|without|never|rather not|hate)\W+(?:\w+\W+){0,3}?"
+_PAYOUT_CHANGE = re.compile(r"\b(?:wait|actually|make it|make that|rather|instead|scratch that|changed my mind)\b")
+_PAYOUT_DENIED = (r"\b(?:no |(?:not|don t have|dont have|do not have|without|never|rather not|hate|instead of) "
+                  r"(?:(?:a|an|my|the|any|a real|to use) )?)")
 
 
 def payout_choice(text: str, *, as_answer: bool = False) -> str | None:
@@ -212,9 +231,11 @@ def payout_choice(text: str, *, as_answer: bool = False) -> str | None:
     if _PAYOUT_HEDGE.search(norm):
         return None
     patterns = _PAYOUT_ANSWER if as_answer else _PAYOUT_NAMED
-    named = {method for method, pattern in patterns if pattern.search(norm)
-             and not re.search(_PAYOUT_DENIED + f"(?:{pattern.pattern})", norm)}
-    return named.pop() if len(named) == 1 else None
+    last = {method: max(m.end() for m in pattern.finditer(norm)) for method, pattern in patterns
+            if pattern.search(norm) and not re.search(_PAYOUT_DENIED + f"(?:{pattern.pattern})", norm)}
+    if len(last) == 2 and _PAYOUT_CHANGE.search(norm):
+        return max(last, key=lambda method: last[method])  # "ach. wait no, make it paypal": the one said last
+    return next(iter(last)) if len(last) == 1 else None
 
 
 def payout_named(text: str) -> str | None:
