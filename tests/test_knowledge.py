@@ -5,13 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.app import open_knowledge
 from bot.errors import ConfigError, KnowledgeError
 from bot.knowledge.documents import load_document
 from bot.knowledge.embeddings import MiniLMEmbeddings
-from bot.knowledge.index import build_index
+from bot.knowledge.index import CARD_VECTORS, HEADING_VECTORS, build_index
 from bot.settings import PROJECT_ROOT, load_settings
 from bot.shop import Shop, load_shop
 from tests.conftest import TEST_INDEX
@@ -117,6 +118,22 @@ def test_reindex_is_incremental(tmp_path: Path) -> None:
     changed = build_index(SHOP, knowledge, index, embedder)
     assert changed.new == 1 and changed.removed > 0
     assert changed.chunks == first.chunks + 1 - changed.removed
+
+
+def test_a_build_that_stopped_halfway_does_not_give_texts_other_texts_vectors(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    for extra in sorted((knowledge / "docs").glob("*.md"))[2:]:
+        extra.unlink()
+    index = tmp_path / "index"
+    embedder = MiniLMEmbeddings(threads=2)
+    build_index(SHOP, knowledge, index, embedder)
+    cards = np.load(index / CARD_VECTORS)
+    headings = np.load(index / HEADING_VECTORS)
+    np.save(index / HEADING_VECTORS, headings[1:])  # a vector file of another build beside this manifest
+    build_index(SHOP, knowledge, index, embedder)
+    assert np.allclose(np.load(index / CARD_VECTORS), cards), "card questions got the vectors of other texts"
+    assert np.allclose(np.load(index / HEADING_VECTORS), headings)
 
 
 def test_retriever_works_against_a_chroma_server(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -32,6 +33,7 @@ SCOPE_VECTORS = "scope.npy"
 SCOPE_FILE = "scope_examples.yaml"
 QUESTION_VECTORS = "questions.npy"
 CARD_VECTORS = "cards.npy"  # one row per card question, then one per card answer
+BUILD_LOCK = ".build.lock"
 
 
 @dataclass(frozen=True)
@@ -178,9 +180,19 @@ def _forget_client(index_dir: Path) -> None:
 def build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: Embedder, *,
                 rebuild: bool = False, progress: Callable[[int, int], None] | None = None,
                 chroma_url: str | None = None) -> IndexSummary:
-    """Upsert new chunks, delete removed ones, keep unchanged ones; write the manifest last."""
-    started = time.perf_counter()
+    """Upsert new chunks, delete removed ones, keep unchanged ones; write the manifest last.
+
+    One build at a time per index directory (two processes that both find the index stale wait in turn)."""
     index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / BUILD_LOCK).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_index(shop, knowledge_dir, index_dir, embedder, rebuild=rebuild, progress=progress,
+                            chroma_url=chroma_url)
+
+
+def _build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: Embedder, *, rebuild: bool,
+                 progress: Callable[[int, int], None] | None, chroma_url: str | None) -> IndexSummary:
+    started = time.perf_counter()
     content = current_content(shop, knowledge_dir, embedder.model_id)
     chunks = content.chunks
     if chroma_url is None:
@@ -208,7 +220,7 @@ def build_index(shop: Shop, knowledge_dir: Path, index_dir: Path, embedder: Embe
         collection.upsert(ids=[_card_key(c) for c in cards], embeddings=embedder.embed([c.answer for c in cards]),
                           documents=[c.answer for c in cards],
                           metadatas=[{"doc_id": f"card:{c.id}", "kind": "card", "title": c.title} for c in cards])
-    _write_vectors(index_dir, content, embedder)
+    _write_vectors(index_dir, content, embedder, reuse=not rebuild)
     documents = len({c.doc_id for c in chunks})
     return IndexSummary(documents, len(chunks), len(new), len(chunks) - len(new), len(removed),
                         time.perf_counter() - started)
@@ -227,21 +239,32 @@ def _metadata(chunk: Chunk) -> dict[str, str]:
     return meta
 
 
-def _write_vectors(index_dir: Path, content: Content, embedder: Embedder) -> None:
+VECTOR_FILES = (SENTENCE_VECTORS, HEADING_VECTORS, SCOPE_VECTORS, QUESTION_VECTORS, CARD_VECTORS)  # cache_keys' order
+
+
+def _stored_vectors(index_dir: Path, model_id: str) -> dict[str, np.ndarray]:
+    """The vectors of the last build by text, when its files and its manifest belong together (else none).
+
+    The vector files are written before the manifest: a build that stopped in between (or ran beside
+    another) leaves files the manifest's keys do not describe, and reusing them would give texts the vectors
+    of other texts for every later build."""
+    try:
+        previous = json.loads((index_dir / MANIFEST).read_text())
+        files = [np.load(index_dir / name) for name in VECTOR_FILES]
+    except (ValueError, KeyError, OSError):
+        return {}
+    keys = previous.get("cache_keys") or []
+    rows = previous.get("cache_rows")
+    if previous.get("model") != model_id or rows != [len(f) for f in files] or sum(rows) != len(keys):
+        return {}
+    return dict(zip(keys, np.vstack(files), strict=True))
+
+
+def _write_vectors(index_dir: Path, content: Content, embedder: Embedder, *, reuse: bool) -> None:
     """Sentence, heading and scope-exemplar vectors; texts embedded before reuse their stored vectors."""
     chunks = content.chunks
-    old: dict[str, np.ndarray] = {}
     manifest_path, vectors_path = index_dir / MANIFEST, index_dir / SENTENCE_VECTORS
-    if manifest_path.exists() and vectors_path.exists():
-        try:
-            previous = json.loads(manifest_path.read_text())
-            stored = np.vstack([np.load(index_dir / name) for name in
-                                (SENTENCE_VECTORS, HEADING_VECTORS, SCOPE_VECTORS, QUESTION_VECTORS, CARD_VECTORS)
-                                if (index_dir / name).exists()])
-            keys = previous["cache_keys"] if previous.get("model") == embedder.model_id else []
-            old = {s: stored[i] for i, s in enumerate(keys) if i < len(stored)}
-        except (ValueError, KeyError, OSError):
-            old = {}
+    old = _stored_vectors(index_dir, embedder.model_id) if reuse else {}
     sentences: list[str] = []
     owners: list[int] = []
     for n, chunk in enumerate(chunks):
@@ -274,7 +297,8 @@ def _write_vectors(index_dir: Path, content: Content, embedder: Embedder) -> Non
                 "chunks": [asdict(c) for c in chunks], "sentences": sentences, "sentence_chunk": owners,
                 "in_scope": len(content.in_scope), "question_chunk": question_chunk,
                 "cards": [asdict(c) for c in content.cards], "card_rows": card_owners,
-                "cache_keys": sentences + headings + scope + questions + card_texts}
+                "cache_keys": sentences + headings + scope + questions + card_texts,
+                "cache_rows": [len(sentences), len(headings), len(scope), len(questions), len(card_texts)]}
     tmp = manifest_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(manifest))
     tmp.replace(manifest_path)

@@ -65,6 +65,11 @@ _STILL_STANDS = re.compile(r"\bif (?:it|the offer|that|the quote|it s|its) (?:st
 MAX_OUTRIGHT_WORDS = 30
 # "i would like to accept it for 250": an amount named with the accept is a counteroffer, never a yes
 _MONEY = re.compile(r"\$\s?\d|\b\d[\d,.]* ?(?:dollars|bucks|usd)\b", re.I)  # an amount of money, in any sentence
+
+
+def names_amount(text: str) -> bool:
+    """The message names an amount of money of its own ("apply a price of $999 and book it")."""
+    return bool(_MONEY.search(text))
 _AMOUNT = re.compile(r"\$\s?\d|\b\d{2,5}\b(?! ?(?:gb|tb|%|percent))")
 
 

@@ -299,7 +299,8 @@ class CommandReader:
         for name, value in self.understander.slots_in(text).items():
             if name in ctx.flow_slots and name not in found and name != "email":
                 found[name] = value
-        if "payout_method" in ctx.flow_slots and "payout_method" not in found:
+        if "payout_method" in ctx.flow_slots and "payout_method" not in found and not (
+                ctx.awaited in DECISIONS and consent.names_amount(text)):  # "apply $999 and book it, payout paypal"
             method = acts.payout_named(text)
             if method is not None:
                 found["payout_method"] = method

@@ -163,7 +163,9 @@ def asks_price(text: str) -> bool:
 
 # "i'm selling my iphone 11, 256 gb": the sale of the shopper's own device, stated (narrower than a price asked
 # or a device owned, which a story of switching carriers also has)
-_OFFERS_OWN = re.compile(r"\b(?:selling|sell|trading in|trade in|getting rid of) (?:my|this|our|an old|my old)\b")
+_OFFERS_OWN = re.compile(r"\b(?:selling|sell|trading in|trade in|getting rid of) (?:my|this|our|an old|my old)\b|"
+                         r"\b(?:thinking (?:about|of)|planning (?:on|to)|looking to|want to|going to) (?:sell|selling|trade in|"
+                         r"trading in) (?:a|an|my)\b")  # "I'm thinking about trading in an iPhone 13"
 
 
 def offers_own(text: str) -> bool:
@@ -376,7 +378,8 @@ _WHICH_CONDITION = re.compile(
     r"\bwhich (?:condition|grade|category|option|one)\b|\bwhat (?:condition|grade) (?:is|would|should|does|do)\b|"
     r"\b(?:would|should|do|can) i (?:choose|pick|select|put|go with|say|mark|call it) (?:flawless|good|fair|broken)\b|"
     r"\bcounts? as (?:flawless|good|fair|broken)\b|\b(?:is|s) (?:that|it|this|mine) (?:flawless|good|fair|broken)\b|"
-    r"\bwhat condition\b|\bwhich condition\b")
+    r"\bwhat condition\b|\bwhich condition\b|"
+    r"\b(?:flawless|good|fair|broken) or (?:flawless|good|fair|broken)\W*$")  # "... no cracks, works. good or fair?"
 
 
 def asks_which_condition(text: str) -> bool:
