@@ -102,3 +102,26 @@ def test_readings_of_locks_and_conditions() -> None:
     assert extract_carrier("bought it at verizon, unlocked now") == "unlocked"
     assert extract_condition("It's good. Barely used, a couple of faint marks.", bare_word=True) == "good"
     assert extract_condition("good, but the screen is cracked", bare_word=True) == "broken"
+
+
+def test_after_a_comparison_a_question_about_the_item_is_answered(chat: ChatHarness) -> None:
+    chat.say("pixel8 refurb vs new")
+    unlocked = chat.say("unlocked?")
+    assert "unlocked for any US carrier" in chat.text_of(unlocked) and "refurbished vs new" not in chat.text_of(unlocked)
+
+
+def test_another_model_named_under_the_upgrade_math_redoes_it(chat: ChatHarness) -> None:
+    chat.say("Could you compare trading in my Pixel 6 and buying a refurbished Pixel 9, versus buying a new Pixel 9?")
+    swapped = chat.say("How would the numbers look with a Pixel 9 Pro?")
+    assert swapped.slots.get("target_model") == "Pixel 9 Pro" and "Pixel 6 → Pixel 9 Pro" in chat.text_of(swapped)
+    assert swapped.slots.get("device_model") == "Pixel 6"
+
+
+def test_another_model_named_at_the_offer_after_the_upgrade_math_makes_the_math_again(chat: ChatHarness) -> None:
+    chat.say("switching to iphone. got a pixel 7 pro 128 unlocked good. want the iphone 16. trade in + refurb vs new?")
+    chat.press("s:account_locked=false")
+    again = chat.say("and if i went with the 16 plus instead")
+    assert "Pixel 7 Pro → iPhone 16 Plus" in chat.text_of(again) and again.slots.get("target_model") == "iPhone 16 Plus"
+    assert "Accept" in chat.labels(again), "the offer is on screen again"
+    priced = chat.say("I'm swapping my ipad 9th gen for an ipad air 5th gen, what would it cost if i trade in")
+    assert "iPad (9th generation) → iPad Air (5th generation)" in chat.text_of(priced)

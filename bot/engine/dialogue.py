@@ -34,6 +34,7 @@ from bot.nlu.commands import (
     WhichTask,
     command_names,
 )
+from bot.nlu.devices import kind_named
 from bot.nlu.reader import CommandReader
 from bot.nlu.reading_context import ReadingContext
 
@@ -261,7 +262,6 @@ class Dialogue:
         values: dict[str, Any] = {}
         device = self.runner.device(flow, turn.state.slots)
         device_slot = self.runner.device_slot(flow)
-        unknown_device = False
         for slot in sorted(raw, key=lambda s: s != device_slot):
             value = raw[slot]
             if slot not in flow.slots:
@@ -276,10 +276,18 @@ class Dialogue:
                     device = self.p.shop.catalog.by_name(str(checked.value))
             else:
                 notes.append(self._problem(checked, slot))
-                if slot == device_slot and not checked.candidates:
-                    unknown_device = True
-        if unknown_device:  # "my old iPhone XR, 128 GB, good": facts of a device we do not buy, kept for none
-            values = {k: v for k, v in values.items() if k not in flow.persisted_slots}
+                if slot == device_slot and not checked.candidates:  # a model we do not buy: whose facts these are
+                    turn.state.unknown_kind = kind_named(str(value))
+        named = values.get(device_slot) if device_slot else None
+        if named is not None and turn.state.unknown_kind is not None:
+            device = self.p.shop.catalog.by_name(str(named))
+            if device is not None and device.category != turn.state.unknown_kind:
+                # "my old iPhone XR, 128 GB, good" then "what about my iPad?": none of the phone's facts (a
+                # "macbook pro m2, 512, good" corrected to "a macbook air m2" keeps them)
+                for slot in flow.persisted_slots:
+                    if slot not in raw:
+                        turn.state.slots.pop(slot, None)
+            turn.state.unknown_kind = None
         return notes, values
 
     def _problem(self, checked: Checked, slot: str) -> Reply:

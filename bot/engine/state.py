@@ -40,6 +40,7 @@ class ConversationState:
     last_refusal: str | None = None  # the policy rule that refused the last request: "even for parts?" still runs into it
     tentative: bool = False  # the active task began on a guess (a device named alone): another task replaces it
     candidates: list[str] = field(default_factory=list)  # the devices "which one do you have?" offered last turn
+    unknown_kind: str | None = None  # the kind of a model we do not buy, named with facts that may be its own
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -52,6 +53,7 @@ class ConversationState:
             last_card=raw.get("last_card"), last_device=raw.get("last_device"), last_task=raw.get("last_task"),
             confirming=raw.get("confirming"), last_refusal=raw.get("last_refusal"),
             tentative=bool(raw.get("tentative")), candidates=[str(c) for c in raw.get("candidates") or ()],
+            unknown_kind=raw.get("unknown_kind"),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -33,6 +33,7 @@ _FAMILY_WORDS = {
     "iphone": "iPhone", "galaxy": "Galaxy", "samsung": "Galaxy", "pixel": "Pixel", "ipad": "iPad",
     "macbook": "MacBook", "mac": "MacBook",
 }
+_LINE_FAMILIES = frozenset({"macbook", "mac", "ipad"})  # families whose lines ("pro", "mini") are named by a word
 _FOREIGN_BRANDS = ("oneplus", "one plus", "motorola", "moto", "xiaomi", "huawei", "nokia", "oppo", "vivo",
                    "sony", "xperia", "lg", "nothing phone", "surface", "blackberry", "razr", "redmi", "zte")
 _UNKNOWN_MODEL = re.compile(
@@ -132,6 +133,11 @@ class DeviceMatcher:
                 return DeviceMention(device=device, span=(start, end))
         if tokens[start] in _NOT_A_MODEL_START:
             return None
+        line = " ".join(tokens[start:start + 2])
+        if tokens[start] in _LINE_FAMILIES and start + 1 < len(tokens) and tokens[start + 1] in _VARIANT_WORDS \
+                and not self.family_candidates(line):  # "macbook pro m2" is not the MacBook Air (M2): a line we lack
+            end = start + 3 if start + 2 < len(tokens) and _MODEL_NEXT.search(tokens[start + 2]) else start + 2
+            return DeviceMention(unknown=_title(" ".join(tokens[start:end])), span=(start, end))
         if tokens[start] in _FAMILY_WORDS:  # "ipad air", "macbook air": a prefix of one or more names
             for end in range(min(len(tokens), start + 3), start + 1, -1):
                 matches = self.family_candidates(" ".join(tokens[start:end]))
@@ -283,3 +289,13 @@ def _title(text: str) -> str:
         words.append({"iphone": "iPhone", "ipad": "iPad", "macbook": "MacBook", "oneplus": "OnePlus"}.get(
             word, word.upper() if re.fullmatch(r"[a-z]\d+\w*", word) else word.capitalize()))
     return " ".join(words)
+
+
+_KIND_OF_WORD = {"iphone": "smartphone", "galaxy": "smartphone", "pixel": "smartphone", "phone": "smartphone",
+                 "ipad": "tablet", "tab": "tablet", "tablet": "tablet", "macbook": "laptop", "mac": "laptop",
+                 "surface": "laptop", "laptop": "laptop", "chromebook": "laptop"}
+
+
+def kind_named(name: str) -> str:
+    """The catalog category a model's name points to ("iPhone Xr": smartphone, "MacBook Pro M2": laptop)."""
+    return next((_KIND_OF_WORD[w] for w in normalize(name).split() if w in _KIND_OF_WORD), "smartphone")

@@ -25,6 +25,7 @@ NAME_FILLERS = frozenset({"my", "a", "an", "the", "i", "have", "got", "its", "it
                           "sorry", "oops", "actually", "mean", "meant", "wait", "no", "is", "it", "one"})
 RESULT_TASKS = ("compare", "upgrade")  # tasks whose result a follow-up question can ask to see again
 RESULT_DEVICES = ("target_model", "compare_with")  # the other devices a result on screen shows
+COMPARE_REFINES = ("storage_gb", "grade")  # what changes the figures of a comparison ("unlocked?" asks, not refines)
 RESULT_FACTS = ("target_model", "storage_gb", "condition", "carrier", "account_locked", "battery_health_pct")
 SIBLING_MAX_WORDS = 8  # "ok and what about the pro max version?"
 _VARIANT = re.compile(r"\b(pro max|pro|plus|ultra|mini|m[1-9])\b")
@@ -114,7 +115,9 @@ class InViewReader:
         if any(m.device is None or m.device.name not in in_view for m in self.understander.devices.find_all(text)):
             return None
         facts = self.device_facts(text)
-        if not facts or (acts.states_own_facts(text) and ctx.last_task == "compare"):
+        if ctx.last_task == "compare":  # a refurbished device to buy has sizes and grades, not a carrier of its own
+            facts = {k: v for k, v in facts.items() if k in COMPARE_REFINES}
+        if not facts or (acts.states_own_facts(text) and ctx.last_task == "compare") or acts.asks_about_item(text):
             return None  # "mine is 128gb, unlocked": the shopper's own phone, a trade-in
         known = {k: v for k, v in ctx.slots.items() if k in RESULT_FACTS and v is not None}
         return StartFlow(ctx.last_task, {**known, **facts, "device_model": ctx.last_device})

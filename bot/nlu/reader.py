@@ -137,7 +137,10 @@ class CommandReader:
         if target and not known and (acts.corrects(text) or acts.refines(text) or shape.follows_up(text)):
             sibling = self.in_view.sibling_of(text, str(target))  # "what about the 9 pro instead" in the upgrade math
             if sibling is not None:
-                return (SetSlots({"target_model": sibling.name}),)
+                return (self._new_target(sibling.name, ctx),)
+        if target and len(known) == 1 and known[0].name not in (target, ctx.device.name if ctx.device else None) \
+                and acts.swaps_target(text):  # "how would the numbers look with a pixel 9 pro?" in the upgrade math
+            return (self._new_target(known[0].name, ctx),)
         if not known and not mentions and question and ctx.device is not None:
             nearby = self.understander.devices.short_reference(ctx.device, text)  # "how much is a refurb 15?"
             known = [nearby] if nearby is not None else []
@@ -326,6 +329,13 @@ class CommandReader:
     def _names_new_device(self, text: str, ctx: ReadingContext) -> bool:
         """Whether the message names a device other than the one talked about last."""
         return any(m.device is not None and m.device.name != ctx.last_device for m in self.understander.devices.find_all(text))
+
+    @staticmethod
+    def _new_target(name: str, ctx: ReadingContext) -> Command:
+        """Another model to buy under the upgrade math; at the trade-in it led to, the math is made again."""
+        if "target_model" in ctx.flow_slots:
+            return SetSlots({"target_model": name})
+        return StartFlow("upgrade", {"target_model": name})  # the device and its facts carry over
 
     @staticmethod
     def _names_other_device(devices: list[Device], ctx: ReadingContext) -> bool:

@@ -119,7 +119,8 @@ _OTHER_PROGRAM = re.compile(r"\b(?:what|how much) (?:does|do|would|will|did) (?:
 _HAD_QUOTE = re.compile(r"\b(?:got|have|had|received|accepted|booked) (?:a |an |my |the |your )?(?:trade ?-?in )?"
                         r"(?:quote|offer|counteroffer|counter offer)\b")
 
-_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat (?:would|will|do|does|should) (?:i|we) (?:pay|spend|end up paying)\b|\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)")
+_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat(?: s| is| would| will| does| d)? (?:it|that|this|the total|everything) "
+                       r"(?:cost|come to|comes to|run me|add up to|work out to)\b|\bwhat (?:would|will|do|does|should) (?:i|we) (?:pay|spend|end up paying)\b|\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)")
 
 _OFFER_ASK = re.compile(r"\bwhat (?:would|will|can|could|do) (?:you|u|yall)(?: guys)? (?:pay|give|offer)\b|"
                         r"\bhow much (?:for|would you (?:pay|give)|do you (?:pay|give)|can i get)\b")
@@ -134,6 +135,11 @@ def asks_for_offer(text: str) -> bool:
 _ABOUT_THE_ITEM = re.compile(r"^(?:so |and |but |ok |also )?(?:will|does|do|is|are|can|would|could) (?:it|they|this|that|"
                              r"these|those|the (?:phone|device|laptop|ipad|tablet|macbook|refurb\w*|one))\b"
                              r"(?! (?:cheaper|better|worth|smarter|less|more|a (?:good|better) (?:deal|idea)))")  # a comparison
+
+
+def asks_about_item(text: str) -> bool:
+    """A yes-or-no question about the item itself ("and does it come unlocked?"), not a change to the figures."""
+    return bool(_ABOUT_THE_ITEM.match(normalize(asked_part(text))))
 
 
 def requests_task(text: str) -> bool:
@@ -363,6 +369,15 @@ def statement_part(text: str) -> str:
 _REFINES = re.compile(r"^(?:and |so |ok |okay )?(?:what|how) about\b|^and (?:the|a|an|in|for)\b|^(?:the|in) \w+ (?:one|version)\b")
 
 REFINE_WORDS = 7  # "what about the 256gb one": short, about the figures on screen
+
+
+_SWAPS = re.compile(r"\b(?:instead|numbers|the math|what about|how about|what if i (?:get|got|went with|chose)|"
+                    r"(?:look|be|work out) with)\b")
+
+
+def swaps_target(text: str) -> bool:
+    """"How would the numbers look with a Pixel 9 Pro?", "what about the 15 pro instead": another model to buy."""
+    return refines(text) or bool(_SWAPS.search(normalize(text)))
 
 
 def refines(text: str) -> bool:
