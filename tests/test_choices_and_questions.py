@@ -125,3 +125,10 @@ def test_another_model_named_at_the_offer_after_the_upgrade_math_makes_the_math_
     assert "Accept" in chat.labels(again), "the offer is on screen again"
     priced = chat.say("I'm swapping my ipad 9th gen for an ipad air 5th gen, what would it cost if i trade in")
     assert "iPad (9th generation) → iPad Air (5th generation)" in chat.text_of(priced)
+
+
+def test_whether_a_described_device_sells_as_a_condition_is_answered_by_definition(chat: ChatHarness) -> None:
+    out = chat.say("my ipads charging port is busted, can i sell it as good")
+    assert out.flow is None and "that's Broken" in chat.text_of(out)
+    rule = chat.say("how much less is a carrier locked iphone worth usually")
+    assert rule.flow is None and "less than unlocked" in chat.text_of(rule)

@@ -76,6 +76,9 @@ class OpeningReader:
             aside = self._aside(text, u, start) if device else ()
             if aside:
                 return (*aside, start)
+            fits = self.asked.fits_condition(text) if question else None
+            if fits is not None:  # "my ipad's charging port is busted, can i sell it as good?": what it is, by definition
+                return (Answer(text, context=self.asked.context(u, [], text), offer=start, fits_condition=fits),)
             if (acts.requests_task(text) and (device or own or not question or acts.polite_request(text)
                                               or acts.asks_for_offer(text))) or "budget_usd" in start.slots:
                 return (start,)

@@ -107,7 +107,8 @@ _ELIGIBILITY = re.compile(r"\bcan (?:i|we) still (?:sell|trade|send)\b|\b(?:do|w
                           r"(?:take|accept|buy)\b.{0,40}\b(?:if|with|that|locked|cracked|broken|damaged)\b|"
                           r"\bis (?:it|that|this|mine) (?:still )?(?:eligible|accepted|ok to (?:sell|trade))\b")
 _COMPARES_RULES = re.compile(r"\bhow much (?:less|more|lower|higher)\b.{0,50}\b(?:than|compared (?:to|with)|vs|versus)\b|"
-                             r"\b(?:sell|go|worth|fetch|get|pay)s? (?:for |you )?(?:less|more|lower|higher)\b.{0,40}\bthan\b")
+                             r"\b(?:sell|go|worth|fetch|get|pay)s? (?:for |you )?(?:less|more|lower|higher)\b.{0,40}\bthan\b|"
+                             r"\bhow much (?:less|lower|more)\b.{0,40}\b(?:worth|pay|get|offer)\b")  # "... locked iphone worth"
 # "btw it's locked to tmobile, does that change anything?", "will that hurt the offer": what a fact does to the
 # offer, asked about (answered, with the quote offered)
 _EFFECT = re.compile(r"\b(?:does|do|will|would|could|can) (?:that|it|this|those|these) (?:change|affect|hurt|lower|reduce|"
@@ -392,7 +393,8 @@ _NOT_DONE = re.compile(r"\b(?:haven t|havent|have not|didn t|didnt|did not) (?:d
 _WHICH_CONDITION = re.compile(
     r"\bwhich (?:condition|grade|category|option|one)\b|\bwhat (?:condition|grade) (?:is|would|should|does|do)\b|"
     r"\b(?:would|should|do|can) i (?:choose|pick|select|put|go with|say|mark|call it) (?:flawless|good|fair|broken)\b|"
-    r"\bcounts? as (?:flawless|good|fair|broken)\b|\b(?:is|s) (?:that|it|this|mine) (?:flawless|good|fair|broken)\b|"
+    r"\bcounts? as (?:flawless|good|fair|broken)\b|\b(?:sell|list|send|mark|rate|grade|put) (?:it|mine|this|that) (?:in |as )"
+    r"(?:flawless|good|fair|broken)\b|\b(?:is|s) (?:that|it|this|mine) (?:flawless|good|fair|broken)\b|"
     r"\bwhat condition\b|\bwhich condition\b|"
     r"\b(?:flawless|good|fair|broken) or (?:flawless|good|fair|broken)\W*$")  # "... no cracks, works. good or fair?"
 
