@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.domain import Outcome
+from bot.nlu.payout import payout_choice
 from bot.nlu.slots import extract_carrier, extract_condition
-from bot.nlu.speech_acts import payout_choice
 from bot.storage.models import QuoteRow
 from tests.conftest import ChatHarness
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.catalog import Device
-from bot.nlu import consent, speech_acts
+from bot.nlu import consent, payout, speech_acts
 from bot.nlu import slots as extract
 from bot.nlu.devices import DeviceMatcher
 from bot.nlu.text import normalize
@@ -151,7 +151,7 @@ def parse_answer(slot: str, text: str, *, devices: DeviceMatcher, device: Device
         yes = _yes_or_no(text)  # a decision: only an unmistakable yes or no
         return Parsed(yes, ok=yes is not None)
     if slot == "payout_method":
-        method = speech_acts.payout_choice(text, as_answer=True)
+        method = payout.payout_choice(text, as_answer=True)
         return Parsed(method, ok=method is not None)
     if slot == "email":
         email = extract.extract_email(text)

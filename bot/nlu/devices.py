@@ -136,7 +136,8 @@ class DeviceMatcher:
         line = " ".join(tokens[start:start + 2])
         if tokens[start] in _LINE_FAMILIES and start + 1 < len(tokens) and tokens[start + 1] in _VARIANT_WORDS \
                 and not self.family_candidates(line):  # "macbook pro m2" is not the MacBook Air (M2): a line we lack
-            end = start + 3 if start + 2 < len(tokens) and _MODEL_NEXT.search(tokens[start + 2]) else start + 2
+            chip = start + 2 < len(tokens) and re.fullmatch(r"m\d", tokens[start + 2])  # "macbook pro m2"; not "12.9"
+            end = start + 3 if chip else start + 2
             return DeviceMention(unknown=_title(" ".join(tokens[start:end])), span=(start, end))
         if tokens[start] in _FAMILY_WORDS:  # "ipad air", "macbook air": a prefix of one or more names
             for end in range(min(len(tokens), start + 3), start + 1, -1):

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from bot.catalog import Device
-from bot.nlu import consent, people
+from bot.nlu import consent, payout, people
 from bot.nlu import question_shape as shape
 from bot.nlu import speech_acts as acts
 from bot.nlu.answers import parse_answer
@@ -304,7 +304,7 @@ class CommandReader:
                 found[name] = value
         if "payout_method" in ctx.flow_slots and "payout_method" not in found and not (
                 ctx.awaited in DECISIONS and consent.names_amount(text)):  # "apply $999 and book it, payout paypal"
-            method = acts.payout_named(text)
+            method = payout.payout_named(text)
             if method is not None:
                 found["payout_method"] = method
         email = self.understander.slots_in(text).get("email")
