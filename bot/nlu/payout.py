@@ -7,11 +7,10 @@ import re
 from bot.nlu.question_shape import is_question, normalize
 from bot.nlu.speech_acts import HYPOTHETICAL
 
-_PAYOUT_NAMED = (("paypal", re.compile(r"\bpay ?pal\b")),
-                 ("ach", re.compile(r"\bach\b|\bbank (?:transfer|deposit|account)\b|\bdirect deposit\b|\bwire\b")))
+_PAYPAL = ("paypal", re.compile(r"\bpay ?pal\b"))
+_PAYOUT_NAMED = (_PAYPAL, ("ach", re.compile(r"\bach\b|\bbank (?:transfer|deposit|account)\b|\bdirect deposit\b|\bwire\b")))
 # as the answer to "how would you like to be paid?", shorter words name the bank transfer too
-_PAYOUT_ANSWER = (("paypal", re.compile(r"\bpay ?pal\b")),
-                  ("ach", re.compile(r"\bach\b|\bbank\b|\bdirect deposit\b|\btransfer\b|\bchecking\b|\baccount\b")))
+_PAYOUT_ANSWER = (_PAYPAL, ("ach", re.compile(r"\bach\b|\bbank\b|\bdirect deposit\b|\btransfer\b|\bchecking\b|\baccount\b")))
 # "maybe paypal? or bank", "either is fine": no choice made (the choice books the trade-in)
 _PAYOUT_HEDGE = re.compile(r"\b(?:maybe|idk|dunno|not sure|unsure|either|whichever|or)\b")
 _PAYOUT_CHANGE = re.compile(r"\b(?:wait|actually|make it|make that|rather|instead|scratch that|changed my mind)\b")
