@@ -224,15 +224,21 @@ def _storage_buttons(shop: Shop, slots: Mapping[str, Any]) -> tuple[tuple[str, s
     return tuple((storage_label(s), str(s)) for s in device.storage_gb)
 
 
+def booking_reminders(settings: Settings, shop: Shop, sessions: sessionmaker[Session],
+                      responses: Responses) -> BookingReminders:
+    """The ship-by reminder and lapse scan, with the days and the time zone from the policy."""
+    trade_in, support = shop.policy.get("trade_in", {}), shop.policy.get("support", {})
+    policy = ReminderPolicy(days_before=int(trade_in.get("ship_by_reminder_days", DEFAULT_DAYS_BEFORE)),
+                            zone=ZoneInfo(str(support.get("timezone", "UTC"))))
+    return BookingReminders(sessions, responses, booking_notices(settings), policy)
+
+
 def periodic_jobs(settings: Settings, shop: Shop, sessions: sessionmaker[Session],
                   responses: Responses) -> list[Periodic]:
     """What the outbox worker runs besides delivering: the reminder scan and the retention purge."""
     from bot.delivery.periodic import Periodic
 
-    trade_in, support = shop.policy.get("trade_in", {}), shop.policy.get("support", {})
-    policy = ReminderPolicy(days_before=int(trade_in.get("ship_by_reminder_days", DEFAULT_DAYS_BEFORE)),
-                            zone=ZoneInfo(str(support.get("timezone", "UTC"))))
-    reminders = BookingReminders(sessions, responses, booking_notices(settings), policy)
+    reminders = booking_reminders(settings, shop, sessions, responses)
 
     def purge(now: datetime) -> int:
         done = purge_now(sessions, now, settings.retention_days, settings.processed_retention_days)

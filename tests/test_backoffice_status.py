@@ -85,8 +85,8 @@ def book(chat: ChatHarness) -> None:
 
 
 @pytest.fixture
-async def office(make_app: Callable[..., App], sqlite_url: str) -> AsyncIterator[BackOffice]:
-    app = make_app(sqlite_url, booking_webhook_url="http://127.0.0.1:9/hook", booking_webhook_secret=SECRET)
+async def office(make_app: Callable[..., App], database_url: str) -> AsyncIterator[BackOffice]:
+    app = make_app(database_url, booking_webhook_url="http://127.0.0.1:9/hook", booking_webhook_secret=SECRET)
     chat = ChatHarness(app, user=SHOPPER_CHAT, channel="telegram")
     book(chat)
     server = web.Application()

@@ -19,8 +19,8 @@ DONE = "is cancelled"
 
 
 @pytest.fixture
-def booked(make_app: Callable[..., App], sqlite_url: str) -> ChatHarness:
-    app = make_app(sqlite_url, booking_webhook_url="http://127.0.0.1:9/hook", booking_webhook_secret=SECRET)
+def booked(make_app: Callable[..., App], database_url: str) -> ChatHarness:
+    app = make_app(database_url, booking_webhook_url="http://127.0.0.1:9/hook", booking_webhook_secret=SECRET)
     chat = ChatHarness(app, user="777001", channel="telegram")
     chat.say("i want to sell my iphone 13 128gb unlocked, good condition, find my is off")
     chat.say("yes i accept")

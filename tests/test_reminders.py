@@ -2,11 +2,13 @@
 reaches a shopper who opted out or blocked the bot, and the back office receives booking.expired once, signed.
 
 The real engine books a trade-in over the telegram channel; `run_bot.py outbox --drain` (drain_outbox) runs the
-scan and delivers to a local fake Bot API and a local aiohttp receiver.
+scan and delivers to a local fake Bot API and a local aiohttp receiver. Every test runs on SQLite and PostgreSQL;
+on PostgreSQL two scans also overlap for real (separate connection pools, one transaction still open).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -15,10 +17,13 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import App, drain_outbox, periodic_jobs
+from bot.app import App, booking_reminders, drain_outbox
 from bot.delivery.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from bot.engine.reminders import BookingReminders
 from bot.settings import load_settings
+from bot.storage.db import make_engine
 from bot.storage.models import OutboxRow, QuoteRow, User
 from tests.conftest import ChatHarness, Clock
 from tests.fake_telegram import FakeTelegram
@@ -100,9 +105,9 @@ class Shop:
 
 
 @pytest.fixture
-async def shop(make_app: Callable[..., App], sqlite_url: str, clock: Clock, fake: FakeTelegram,
+async def shop(make_app: Callable[..., App], database_url: str, clock: Clock, fake: FakeTelegram,
                receiver: Receiver) -> Shop:
-    app = make_app(sqlite_url, booking_webhook_url=receiver.url, booking_webhook_secret=SECRET)
+    app = make_app(database_url, booking_webhook_url=receiver.url, booking_webhook_secret=SECRET)
     chat = ChatHarness(app, user=str(SHOPPER), channel="telegram")
     chat.say("i want to sell my iphone 13 128gb unlocked, good condition, find my is off")
     chat.say("yes i accept")
@@ -121,18 +126,46 @@ async def test_the_reminder_reaches_the_shoppers_chat_once(shop: Shop) -> None:
     assert "Dec 15, 2026" in text and shop.booking().id in text
 
 
+def _reminders_queued(shop: Shop) -> int:
+    with shop.app.sessions() as session:
+        rows = [json.loads(r.payload).get("text", "") for r in session.execute(select(OutboxRow)).scalars()]
+    return sum(REMINDER in text for text in rows)
+
+
+def _scan(shop: Shop, sessions: sessionmaker[Session] | None = None) -> BookingReminders:
+    """A worker's reminder scan (on the app's pool, or another process's)."""
+    app = shop.app
+    return booking_reminders(app.settings, app.shop, sessions or app.sessions, app.engine.say)
+
+
 async def test_two_workers_and_a_lost_mark_still_queue_one_reminder(shop: Shop) -> None:
     shop.clock.advance(**REMIND_DAY)
     now = shop.clock()
-    first, second = (periodic_jobs(shop.app.settings, shop.app.shop, shop.app.sessions, shop.app.engine.say)[0]
-                     for _ in range(2))
+    first, second = _scan(shop), _scan(shop)
     assert first.run(now) == 1 and second.run(now) == 0  # the second worker finds it handled
     with shop.app.sessions() as session, session.begin():  # even if the mark were lost, the key holds
         session.execute(update(QuoteRow).values(reminded_at=None))
     first.run(now)
-    with shop.app.sessions() as session:
-        rows = [json.loads(r.payload).get("text", "") for r in session.execute(select(OutboxRow)).scalars()]
-    assert sum(REMINDER in text for text in rows) == 1
+    assert _reminders_queued(shop) == 1
+
+
+@pytest.mark.postgres
+async def test_a_scan_overlapping_an_open_scan_skips_the_booking_it_holds(shop: Shop) -> None:
+    if shop.app.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    shop.clock.advance(**REMIND_DAY)
+    now = shop.clock()
+    other_process = make_engine(str(shop.app.settings.database_url))  # its own pool, as another worker has
+    try:
+        second = _scan(shop, sessionmaker(other_process, expire_on_commit=False))
+        with shop.app.sessions() as session, session.begin():
+            assert _scan(shop).scan(session, now) == 1  # the first scan holds the booking, not yet committed
+            # without SKIP LOCKED the second scan would wait here for the first one's commit
+            assert await asyncio.wait_for(asyncio.to_thread(second.run, now), timeout=10) == 0
+        assert second.run(now) == 0  # committed: the mark is seen
+    finally:
+        other_process.dispose()
+    assert _reminders_queued(shop) == 1
 
 
 async def test_nothing_after_stop_reminders_and_again_after_start(shop: Shop) -> None:

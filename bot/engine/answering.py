@@ -104,6 +104,9 @@ class Answering:
                 # battery is guaranteed on it?" (a model we do not buy: no)
                 state.last_device = offered
             turn.sources.extend(answer.sources)
+            task = command.offer or command.otherwise
+            if task is not None and task.slots and command.aside_of is None:
+                state.pending = {"purpose": task.purpose, "slots": dict(task.slots)}
             # beside a task, the task's own question carries the buttons
             buttons = () if command.aside_of else self.offer(command.offer) or self.follow_ups(answer.follow_ups)
             return [self.say.reply("answer", buttons, answer=answer.text,

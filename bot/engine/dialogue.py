@@ -8,6 +8,7 @@ questions apply is `only_if`, and what the bot says is a named response.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bot.domain import Button, Reply
@@ -90,6 +91,7 @@ class Dialogue:
             last_device=state.last_device if flow is None else state.slots.get("device_model") if passive else None,
             last_task=state.last_task if flow is None else flow.name if passive else None, last_card=state.last_card,
             last_refusal=state.last_refusal if flow is None else None,
+            pending=str(state.pending["purpose"]) if state.pending and flow is None else None,
             yes_starts=step.yes_starts if passive and step is not None else None,
             candidates=tuple(state.candidates) if awaited is not None else (),
             # the question on screen as the shopper read it: only the optional LLM reads it, so only then rendered
@@ -102,6 +104,7 @@ class Dialogue:
     def process(self, turn: Turn, commands: tuple[Command, ...]) -> list[Reply]:
         """Apply the commands in order, then make sure the question the flow waits on is on screen."""
         turn.commands = command_names(commands)
+        turn.pending, turn.state.pending = turn.state.pending, None  # offered for one turn only
         out: list[Reply] = []
         for command in commands:
             out.extend(self._apply(turn, command))
@@ -117,6 +120,8 @@ class Dialogue:
     def _apply(self, turn: Turn, command: Command) -> list[Reply]:
         if isinstance(command, Refuse):
             turn.state.last_refusal = command.rule
+            if any(command.rule in flow.refused_by for flow in self.p.flows.values()):
+                turn.state.refused_shopper = command.rule
         elif isinstance(command, StartFlow | SetSlots | CorrectSlots | Restart | Cancel):
             turn.state.last_refusal = None  # another request: judged on its own
         if isinstance(command, SetSlots | CorrectSlots):
@@ -151,9 +156,12 @@ class Dialogue:
         return [note, *started]
 
     def _start(self, turn: Turn, command: StartFlow) -> list[Reply]:
+        if self._refuses_shopper(turn.state, command.purpose):  # "but my mom said it's fine": still under 18
+            return self._apply(turn, Refuse(str(turn.state.refused_shopper)))
         flow = self.runner.flow_for(command.purpose)
         if flow is None:
             return self.runner.run_pattern(turn, command)
+        command = with_pending_facts(command, turn.pending)
         state = turn.state
         active = self.runner.active_flow(state)
         turn.intent = turn.intent or flow.intent
@@ -189,6 +197,12 @@ class Dialogue:
         if any(n.response == CLARIFY for n in notes) and asked and turn.asked is not None:
             return notes + asked[:-1]
         return notes + asked
+
+    def _refuses_shopper(self, state: ConversationState, purpose: str) -> bool:
+        """Whether a rule that refused the shopper earlier also refuses the task this purpose starts."""
+        rule = state.refused_shopper
+        return rule is not None and any(purpose in flow.triggers and rule in flow.refused_by
+                                        for flow in self.p.flows.values())
 
     def _set_slots(self, turn: Turn, command: SetSlots | CorrectSlots) -> list[Reply]:
         state = turn.state
@@ -315,3 +329,14 @@ class Dialogue:
         turn.intent = flow.intent
         state.slots.pop(previous.slot, None)
         return [self.say.reply("going_back"), *self.runner.advance(turn, previous.id)]
+
+
+def with_pending_facts(command: StartFlow, pending: Mapping[str, Any] | None) -> StartFlow:
+    """The task the last answer offered, started now: the facts its question told join the new ones (which win);
+    for another device than the one asked about, none of them (they were that device's)."""
+    if not pending or pending.get("purpose") != command.purpose:
+        return command
+    told = dict(pending.get("slots") or {})
+    if told.get("device_model") not in (None, command.slots.get("device_model", told.get("device_model"))):
+        return command
+    return replace(command, slots={**told, **command.slots})

@@ -142,7 +142,7 @@ class Engine:
             text = clean_input(msg.text or "")
             repo.add_message(session, conversation_id=conversation.id, direction="in",
                              text=text if msg.button_payload is None else f"[button] {msg.button_payload}",
-                             payload=msg.button_payload, external_id=msg.message_id)
+                             payload=msg.button_payload, external_id=msg.message_id, at=self.clock())
             state = ConversationState.from_json(conversation.state)
             turn = Turn(store=TurnStore(session, conversation.id, conversation.user_id, msg.channel), now=self.clock(),
                         state=state, owner=conversation.owner)
@@ -155,7 +155,7 @@ class Engine:
                 owner=turn.owner, commands=turn.commands,
             )
             for reply in out:
-                repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text)
+                repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text, at=turn.now)
             if msg.channel in self.outbox_channels:
                 enqueue_replies(session, channel=msg.channel, chat_id=msg.chat_id, key=msg.message_id, replies=out,
                                 now=turn.now)
@@ -164,7 +164,7 @@ class Engine:
             conversation.version += 1
             conversation.updated_at = turn.now
             repo.record_processed(session, channel=msg.channel, event_id=msg.message_id,
-                                  conversation_id=conversation.id, outcome=outcome_to_json(outcome))
+                                  conversation_id=conversation.id, outcome=outcome_to_json(outcome), at=turn.now)
             log.info("turn conv=%s intent=%s flow=%s step=%s", conversation.id, turn.intent, state.flow, state.step)
             return outcome
 
@@ -184,7 +184,8 @@ class Engine:
             out = [Reply(note, () if state.flow else self.say.buttons("greet")), *self.dialogue.resume_prompt(turn)]
             conversation.owner = "bot"
             for reply in out:
-                repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text)
+                repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text,
+                                 at=turn.now)
             if conversation.channel in self.outbox_channels:  # a handback has no update id: each is its own
                 enqueue_replies(session, channel=conversation.channel, chat_id=conversation.chat_id,
                                 key=f"handback:{conversation.id}:{uuid.uuid4().hex}", replies=out)

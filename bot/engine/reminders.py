@@ -99,7 +99,7 @@ class BookingReminders:
             log.info("booking %s: no %s message (the shopper opted out, blocked the bot or was forgotten)",
                      row.booking_id, kind)
             return
-        repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text)
+        repo.add_message(session, conversation_id=conversation.id, direction="out", text=reply.text, at=now)
         enqueue_replies(session, channel=conversation.channel, chat_id=conversation.chat_id,
                         key=KEY.format(booking_id=row.booking_id, kind=kind), replies=[reply], now=now)
 

@@ -41,6 +41,10 @@ class ConversationState:
     tentative: bool = False  # the active task began on a guess (a device named alone): another task replaces it
     candidates: list[str] = field(default_factory=list)  # the devices "which one do you have?" offered last turn
     unknown_kind: str | None = None  # the kind of a model we do not buy, named with facts that may be its own
+    refused_shopper: str | None = None  # a rule about the shopper (under 18, outside the US): it holds all along
+    # the task the last answer offered, with the facts the question told ("it's on t-mobile and the back is
+    # cracked, can i still sell it?"): the device named next, or its button, starts it with them (one turn)
+    pending: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -53,7 +57,8 @@ class ConversationState:
             last_card=raw.get("last_card"), last_device=raw.get("last_device"), last_task=raw.get("last_task"),
             confirming=raw.get("confirming"), last_refusal=raw.get("last_refusal"),
             tentative=bool(raw.get("tentative")), candidates=[str(c) for c in raw.get("candidates") or ()],
-            unknown_kind=raw.get("unknown_kind"),
+            unknown_kind=raw.get("unknown_kind"), refused_shopper=raw.get("refused_shopper"),
+            pending=raw.get("pending") if isinstance(raw.get("pending"), dict) else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -62,7 +67,7 @@ class ConversationState:
 
     def clear(self) -> None:
         """Forget everything: the state of a conversation that has just begun."""
-        fresh = ConversationState()
+        fresh = ConversationState(refused_shopper=self.refused_shopper)  # starting over does not make one 18
         for name, value in vars(fresh).items():
             setattr(self, name, value)
 

@@ -93,3 +93,4 @@ class Turn:
     commands: tuple[str, ...] = ()
     asked: str | None = None  # the step whose question this turn's replies already ask
     ended_slots: dict[str, Any] | None = None  # the slots of a task that ended this turn, as it ended
+    pending: dict[str, Any] | None = None  # the task the previous answer offered (state.pending as the turn began)

@@ -17,7 +17,7 @@ STEP_KINDS = ("collect", "say", "branch", "action", "link", "end")
 _CONDITION = re.compile(r"^\s*(not\s+)?(\w+)\s*(?:(==|!=|>=|in)\s*(.+?))?\s*$")
 RESPONSE_NAME = re.compile(r"^[a-z{][a-z0-9_{}]*$")  # a say/ask value like this names a response
 _FLOW_KEYS = ("description", "steps", "intent", "intent_names", "triggers", "persisted_slots", "derived_slots",
-              "extra_slots", "journey", "offered_for_device")
+              "extra_slots", "journey", "offered_for_device", "refused_by")
 _DERIVED = re.compile(r"^device_model\.(family|kind|brand|storage_choice)$")
 
 
@@ -82,7 +82,8 @@ def _parse_flow(file: str, name: str, body: Any, vocab: Vocabulary) -> Flow:
                 persisted_slots=tuple(body.get("persisted_slots") or ()), derived_slots=derived,
                 extra_slots=tuple(body.get("extra_slots") or ()), journey=str(body.get("journey") or ""),
                 intent_names={str(k): str(v) for k, v in (body.get("intent_names") or {}).items()},
-                offered_for_device=int(body.get("offered_for_device") or 0))
+                offered_for_device=int(body.get("offered_for_device") or 0),
+                refused_by=tuple(str(r) for r in body.get("refused_by") or ()))
     _check_targets(flow)
     _check_reachable(flow)
     return flow

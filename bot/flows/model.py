@@ -112,6 +112,7 @@ class Flow:
     journey: str = ""  # buying | selling: which answer cards a question asked inside it is most likely about
     intent_names: Mapping[str, str] = field(default_factory=dict)  # a rendered intent -> the replay's name
     offered_for_device: int = 0  # a device named alone offers this task as a button, in this order (0: not)
+    refused_by: tuple[str, ...] = ()  # policy rules about the shopper: once one refused, it refuses this task again
 
     def step(self, step_id: str) -> Step:
         """The step with this id."""

@@ -163,7 +163,8 @@ def parse_answer(slot: str, text: str, *, devices: DeviceMatcher, device: Device
         return Parsed(condition, ok=condition is not None)
     if slot == "carrier":
         carrier = extract.extract_carrier(text)
-        if carrier is None and re.search(r"\b(?:none|no carrier|not locked|no)\b", norm):
+        # "no" alone says it is not tied to one; "wait no its 256" corrects something else
+        if carrier is None and re.search(r"\b(?:none|no carrier|not locked)\b|^(?:no|nope|nah)$", norm.strip()):
             carrier = "unlocked"
         return Parsed(carrier, ok=carrier is not None)
     if slot == "grade":

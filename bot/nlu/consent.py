@@ -110,6 +110,14 @@ _WANT_OFFER = re.compile(
     r"(?: after all| now| then| please| thanks| thank you)*$|\bon second thought\b.{0,30}\b(?:yes|take|accept|sell)\b")
 
 
+_WHY_NOT = re.compile(r"\bwhy not\s*\?+", re.I)
+
+
+def rhetorical_yes(text: str) -> bool:
+    """"Sure, why not? Let's do it.": a yes whose only question mark is the idiom's (at a yes-or-no question)."""
+    return "?" in text and "?" not in _WHY_NOT.sub("", text) and is_yes(text)
+
+
 def _only_phrases(norm: str, phrases: tuple[str, ...]) -> bool:
     """Whether the text is nothing but these phrases (and the words 'please', 'thanks')."""
     rest = f" {norm} "
@@ -123,6 +131,7 @@ def is_yes(text: str) -> bool:
     "ok forget it, i'll take it as is. yes" ends in one sentence that is nothing but a yes)."""
     if _MONEY.search(text):
         return False  # "...has accepted a $2,000 offer. book it now": a yes to an amount of its own is not a yes
+    text = _WHY_NOT.sub(" sure.", text)  # "sure, why not? let's do it": the idiom agrees, it asks nothing
     text = last_clause(text)
     if "?" in text:
         return False

@@ -57,6 +57,9 @@ class OpeningReader:
             u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "a macbook under 700"
         if u.intent not in TASKS and "device_model" in u.slots and acts.requests_task(text):
             u = Understanding("compare", u.confidence, u.slots, u.device, u.target)  # "co2 of a refurb 14 vs new"
+        if ctx.pending in TASKS and "device_model" in u.slots and not question and not acts.requests_task(text):
+            # "galaxy s22" after "it's on t-mobile and cracked, can i still sell it?": the task just offered
+            u = Understanding(ctx.pending, u.confidence, u.slots, u.device, u.target)
         u = upgrade_if_owned(self.understander, text, u)
         task = u.intent if u.intent in TASKS else self.understander.rule_intent(text)
         for_device = self.in_view.task_for_device(text, ctx, str(task)) if task in TASKS else None

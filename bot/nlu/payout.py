@@ -15,7 +15,11 @@ _PAYOUT_ANSWER = (_PAYPAL, ("ach", re.compile(r"\bach\b|\bbank\b|\bdirect deposi
 _PAYOUT_HEDGE = re.compile(r"\b(?:maybe|idk|dunno|not sure|unsure|either|whichever|or)\b")
 _PAYOUT_CHANGE = re.compile(r"\b(?:wait|actually|make it|make that|rather|instead|scratch that|changed my mind)\b")
 _PAYOUT_DENIED = (r"\b(?:no |(?:not|don t have|dont have|do not have|without|never|rather not|hate|instead of) "
-                  r"(?:(?:a|an|my|the|any|a real|to use) )?)")
+                  r"(?:(?:a|an|my|the|any|a real|to use) )?|"
+                  # "i never figured out paypal", "we don't really use paypal": a few words between
+                  # (words that are not another method, nor "so" / "but" that turn to one: "don't have paypal so bank")
+                  r"(?:never|don t|dont|do not|can t|cant|hate) "
+                  r"(?:(?!(?:so|but|and|then|pay ?pal|bank|ach|transfer|deposit)\b)[a-z]+ ){1,3}?)")
 
 
 def payout_choice(text: str, *, as_answer: bool = False) -> str | None:

@@ -108,7 +108,8 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(?:days?|weeks?|yet|tracking)|tracking (?:hasn t|hasnt|has not|didn t|not|hasn t even|never) "
         r"(?:moved|updated|changed|budged)|"
         r"\bmy order\b.{0,40}(?:hasn t|hasnt|not|never|late|delayed|status|where|still)|"
-        r"(?:hasn t|hasnt|never|still hasn t|didn t|didnt) (?:arrived|come|shipped|been delivered|showed up)|"
+        r"(?:hasn t|hasnt|never|still hasn t|didn t|didnt) (?:arrived|come|shipped(?! (?:it|them|my|the|out)\b)|"
+        r"been delivered|showed up)|"  # "i never shipped it" is the shopper's own (a quote's validity)
         r"(?:say|says|said|claim|claims) (?:you |they )?never (?:got|received)|"
         r"(?:delivered|arrived) .{0,40}\b(?:you|your team|they) .{0,20}never (?:got|received)|"
         r"(?:says|said|shows|showing|marked|tracking says) (?:as |it was |it s |its )?delivered\b.{0,60}\b(?:no package|not here|nothing here|"
@@ -129,10 +130,13 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r".{0,25}(?:phone|iphone|galaxy|pixel|ipad|macbook|laptop|tablet|device|it)\b|"
         r"\bfound it\b(?!.{0,12}\b(?:in|under|on) (?:the )?(?:settings?|about|box|menu)\b)"
         r"(?!\s*(?:its|it s|it is|the model|model|s\d|galaxy|iphone|pixel|ipad|macbook)\b)|\bstolen\b|\bstole\b|reported (?:as )?(?:lost|stolen)|"
-        r"(?:isn t|is not|not) (?:mine|my phone|my own)|someone (?:left|lost|forgot) (?:it|their|a|his|her)|"
+        # "it isn't mine", never "i was looking at my husband's phone, not mine"
+        r"\b(?:it|this|that|which|phone|device|one)(?: s| is| was)? (?:isn t|is not|not|wasn t|was not) (?:mine|my phone|my own)\b|"
+        r"\bnot (?:mine|my own) to sell\b|someone (?:left|lost|forgot) (?:it|their|a|his|her)|"
         r"\b(?:lost|left) (?:behind )?(?:at|in|on) (?:the |a )?(?:bus|train|bar|park|uber|taxi|school)")),
     ("financed", re.compile(
-        r"still (?:owe|paying|making payments|on (?:a )?(?:payment plan|financing|installments))|\b(?:left|remaining) to pay\b|"
+        r"still (?:owe|pay|paying|making (?:monthly )?payments|on (?:a )?(?:payment plan|financing|installments))|"
+        r"\b(?:left|remaining) to pay\b|\bnot (?:yet )?(?:fully|completely|entirely) paid\b|"
         r"\b(?:monthly )?installment plan\b|"
         r"(?:financ\w*|installments?|payment plan|monthly payments?|balance)\b.{0,30}\b(?:left|remaining|still|"
         r"on it|owe|owing|due)|not (?:fully |yet )?paid (?:it )?off|(?:on|under) (?:a )?(?:payment plan|financing|"
@@ -143,9 +147,16 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(?:i m|im|i am) (?:only |just )?(?:1[0-7]|[5-9])(?: years? old| yrs? old| yo| y o)?\b"
         r"(?! ?(?:gb|tb|percent|months?|days?|weeks?|hours?|minutes?|mins?|dollars|bucks|\d))|"
         r"\b(?:i m|im|i am) (?:a )?(?:minor|teen|teenager|under ?age|in (?:middle|high) school)\b|"
-        r"^(?:hi |hey |yo )?(?:i m |im )?1[0-7] ?(?:y ?o|yrs? old|years? old)\b")),
+        r"^(?:hi |hey |yo )?(?:i m |im )?1[0-7] ?(?:y ?o|yrs? old|years? old)\b|"
+        # "so i turned 16 last month", "i'm only sixteen"
+        r"\b(?:i|just) turned (?:1[0-7]|thirteen|fourteen|fifteen|sixteen|seventeen)\b|"
+        r"\b(?:i m|im|i am) (?:only |just )?(?:thirteen|fourteen|fifteen|sixteen|seventeen)\b")),
     ("outside_us", re.compile(
-        r"\b(?:i|we) (?:live|am|m|re|are|reside|m based|are based) (?:in|from|out of) (?:the )?(?:canada|mexico|"
+        # "i live up in vancouver, bc", "i live in monterrey, mexico": a place abroad, or its province or country
+        r"\b(?:i|we) (?:live|am|m|re|are|reside|m based|are based)(?: up| down| over| out)? (?:in|from|out of) "
+        r"(?:[a-z]+ ){1,2}(?:bc|b c|ontario|quebec|alberta|manitoba|nova scotia|canada|mexico|uk|england|germany|"
+        r"india|australia)\b|"
+        r"\b(?:i|we) (?:live|am|m|re|are|reside|m based|are based)(?: up| down| over| out)? (?:in|from|out of) (?:the )?(?:canada|mexico|"
         r"uk|united kingdom|england|scotland|ireland|germany|france|spain|italy|india|australia|brazil|"
         r"philippines|nigeria|japan|china|europe|toronto|vancouver|montreal|london|mexico city)\b|"
         r"\b(?:i m|im) (?:in|from|based in) (?:canada|mexico|the uk|uk|england|germany|france|india|australia|"
@@ -215,11 +226,12 @@ def frustrated(text: str) -> bool:
     """"This is useless", "wtf": offer a person."""
     return bool(_FRUSTRATED.search(normalize(text)))
 
-_OWN_CASE = re.compile(r"\b(?:i (?:found|m|am|live|still|bought|got)|im|can i (?:sell|trade)|i want to sell)\b|"
+_OWN_CASE = re.compile(r"\b(?:(?:i|we) (?:found|m|am|live|still|bought|got)|im|we re|can i (?:sell|trade)|i want to sell)\b|"
                        r"^(?:found|bought|got|picked up)\b")
 # "buying a new pixel on a payment plan or a refurbished one": financing of a purchase, not of a phone for sale
 _BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|grab|grabbing|order|ordering)\b")
-_SELLING = re.compile(r"\b(?:sell|selling|trade|trading|trade ?in|quote|offer|pay me|worth)\b")
+_SELLING = re.compile(r"\b(?:sell|selling|trade|trading|trade ?in|quote|offer|pay me|worth|"
+                      r"(?:you|u|yall) (?:buy|take|accept) (?:it|my|this|them))\b")  # "can you buy it?" is ours to buy
 
 
 def refusal(text: str) -> str | None:
@@ -245,7 +257,12 @@ _PRESSES = re.compile(
     r"nobody (?:will|would|ll) know|no one (?:will|would) know|nobody claims|no one claims|comes? forward|"
     r"(?:can t|cant|couldn t|could) i (?:just|still)|is there (?:really )?no way|no way (?:to|at all)|"
     r"would that change|does that change|still not|why not|please just|just this once|make an exception|at all|"
-    r"(?:can t|cant|cannot|won t|wont) (?:you |u )?(?:just )?(?:take|buy|give|accept|quote|make)|really (?:can t|cant|no))\b")
+    r"(?:can t|cant|cannot|won t|wont) (?:you |u )?(?:just )?(?:take|buy|give|accept|quote|make)|really (?:can t|cant|no)|"
+    # "what if i mail it from my aunt's house in seattle?", "i can send it from my brother's address"
+    r"(?:send|ship|mail)\w* (?:it|the phone|the device|my phone) (?:from|to|using|with) (?:his|her|their|my|a)\b|"
+    r"(?:use|using) (?:his|her|their|my \w+ s|a) (?:us )?(?:address|house|place)|"
+    r"my (?:mom|dad|mother|father|parents?) (?:\w+ )?(?:said|says|say|is ok|is fine|lets|let me|allowed|agrees?|"
+    r"approved|signed|gave))\b")
 MAX_PRESSING_WORDS = 40
 
 

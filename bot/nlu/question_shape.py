@@ -37,7 +37,9 @@ _POLITE_TAG = re.compile(r"\s*\b(?:if (?:that s|that is|thats|it s|its) (?:all r
 # a question opening a clause after a comma (normalize() drops the comma that marks it)
 
 _CLAUSE_QUESTION = re.compile(r"[,;:]\s*(?:so |and |but )?(?:what|how|why|when|where|who)(?:'s| s| is| are| do| does| did|"
-                              r" would| will| can| should| about| long| much| many| soon| condition| grade)\b")
+                              r" would| will| can| should| about| long| much| many| soon| condition| grade)\b|"
+                              # "i work nights, will there be a person around": whether something is, asked
+                              r"[,;:]\s*(?:so |and |but )?(?:will there be|would there be|is there|are there)\b")
 
 _WH_FIRST = re.compile(r"(?:what|whats|how|why|when|where|which|who)\b")
 # "... battery says 76%. will that hurt the offer": an auxiliary and its subject opening the last sentence
@@ -66,12 +68,18 @@ _SUBORDINATE = re.compile(r"^(?:when|while|after|before|once|since) (?:i|we|my|t
                           r"(?! (?:will|would|can|could|should|do|does|did|am|is|are|get|need|have to)\b)")
 
 
+# "... my old galaxy s22 with 128gb is free. I think it's unlocked? It has light scratches ...": a fact said
+# unsure, in the middle of a statement that goes on, asks nothing
+_HEDGED_FACT = re.compile(r"(?:^|(?<=[.!,;]\s))(?:i think|i believe|i m pretty sure|i'm pretty sure|pretty sure|"
+                          r"probably|i guess)\b[^.!?]{0,60}\?+(?=\s+\w)", re.I)
+
+
 def is_question(text: str) -> bool:
     """A question mark, a question word first, or a question phrase ("can i", "what if", "do you").
 
     A message that asks and then answers itself ("find my? yeah just turned it off") is judged by its end.
     """
-    clause = last_clause(text)
+    clause = _HEDGED_FACT.sub(".", last_clause(text))
     norm = _POLITE_TAG.sub("", normalize(clause))
     opener = _SUBORDINATE.match(norm) if "?" not in clause else None
     if opener is not None:  # "when i took the case off i saw a crack": a clause that tells, not a question word

@@ -126,7 +126,7 @@ class CommandReader:
 
     def _in_task(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """A message while a task waits on a question: its answer, other facts, a side question, or a new task."""
-        question = shape.is_question(text)
+        question = shape.is_question(text) and not (ctx.awaited_is_yes_no and consent.rhetorical_yes(text))
         mentions = self.understander.devices.affirmed(text)
         known = [m.device for m in mentions if m.device is not None]
         if ctx.awaited == "device_model" and ctx.candidates and not known:

@@ -15,7 +15,9 @@ _GO_BACK = re.compile(
     r"^(?:(?:oops|wait|sorry|i m sorry|no|hmm+|umm?|ok|okay|please)\s)*"
     r"(?:(?:can|could|may) (?:we|you|i|u) (?:please |just )?)?(?:go back|back|previous|previous question|undo|back up|"
     r"go back (?:a|one) step|one step back|take me back|can we go back|last question|go back to the last question)"
-    r"(?:\s(?:please|pls|a step|one step|to the last question))*$")
+    # "can we go back to the previous question please", "go back to the step before"
+    r"(?:\s(?:please|pls|a step|one step|to the (?:last|previous|prior) (?:question|step)|to the step before|"
+    r"a question|one question))*$")
 
 HYPOTHETICAL = re.compile(
     r"\b(?:what if|if|in case|what happens|suppose|supposing|would(?! (?:like|love|prefer|appreciate)| (?:you|u|yall)(?: guys)? (?:buy|take) (?:my|this|it|them)\b))\b|"

@@ -83,11 +83,12 @@ def find_processed(session: Session, *, channel: str, event_id: str) -> Processe
 
 
 def record_processed(
-    session: Session, *, channel: str, event_id: str, conversation_id: int, outcome: dict[str, Any]
+    session: Session, *, channel: str, event_id: str, conversation_id: int, outcome: dict[str, Any],
+    at: datetime | None = None,
 ) -> None:
-    """Remember that an event was processed, with the outcome to replay on redelivery."""
+    """Remember that an event was processed (at the engine's clock's time), with the outcome to replay on redelivery."""
     session.add(ProcessedEvent(channel=channel, event_id=event_id, conversation_id=conversation_id,
-                               outcome=outcome, created_at=utcnow()))
+                               outcome=outcome, created_at=at or utcnow()))
 
 
 def mark_blocked(session: Session, *, channel: str, external_id: str) -> None:
@@ -114,11 +115,11 @@ def is_blocked(session: Session, *, channel: str, external_id: str) -> bool:
 
 def add_message(
     session: Session, *, conversation_id: int, direction: str, text: str,
-    payload: str | None = None, external_id: str | None = None,
+    payload: str | None = None, external_id: str | None = None, at: datetime | None = None,
 ) -> None:
-    """Append one message to the transcript."""
+    """Append one message to the transcript (at the engine's clock's time, which the retention purge reads)."""
     session.add(Message(conversation_id=conversation_id, direction=direction, text=text,
-                        payload=payload, external_id=external_id, created_at=utcnow()))
+                        payload=payload, external_id=external_id, created_at=at or utcnow()))
 
 
 def recent_messages(session: Session, *, conversation_id: int, limit: int = 10) -> list[Message]:
