@@ -337,6 +337,9 @@ def with_pending_facts(command: StartFlow, pending: Mapping[str, Any] | None) ->
     if not pending or pending.get("purpose") != command.purpose:
         return command
     told = dict(pending.get("slots") or {})
-    if told.get("device_model") not in (None, command.slots.get("device_model", told.get("device_model"))):
+    named = command.slots.get("device_model", told.get("device_model"))
+    if isinstance(named, tuple | list) and told.get("device_model") in named:
+        named = told["device_model"]  # "find my is off for the ipad": the iPad just asked about, not "which one?"
+    if told.get("device_model") not in (None, named):
         return command
-    return replace(command, slots={**told, **command.slots})
+    return replace(command, slots={**told, **command.slots, "device_model": named} if named else {**told, **command.slots})

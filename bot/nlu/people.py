@@ -162,8 +162,8 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(?:i m|im) (?:in|from|based in) (?:canada|mexico|the uk|uk|england|germany|france|india|australia|"
         r"europe|toronto|vancouver|london)\b|\b(?:hi|hello|hey|greetings|writing|here) from (?:canada|mexico|toronto|"
         r"vancouver|montreal|ottawa|calgary|the uk|london|england|germany|india|australia)\b|"
-        r"(?:ship|send|mail)\w* (?:it |my phone |my device )?from (?:canada|"
-        r"mexico|the uk|uk|england|germany|india|australia|europe)")),
+        r"(?:ship|send|mail|sell|selling|trade|trading)\w* (?:\w+ ){0,4}?from (?:canada|"
+        r"mexico|the uk|uk|england|germany|india|australia|europe|toronto|vancouver|montreal|ottawa|calgary|london)\b")),
 )
 REFUSAL_RULES = tuple(rule for rule, _ in _REFUSALS)
 _REFUSAL_PATTERNS = dict(_REFUSALS)
@@ -226,7 +226,8 @@ def frustrated(text: str) -> bool:
     """"This is useless", "wtf": offer a person."""
     return bool(_FRUSTRATED.search(normalize(text)))
 
-_OWN_CASE = re.compile(r"\b(?:(?:i|we) (?:found|m|am|live|still|bought|got)|im|we re|can i (?:sell|trade)|i want to sell)\b|"
+_OWN_CASE = re.compile(r"\b(?:(?:i|we) (?:found|m|am|live|still|bought|got)|im|we re|can i (?:sell|trade)|i want to sell|"
+                       r"i can (?:ship|send|mail))\b|^(?:selling|trading in|sell)\b|"
                        r"^(?:found|bought|got|picked up)\b")
 # "buying a new pixel on a payment plan or a refurbished one": financing of a purchase, not of a phone for sale
 _BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|grab|grabbing|order|ordering)\b")
@@ -246,7 +247,9 @@ def refusal(text: str) -> str | None:
             # "do you buy blacklisted phones?" asks about the rule; "found an iphone on the bus, can i sell it?"
             # and "carrier says my imei is blacklisted, can i sell it to u" tell of the shopper's own case
             general_question = is_question(text) and not OWN_STATEMENT.search(norm) and not _OWN_CASE.search(norm)
-            return None if general_question else rule
+            # "the carrier told me the imei is blacklisted. does that kill the deal?": told before it is asked
+            told = normalize(statement_part(text)) if general_question else ""
+            return None if general_question and not pattern.search(told) else rule
     return None
 
 

@@ -71,7 +71,9 @@ _SUBORDINATE = re.compile(r"^(?:when|while|after|before|once|since) (?:i|we|my|t
 # "... my old galaxy s22 with 128gb is free. I think it's unlocked? It has light scratches ...": a fact said
 # unsure, in the middle of a statement that goes on, asks nothing
 _HEDGED_FACT = re.compile(r"(?:^|(?<=[.!,;]\s))(?:i think|i believe|i m pretty sure|i'm pretty sure|pretty sure|"
-                          r"probably|i guess)\b[^.!?]{0,60}\?+(?=\s+\w)", re.I)
+                          r"probably|i guess)\b[^.!?]{0,60}\?+(?=\s+\w)"
+                          # "i think we turned off find my? not 100% sure": still unsure, so still a question
+                          r"(?!\s+(?:not (?:100|sure|certain|positive)|no idea|idk|dunno))", re.I)
 
 
 def is_question(text: str) -> bool:
