@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from bot.nlu import people
 from bot.nlu.consent import is_yes
+from bot.nlu.devices import other_product
 from bot.nlu.payout import payout_choice
 from bot.nlu.question_shape import is_question
+from bot.nlu.slots import extract_condition
 from tests.conftest import ChatHarness
 
 
@@ -88,3 +90,61 @@ def test_smaller_readings() -> None:
     assert not people.asks_for_person("i work nights, will there be an actual person around at 8pm?")
     assert people.complaint("got a quote 4 weeks ago and never shipped it, do i still get that price") is None
     assert people.complaint("my order never shipped and it's been two weeks") == "order status"
+
+
+def test_conditions_read_from_lists_of_denied_damage_and_parts_that_quit() -> None:
+    assert extract_condition("a few light marks on the lid but no dents or cracks, everything works") == "good"
+    assert extract_condition("no scratches or cracks") == "flawless"
+    assert extract_condition("no dents and a cracked screen") == "broken"
+    assert extract_condition("face id quit on my 13 pro, everything else is perfect") == "broken"
+
+
+def test_which_condition_fits_a_part_that_quit(chat: ChatHarness) -> None:
+    out = chat.say("face id quit on my 13 pro, everything else is perfect. which condition do i pick")
+    assert "that's Broken" in chat.text_of(out) and out.flow is None
+
+
+def test_products_we_do_not_handle_are_named_back(chat: ChatHarness) -> None:
+    out = chat.say("do u buy cameras? got a canon rebel t7 w the kit lens, good shape")
+    assert "camera isn't in our catalog" in chat.text_of(out) and out.flow is None
+    assert other_product("does the iphone come with airpods") is None
+
+
+def test_another_programs_value_is_answered_even_for_a_model_we_do_not_carry(chat: ChatHarness) -> None:
+    out = chat.say("apple trade in value for an ipad pro?")
+    assert "$695" in chat.text_of(out) and "isn't in our catalog" not in chat.text_of(out)
+    assert out.flow is None
+
+
+def test_two_devices_in_a_question_of_which_is_cheaper_get_the_side_by_side(chat: ChatHarness) -> None:
+    out = chat.say("She says a refurbished Galaxy S23 is the better deal, I say a refurbished Pixel 8. "
+                   "Which one is cheaper with you guys?")
+    assert "Galaxy S23 vs Pixel 8" in chat.text_of(out) and out.quote is None
+
+
+def test_whether_an_upgrade_plan_is_doable_is_answered_with_its_math(chat: ChatHarness) -> None:
+    out = chat.say("galaxy s21 128gb verizon, heavy scratches no cracks. want a refurb s23, got like $300 extra. "
+                   "doable?")
+    assert "Upgrade math: Galaxy S21 → Galaxy S23" in chat.text_of(out) and out.quote is None
+
+
+def test_a_chip_said_anywhere_picks_the_macbook(chat: ChatHarness) -> None:
+    out = chat.say("Dear support, I want to sell a MacBook Air with the M1 chip.")
+    assert out.slots.get("device_model") == "MacBook Air (M1, 2020)"
+
+
+def test_which_one_is_asked_again_until_one_is_picked(chat: ChatHarness) -> None:
+    chat.say("i want to sell my macbook air")
+    again = chat.say("It has 256 GB SSD.")
+    assert "Which one do you have?" in chat.text_of(again) and "Which device would you like" not in chat.text_of(again)
+    assert again.slots.get("storage_gb") == 256
+    picked = chat.say("the m2")
+    assert picked.slots.get("device_model") == "MacBook Air (M2, 2022)" and picked.slots.get("storage_gb") == 256
+
+
+def test_a_stranger_using_my_email_goes_to_a_person_and_a_battery_question_is_answered(chat: ChatHarness) -> None:
+    assert people.complaint("someone used my email to book a trade-in i never made, can you help me") == \
+        "identity or payment problem"
+    assert people.complaint("i never made a quote before, how does it work?") is None
+    out = chat.say("my friends iphone 12 is at 76% battery health, would u still buy it")
+    assert out.flow is None and "below 80%" in chat.text_of(out)

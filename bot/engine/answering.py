@@ -116,6 +116,8 @@ class Answering:
         if not answer.known_words or command.off_topic:
             return self.runner.cannot_handle(turn)
         turn.store.record_unanswered(command.question, self.active_task(turn))
+        if command.offer is not None and command.offer.slots:  # "it's the 64gb one" next: the task offered, with them
+            state.pending = {"purpose": command.offer.purpose, "slots": dict(command.offer.slots)}
         state.fallbacks += 1
         declined = self.runner.run_pattern(turn, command)
         offer = self.offer(command.offer)

@@ -243,8 +243,8 @@ class Dialogue:
             return notes + self.runner.advance(turn, start.id)
         if step is not None and step.slot in values:
             nxt = self.runner.after(flow, step) if step.always_ask else step.id
-            return notes + self.runner.advance(turn, nxt)
-        return notes + self.runner.advance(turn, state.step or flow.steps[0].id)
+            return self._clarified(turn, notes, self.runner.advance(turn, nxt))
+        return self._clarified(turn, notes, self.runner.advance(turn, state.step or flow.steps[0].id))
 
     def _resumes_interrupted(self, state: ConversationState, step: Collect | None, command: SetSlots) -> bool:
         """A button of the question the interrupted task waits on, pressed while a side result is on screen:

@@ -11,7 +11,7 @@ from typing import Any
 from bot.nlu import question_shape as shape
 from bot.nlu import speech_acts as acts
 from bot.nlu.commands import Answer
-from bot.nlu.devices import DeviceMention
+from bot.nlu.devices import DeviceMention, other_product
 from bot.nlu.understand import Understander, Understanding
 
 __all__ = ["AskedAbout", "unknown_device"]
@@ -75,6 +75,11 @@ class AskedAbout:
             self.understander.own_device_facts(text).get("condition")
 
 
-def unknown_device(u: Understanding) -> str | None:
-    """The device the message named that the catalog does not have, if any."""
-    return u.device.unknown if u.device is not None and u.device.unknown else None
+def unknown_device(u: Understanding, text: str = "") -> str | None:
+    """The device the message named that the catalog does not have, if any (not one another company's program
+    is asked about: "apple trade in value for an ipad pro?" is answered from what Apple publishes)."""
+    if text and acts.about_other_program(text):
+        return None
+    if u.device is not None and u.device.unknown:
+        return u.device.unknown
+    return other_product(text) if text and u.device is None else None

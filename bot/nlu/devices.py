@@ -48,6 +48,27 @@ _UNKNOWN_MODEL = re.compile(
 )
 
 
+# Kinds of product the shop neither buys nor sells, named in a message about buying or selling them
+_OTHER_PRODUCTS = {
+    "camera": r"cameras?|dslr|mirrorless|gopro|canon|nikon", "smartwatch": r"smart ?watch(?:es)?|apple watch(?:es)?|"
+    r"galaxy watch(?:es)?|pixel watch(?:es)?|fitbit|garmin", "game console": r"consoles?|playstation|ps[345]|xbox|"
+    r"nintendo|switch (?:oled|lite)", "TV": r"smart tvs?|televisions?", "drone": r"drones?|dji",
+    "pair of headphones": r"headphones|earbuds|airpods", "e-reader": r"kindle|e ?readers?", "desktop computer":
+    r"desktops?|imac|mac mini|gaming pc",
+}
+_OTHER_PRODUCT = re.compile(r"\b(?:" + "|".join(f"(?P<k{i}>{p})" for i, p in enumerate(_OTHER_PRODUCTS.values())) + r")\b")
+_TRADES = re.compile(r"\b(?:buy|buying|sell|selling|trade|trading|take|accept|quote|worth|offer|carry|pay)\b")
+
+
+def other_product(text: str) -> str | None:
+    """A kind of product we neither buy nor sell, named about buying or selling it ("do u buy cameras?")."""
+    norm = normalize(text)
+    match = _OTHER_PRODUCT.search(norm)
+    if match is None or not _TRADES.search(norm):
+        return None
+    return list(_OTHER_PRODUCTS)[int(next(k for k, v in match.groupdict().items() if v)[1:])]
+
+
 @dataclass(frozen=True)
 class DeviceMention:
     """What the text says about a device: a catalog device, candidates, or an unknown model."""
@@ -249,8 +270,10 @@ def _by_generation_or_year(candidates: tuple[Device, ...], tokens: list[str]) ->
     """Narrow 'iphone se' by a generation or year said elsewhere ('a 2nd gen iphone se', 'my 2020 iphone se')."""
     ordinals = {_ORDINALS.get(t, t) for t in tokens if re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)", _ORDINALS.get(t, t))}
     years = {int(t) for t in tokens if re.fullmatch(r"20[12]\d", t)}
+    chips = {t for t in tokens if re.fullmatch(r"m\d", t)}  # "a macbook air with the m1 chip", "the m1 one"
     narrowed = tuple(d for d in candidates
-                     if any(f"({o} generation" in d.name.casefold() for o in ordinals) or d.year in years)
+                     if any(f"({o} generation" in d.name.casefold() for o in ordinals) or d.year in years
+                     or any(f"({c}," in d.name.casefold() for c in chips))
     return narrowed or candidates
 
 

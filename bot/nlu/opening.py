@@ -29,6 +29,8 @@ SURELY_OFF_TOPIC = 0.5
 SHORT_FOLLOW_UP = 4  # words once the device is masked: "and the <phone>?" names a device and asks nothing else
 OWN_INSTEAD_WORDS = 9  # "ok, what about my pixel 7 then?": short; a longer message asks more than that
 WHAT_ABOUT_DEVICE = re.compile(r"\b(?:what|how) (?:about|abt) (?:my|the|a|an|this)\b")  # "ok, what about my pixel 7 then?"
+# "I also have my old iPhone 12 in the same box. How about that one?": the device told, then pointed at
+_WHAT_ABOUT_THAT = re.compile(r"\b(?:what|how) (?:about|abt) (?:that|this|it|that one|this one|mine|that instead)\b")
 
 
 class OpeningReader:
@@ -82,6 +84,10 @@ class OpeningReader:
             fits = self.asked.fits_condition(text) if question else None
             if fits is not None:  # "my ipad's charging port is busted, can i sell it as good?": what it is, by definition
                 return (Answer(text, context=self.asked.context(u, [], text), offer=start, fits_condition=fits),)
+            if "compare_with" in start.slots and question and acts.asks_between(text):
+                return (start,)  # "a refurb s23 or a pixel 8, which one is cheaper?": the side by side answers it
+            if "target_model" in start.slots and question and acts.asks_if_feasible(text):
+                return (start,)  # "my s21 for a refurb s23, $300 extra. doable?": the upgrade math answers it
             if (acts.requests_task(text) and (device or own or not question or acts.polite_request(text)
                                               or acts.asks_for_offer(text))) or "budget_usd" in start.slots:
                 return (start,)
@@ -93,7 +99,7 @@ class OpeningReader:
                 described = any(k in start.slots for k in DEVICE_FACT_SLOTS)  # "macbook air m1 256, fair-ish?"
                 fallback = start if (device or own) and (short or described or not question) else None
                 return (Answer(text, context=self.asked.context(u, [], text), otherwise=fallback,
-                               offer=start if device else None, unknown_device=unknown_device(u),
+                               offer=start if device else None, unknown_device=unknown_device(u, text),
                                fits_condition=self.asked.fits_condition(text)),)
             return (start,)
         if u.intent == "handoff" and u.confidence >= LIKELY_PERSON and people.about_own_problem(text):
@@ -105,11 +111,11 @@ class OpeningReader:
                 return (CannotHandle(),)
             # Most likely off topic ("what time is it in london"): a card may still know it; if not, the menu.
             return (Answer(text, context=self.asked.context(u, [], text), off_topic=True,
-                           unknown_device=unknown_device(u)),)
+                           unknown_device=unknown_device(u, text)),)
         if u.intent == "faq" or question or len(text.split()) >= 2:
-            return (Answer(text, context=self.asked.context(u, [], text), unknown_device=unknown_device(u)),)
+            return (Answer(text, context=self.asked.context(u, [], text), unknown_device=unknown_device(u, text)),)
         if u.device is not None and u.device.unknown:
-            return (Answer(text, context=self.asked.context(u, [], text), unknown_device=unknown_device(u)),)
+            return (Answer(text, context=self.asked.context(u, [], text), unknown_device=unknown_device(u, text)),)
         return (CannotHandle(),)
 
     def _aside(self, text: str, u: Understanding, start: StartFlow) -> tuple[Command, ...]:
@@ -125,7 +131,9 @@ class OpeningReader:
 
     def _own_device_instead(self, text: str) -> StartFlow | None:
         """"Okay. What about my Galaxy S21 then?" after a model we do not buy: that one, to sell."""
-        if not WHAT_ABOUT_DEVICE.search(text.casefold()) or len(text.split()) > OWN_INSTEAD_WORDS:
+        asked = re.split(r"(?<=[.!?])\s+", text.strip())[-1]  # the last sentence points at the device told before it
+        pointed = _WHAT_ABOUT_THAT.search(asked.casefold()) is not None and len(asked.split()) <= OWN_INSTEAD_WORDS
+        if not pointed and (not WHAT_ABOUT_DEVICE.search(text.casefold()) or len(text.split()) > OWN_INSTEAD_WORDS):
             return None
         known = [m for m in self.understander.devices.find_all(text) if m.device is not None]
         if len(known) != 1 or not is_owned(text, known[0]):

@@ -78,6 +78,9 @@ _COMPLAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"damaged|broke|crushed|smashed|threw)")),
     ("identity or payment problem", re.compile(
         r"\bfraud|stolen identity|someone (?:made|created|opened|set up|used) (?:an |a )?(?:account|order) (?:with|using|in) my (?:email|name|card|address)|"
+        # "someone used my email to book a trade-in i never made"
+        r"\b(?:someone|somebody|some1) (?:used|is using|has used|took) my (?:email|name|card|account|identity|address|"
+        r"paypal|bank)|"
         r"identity theft|stole my identity|charged twice|double charged|wrong charge|"
         r"unauthori[sz]ed|\bhacked\b|used my (?:card|account|identity)|(?:failing|failed) verification|"
         r"verification (?:fail|keeps)|(?:didn t|did not|never) (?:make|authori[sz]e) (?:this|that|the) (?:purchase|"

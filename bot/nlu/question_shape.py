@@ -39,7 +39,13 @@ _POLITE_TAG = re.compile(r"\s*\b(?:if (?:that s|that is|thats|it s|its) (?:all r
 _CLAUSE_QUESTION = re.compile(r"[,;:]\s*(?:so |and |but )?(?:what|how|why|when|where|who)(?:'s| s| is| are| do| does| did|"
                               r" would| will| can| should| about| long| much| many| soon| condition| grade)\b|"
                               # "i work nights, will there be a person around": whether something is, asked
-                              r"[,;:]\s*(?:so |and |but )?(?:will there be|would there be|is there|are there)\b")
+                              r"[,;:]\s*(?:so |and |but )?(?:will there be|would there be|is there|are there)\b|"
+                              # "... a tiny crack but works perfect, is that good or fair"
+                              r"[,;:]\s*(?:so |and |but )?(?:is|would) (?:that|this|it|mine) (?:be )?(?:flawless|good|fair|broken|"
+                              r"ok|okay|a problem|an issue)\b|"
+                              # "... is at 76% battery health, would u still buy it"
+                              r"[,;:]\s*(?:so |and |but )?(?:would|will|do|does|can|could) (?:you|u|yall|ya)(?: guys)? "
+                              r"(?:still )?(?:buy|take|accept|pay|give|want)\b")
 
 _WH_FIRST = re.compile(r"(?:what|whats|how|why|when|where|which|who)\b")
 # "... battery says 76%. will that hurt the offer": an auxiliary and its subject opening the last sentence

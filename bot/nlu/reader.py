@@ -133,6 +133,8 @@ class CommandReader:
             picked = self.understander.devices.pick(ctx.candidates, text)  # "10th gen" under "which one?"
             if picked is not None:
                 return (SetSlots({**self._stated(text, ctx, mentions, lenient=False), "device_model": picked.name}),)
+            if not question and self._states_facts(text):  # "it has 256 gb": kept, and "which one?" asked again
+                return (SetSlots({**self._stated(text, ctx, mentions, lenient=False), "device_model": ctx.candidates}),)
         target = ctx.slots.get("target_model")
         if target and not known and (acts.corrects(text) or acts.refines(text) or shape.follows_up(text)):
             sibling = self.in_view.sibling_of(text, str(target))  # "what about the 9 pro instead" in the upgrade math
@@ -194,7 +196,7 @@ class CommandReader:
                     not commands or (bool(stated) and stated_for_task)):
                 return (*commands, StartFlow(u.intent, u.slots))  # "and what would a refurb 15 cost?" mid trade-in
             # the answer first, then the facts: the reply answers the question and the task's next question follows
-            answer = Answer(text, context=self.asked.context(u, mentions, text, in_task=True), unknown_device=unknown_device(u),
+            answer = Answer(text, context=self.asked.context(u, mentions, text, in_task=True), unknown_device=unknown_device(u, text),
                             fits_condition=self.asked.fits_condition(text))
             return (answer, *commands)
         if other_device and ctx.awaited != "device_model" and not acts.corrects(text):
@@ -204,7 +206,7 @@ class CommandReader:
             commands = [SetSlots(facts)] if facts and acts.states_own_facts(text) else []
             if u.intent in TASKS and u.intent != ctx.flow_intent and acts.asks_price_or_request(text):
                 return (*commands, StartFlow(u.intent, u.slots))
-            return (*commands, Answer(text, context=self.asked.context(u, mentions, text, in_task=True), unknown_device=unknown_device(u)))
+            return (*commands, Answer(text, context=self.asked.context(u, mentions, text, in_task=True), unknown_device=unknown_device(u, text)))
         facts = self._stated(text, ctx, mentions, lenient=True)
         named = {d.name for d in known}
         if ctx.device is not None and len(named) == 2 and ctx.device.name in named and acts.corrects(text):
@@ -233,7 +235,7 @@ class CommandReader:
         if people.frustrated(text):
             return (SmallTalk("frustrated"),)
         if len(text.split()) >= 3:
-            return (Answer(text, context=self.asked.context(u, mentions, text, in_task=True), unknown_device=unknown_device(u)),)
+            return (Answer(text, context=self.asked.context(u, mentions, text, in_task=True), unknown_device=unknown_device(u, text)),)
         return (CannotHandle(),)
 
     @staticmethod

@@ -29,7 +29,10 @@ _NEGATED = re.compile(
     r"(?:can(?:'| )?t|cannot|couldn(?:'| )?t) (?:find|see|spot))\s"
     r"(?:(?:any|a|single|one|1|visible|real|is|s|was|even)\s){0,3}"
     r"(?:cracks?|cracked|dents?|dented|damage|damaged|issues?|problems?|broken|chips?|scratch(?:es|ed)?|marks?|"
-    r"burn ?-?in)\b|"
+    r"burn ?-?in)\b"
+    # "no dents or cracks", "no scratches, dents or cracks": the whole list is denied
+    r"(?:(?:\s*,\s*|\s+)(?:or|and|nor)?\s*(?:any\s)?(?:cracks?|cracked|dents?|dented|damage|damaged|chips?|"
+    r"scratch(?:es|ed)?|marks?|scuffs?|issues?|problems?)\b)*|"
     # "the screen isn't cracked", "nothing is cracked", "glass is not broken"
     r"\b(?:screen|glass|back|display|it|nothing|none)\s(?:is\s|s\s)?(?:isn t|isnt|is not|not|aren t|never)\s"
     r"(?:been\s)?(?:cracked|broken|shattered|damaged)\b|"
@@ -57,6 +60,9 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"boot ?loop|(?:doesn'?t|does not|dont|won'?t) respond|\bsnapped\b|"
         r"hinge (?:is |got )?(?:broken|busted|snapped|cracked|loose|dead)|(?:green|pink|purple|white) lines?\b|"
         r"burn ?-?in\b|(?:doesn'?t|does not|dont|won'?t|can'?t|cant) (?:focus|click|press|vibrate)|"
+        # "face id quit on my 13 pro", "the camera died last week": a part that stopped working
+        r"(?:face ?id|touch ?id|camera|speaker|mic|microphone|charging port|wi ?fi|bluetooth|vibration)\s(?:\w+\s)?"
+        r"(?:quit|died|gave out|went out|stopped|failed|is gone|s gone|went dead)\b|"
         r"\b(?:motor|camera|speaker|mic|port|button|face ?id|touch ?id)s? (?:died|is dead|sticks|is sticky)\b")),
     ("fair", re.compile(
         r"\bdent|heav(?:y|ily) (?:scratch|use|wear|scuff)|deep scratch|lots? of scratch|many scratch|"

@@ -105,7 +105,9 @@ _PROCESS = re.compile(
 
 # "my 13 is still locked to at&t, can i still trade it in?", "would you take one with a cracked back?": whether a
 # device like theirs is accepted, a rule asked about (answered, with the quote offered), not the quote asked for
-_ELIGIBILITY = re.compile(r"\bcan (?:i|we) still (?:sell|trade|send)\b|\b(?:do|will|would) (?:you|u|yall) (?:guys )?(?:still )?"
+_ELIGIBILITY = re.compile(r"\bcan (?:i|we) still (?:sell|trade|send)\b|"
+                          # "... is at 76% battery health, would u still buy it": the fact told first
+                          r"\b(?:do|will|would|can|could) (?:you|u|yall) (?:guys )?still (?:take|accept|buy|want)\b|\b(?:do|will|would) (?:you|u|yall) (?:guys )?(?:still )?"
                           r"(?:take|accept|buy)\b.{0,40}\b(?:if|with|that|locked|cracked|broken|damaged)\b|"
                           r"\bis (?:it|that|this|mine) (?:still )?(?:eligible|accepted|ok to (?:sell|trade))\b")
 _COMPARES_RULES = re.compile(r"\bhow much (?:less|more|lower|higher)\b.{0,50}\b(?:than|compared (?:to|with)|vs|versus)\b|"
@@ -117,7 +119,12 @@ _EFFECT = re.compile(r"\b(?:does|do|will|would|could|can) (?:that|it|this|those|
                      r"matter|impact|drop|make a difference)\b")
 # "what does apple give for an iphone 15 pro trade in": another company's program, asked about
 _OTHER_PROGRAM = re.compile(r"\b(?:what|how much) (?:does|do|would|will|did) (?:apple|samsung|google|verizon|at t|att|t mobile|"
-                            r"tmobile|best buy|amazon|gamestop|carriers?|the carriers?) (?:give|pay|offer|credit)\b")
+                            r"tmobile|best buy|amazon|gamestop|carriers?|the carriers?) (?:give|pay|offer|credit)\b|"
+                            # "iphone 16 pro max on apple trade-in is up to how much", "how much is apple paying for"
+                            r"\b(?:apple|samsung|google|verizon|at t|att|t mobile|tmobile|best buy|amazon|gamestop)(?: s)? "
+                            r"(?:trade ?-?in|trade in program|buyback|buy back)\b(?! (?:my|it|this|them)\b)|"
+                            r"\b(?:apple|samsung|google|verizon|at t|att|t mobile|tmobile|best buy|amazon|gamestop) (?:is |are )?"
+                            r"(?:giving|paying|offering|gives|pays|offers)\b")
 
 _HAD_QUOTE = re.compile(r"\b(?:got|have|had|received|accepted|booked) (?:a |an |my |the |your )?(?:trade ?-?in )?"
                         r"(?:quote|offer|counteroffer|counter offer)\b")
@@ -143,6 +150,11 @@ _ABOUT_THE_ITEM = re.compile(r"^(?:so |and |but |ok |also )?(?:will|does|do|is|a
 def asks_about_item(text: str) -> bool:
     """A yes-or-no question about the item itself ("and does it come unlocked?"), not a change to the figures."""
     return bool(_ABOUT_THE_ITEM.match(normalize(asked_part(text))))
+
+
+def about_other_program(text: str) -> bool:
+    """The question is about what another company's program pays or gives ("apple trade in value for an ipad pro?")."""
+    return bool(_OTHER_PROGRAM.search(normalize(text)))
 
 
 def requests_task(text: str) -> bool:
@@ -180,6 +192,26 @@ _OFFERS_OWN = re.compile(r"\b(?:selling|sell|trading in|trade in|getting rid of)
 def offers_own(text: str) -> bool:
     """"I'm selling my iPhone 11 Pro Max, 256 GB": the shopper's own device put up for sale (a statement)."""
     return bool(_OFFERS_OWN.search(normalize(text)))
+
+
+# "a refurbished galaxy s23 or a pixel 8, which one is cheaper?": a choice between two devices asked about
+_BETWEEN = re.compile(r"\bwhich (?:one|of (?:them|the two|these|those)|is|would|should|do)\b|\bcheaper\b|"
+                      r"\bbetter (?:deal|buy|value|pick|choice|option)\b|\bbest (?:deal|value)\b|\bprice difference\b")
+
+
+# "want a refurb s23, got like $300 extra. doable?": whether a plan works out, which its numbers answer
+_FEASIBLE = re.compile(r"\b(?:doable|possible|realistic|feasible|afford|affordable|enough|worth it|make sense|makes sense|"
+                       r"good idea|would that work|will that work|does that work|am i dreaming|can i swing|pencil out)\b")
+
+
+def asks_if_feasible(text: str) -> bool:
+    """The question asks whether the plan it describes works out ("doable?", "is that realistic?")."""
+    return bool(_FEASIBLE.search(normalize(asked_part(text))))
+
+
+def asks_between(text: str) -> bool:
+    """The question asks to choose between the devices it names ("which one is cheaper?")."""
+    return bool(_BETWEEN.search(normalize(text)))
 
 
 def several_devices(text: str) -> bool:
