@@ -148,3 +148,11 @@ def test_a_stranger_using_my_email_goes_to_a_person_and_a_battery_question_is_an
     assert people.complaint("i never made a quote before, how does it work?") is None
     out = chat.say("my friends iphone 12 is at 76% battery health, would u still buy it")
     assert out.flow is None and "below 80%" in chat.text_of(out)
+
+
+def test_two_devices_footprints_side_by_side(chat: ChatHarness) -> None:
+    out = chat.say("is a pixel 7 pro worse for the planet than a regular pixel 7")
+    text = chat.text_of(out)
+    assert "Pixel 7 Pro emits about 85 kg" in text and "Pixel 7 about 70 kg" in text and out.flow is None
+    laptops = chat.say("macbook air m1 vs m2 co2, which one was greener to make")
+    assert "161 kg" in chat.text_of(laptops) and "147 kg" in chat.text_of(laptops)

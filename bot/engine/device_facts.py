@@ -23,11 +23,28 @@ class DeviceFacts:
         self.comparing = comparing
         self.say = responses
 
-    def answer(self, kind: str, device_name: str) -> Reply | None:
-        """The reply for one fact about one catalog device (None: not a fact we know how to give)."""
-        device = self.shop.catalog.by_name(device_name)
+    def answer(self, kind: str, *device_names: str) -> Reply | None:
+        """The reply for one fact about one catalog device, or two side by side (None: not a fact we give)."""
+        found = [self.shop.catalog.by_name(name) for name in device_names]
+        devices = [d for d in found if d is not None]
+        if not devices or len(devices) != len(found):
+            return None
+        if len(devices) == 2:
+            return self._co2e_pair(devices[0], devices[1]) if kind == "co2e" else None
         handler = self._handlers().get(kind)
-        return handler(device) if device is not None and handler is not None else None
+        return handler(devices[0]) if handler is not None else None
+
+    def _co2e_pair(self, first: Device, second: Device) -> Reply | None:
+        """"Is a pixel 7 pro worse for the planet than a pixel 7?": both footprints, each with its source."""
+        values: dict[str, str] = {}
+        for key, device in (("first", first), ("second", second)):
+            try:
+                figures = self.comparing.comparison(device, None)
+            except PricingError:  # not sold refurbished: no side by side
+                return None
+            values.update({f"{key}_model": device.name, f"{key}_co2e": kg_range(figures.co2e_new_kg),
+                           f"{key}_source": figures.co2e_source})
+        return self.say.reply("device_co2e_pair", None, **values)
 
     def _handlers(self) -> dict[str, Callable[[Device], Reply]]:
         return {"storage": self._storage, "new_price": self._new_price, "prices": self._prices, "sold_new": self._sold_new,

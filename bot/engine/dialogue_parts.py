@@ -39,6 +39,6 @@ class DialogueParts:
     button_sources: Mapping[str, Callable[[Mapping[str, Any]], tuple[tuple[str, str], ...]]]
     answerer: Answerer
     responses: Responses
-    device_facts: Callable[[str, str], Reply | None] = lambda kind, device: None  # (fact, device) -> answer
+    device_facts: Callable[..., Reply | None] = lambda kind, *devices: None  # (fact, device, ...) -> answer
     extractor: Extractor | None = None
     card_context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # card id -> (topic, first question)

@@ -55,13 +55,21 @@ class AskedAbout:
         return self.masked(asked) or asked
 
     def device_fact(self, text: str) -> Answer | None:
-        """A question about one device's catalog facts ("what storage does the pixel 8 come in")."""
-        kind = acts.device_fact(text)
-        if kind is None:
-            return None
+        """A question about one device's catalog facts ("what storage does the pixel 8 come in"), or about two
+        side by side ("is a pixel 7 pro worse for the planet than a pixel 7?")."""
         mentions = self.understander.devices.find_all(text)
         named = next((m for m in mentions if m.device is not None or m.unknown), None)
-        if named is None or len({m.device.name for m in mentions if m.device is not None}) > 1:
+        devices = list(dict.fromkeys(m.device.name for m in mentions if m.device is not None))
+        if len(devices) == 1 and named is not None:  # "macbook air m1 vs m2": the second one in the first's family
+            second = self.understander.target_after(text, named)
+            if second is not None and second.device is not None and second.device.name not in devices:
+                devices.append(second.device.name)
+        kind = acts.device_fact(text, paired=len(devices) == 2)
+        if kind is None:
+            return None
+        if len(devices) == 2 and kind in PAIRED_FACTS:
+            return Answer(text, device_fact=(kind, *devices))
+        if named is None or len(devices) > 1:
             return None
         if named.device is not None:
             return Answer(text, device_fact=(kind, named.device.name))
@@ -73,6 +81,9 @@ class AskedAbout:
             return None
         return self.understander.own_device_facts(acts.statement_part(text) or text).get("condition") or \
             self.understander.own_device_facts(text).get("condition")
+
+
+PAIRED_FACTS = frozenset({"co2e"})  # facts given for two devices side by side
 
 
 def unknown_device(u: Understanding, text: str = "") -> str | None:

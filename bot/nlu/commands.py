@@ -49,7 +49,7 @@ class Answer:
     context: Mapping[str, Any] = field(default_factory=dict)
     otherwise: StartFlow | None = None
     offer: StartFlow | None = None
-    device_fact: tuple[str, str] | None = None  # (storage | new_price | sold_new | co2e | available, device)
+    device_fact: tuple[str, ...] | None = None  # (storage | new_price | sold_new | co2e | available, device, ...)
     unknown_device: str | None = None  # a device named that the catalog does not have
     off_topic: bool = False  # most likely off topic: without a card, show what the bot can do
     fits_condition: str | None = None  # "which condition do i pick?": the trade-in condition the description fits

@@ -38,6 +38,7 @@ _POLITE_TAG = re.compile(r"\s*\b(?:if (?:that s|that is|thats|it s|its) (?:all r
 
 _CLAUSE_QUESTION = re.compile(r"[,;:]\s*(?:so |and |but )?(?:what|how|why|when|where|who)(?:'s| s| is| are| do| does| did|"
                               r" would| will| can| should| about| long| much| many| soon| condition| grade)\b|"
+                              r"[,;:]\s*(?:so |and |but )?which (?:one|of them|is|was|would|should)\b|"
                               # "i work nights, will there be a person around": whether something is, asked
                               r"[,;:]\s*(?:so |and |but )?(?:will there be|would there be|is there|are there)\b|"
                               # "... a tiny crack but works perfect, is that good or fair"

@@ -275,7 +275,8 @@ def corrects(text: str) -> bool:
     return bool(_CORRECTION.search(normalize(text)))
 
 _DEVICE_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("co2e", re.compile(r"\bco2e?\b|\bcarbon\b|\bfootprint\b|\bemissions?\b|\bkg\b|greenhouse")),
+    ("co2e", re.compile(r"\bco2e?\b|\bcarbon\b|\bfootprint\b|\bemissions?\b|\bkg\b|greenhouse|"
+                        r"\b(?:greener|for the planet|for the environment|eco friendlier|more eco friendly)\b")),
     ("new_price", re.compile(r"\b(?:launch|original|retail|list) price\b|\bmsrp\b|\bcost(?:s|ed)? (?:new|when (?:it )?"
                              r"(?:first )?came out|at launch)|\bwhen (?:it )?(?:first )?came out\b|\bprice (?:new|at launch)\b|"
                              r"\bwhat (?:did|does) (?:it|the \w+ ?\w*) cost new\b")),
@@ -289,15 +290,15 @@ _DEVICE_FACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def device_fact(text: str) -> str | None:
+def device_fact(text: str, *, paired: bool = False) -> str | None:
     """Which catalog fact a question about one device asks for (storage, price new, CO2e, still sold new,
-    whether we sell it), if any."""
+    whether we sell it), if any; `paired`: about two devices ("m1 vs m2 co2"), where "vs" is no price ask."""
     norm = normalize(text)
     short = len(norm.split()) <= SHORT_FACT_WORDS
     if not (is_question(text) or short) and not re.search(r"\bavailable\b|\bstorage\b", norm):
         return None
     kind = next((kind for kind, pattern in _DEVICE_FACTS if pattern.search(norm)), None)
-    if kind != "available" and _PRICE_ASK_TRADE.search(norm):
+    if kind != "available" and _PRICE_ASK_TRADE.search(norm) and not (paired and kind == "co2e"):
         return None
     return kind
 
