@@ -195,11 +195,12 @@ CHAT_SETS = {
                       "dev6": "conversations_dev6.yaml",
                       "dev7": "conversations_dev7.yaml", "dev8": "conversations_dev8.yaml",
                       "dev9": "conversations_dev9.yaml", "dev10": "conversations_dev10.yaml",
+                      "dev11": "conversations_dev11.yaml",
                       "holdout": "conversations_holdout.yaml"},
     "answers": {"tune": "questions_tune.yaml", "dev": "questions_dev.yaml", "dev3": "questions_dev3.yaml",
                 "dev5": "questions_dev5.yaml", "dev6": "questions_dev6.yaml",
                 "dev7": "questions_dev7.yaml", "dev8": "questions_dev8.yaml", "dev9": "questions_dev9.yaml",
-                "dev10": "questions_dev10.yaml", "holdout": "questions_holdout.yaml"},
+                "dev10": "questions_dev10.yaml", "dev11": "questions_dev11.yaml", "holdout": "questions_holdout.yaml"},
 }
 
 

@@ -42,8 +42,8 @@ _CLAUSE_QUESTION = re.compile(r"[,;:]\s*(?:so |and |but )?(?:what|how|why|when|w
                               # "i work nights, will there be a person around": whether something is, asked
                               r"[,;:]\s*(?:so |and |but )?(?:will there be|would there be|is there|are there)\b|"
                               # "... a tiny crack but works perfect, is that good or fair"
-                              r"[,;:]\s*(?:so |and |but )?(?:is|would) (?:that|this|it|mine) (?:be )?(?:flawless|good|fair|broken|"
-                              r"ok|okay|a problem|an issue)\b|"
+                              # "is that still flawless", "is that gonna lower what you pay me"
+                              r"[,;:]\s*(?:so |and |but |or )?(?:is|would|will|does|did|could|can) (?:that|this|it|mine)\b|"
                               # "... is at 76% battery health, would u still buy it"
                               r"[,;:]\s*(?:so |and |but )?(?:would|will|do|does|can|could) (?:you|u|yall|ya)(?: guys)? "
                               r"(?:still )?(?:buy|take|accept|pay|give|want)\b")

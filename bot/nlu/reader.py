@@ -126,6 +126,8 @@ class CommandReader:
 
     def _in_task(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """A message while a task waits on a question: its answer, other facts, a side question, or a new task."""
+        if ctx.awaited is not None and acts.holds_on(text) and not self._states_facts(text):
+            return (SmallTalk("hold_on"),)  # "hang on, let me check the settings": the question stays
         question = shape.is_question(text) and not (ctx.awaited_is_yes_no and consent.rhetorical_yes(text))
         mentions = self.understander.devices.affirmed(text)
         known = [m.device for m in mentions if m.device is not None]

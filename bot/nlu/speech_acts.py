@@ -52,6 +52,20 @@ _SPANISH = re.compile(
     r"bonjour|merci|combien|vendre|téléphone|ola|obrigado|quanto)\b")
 
 
+# "hang on, I have to figure out where that is in the settings 😅", "one sec, checking": a pause, nothing else
+_HOLD_ON = re.compile(r"^(?:(?:hmm+|um+|uh+|ok|okay|oh|good question|sure|yeah|ya)\s)*(?:hold on|hang on|one sec(?:ond)?|"
+                      r"1 sec|just a (?:sec|second|minute|moment)|give me a (?:sec|second|minute|moment)|gimme a (?:sec|min)|"
+                      r"wait a (?:sec|second|minute)|let me (?:check|look|see|find out)|lemme (?:check|look|see)|brb|"
+                      r"i (?:ll|will|have to|need to|gotta) (?:check|look|find out|figure out))\b")
+MAX_HOLD_WORDS = 24  # a pause is said briefly; a longer message says more
+
+
+def holds_on(text: str) -> bool:
+    """The shopper asks for a moment to look something up, and says nothing else that counts."""
+    norm = normalize(text)
+    return len(norm.split()) <= MAX_HOLD_WORDS and bool(_HOLD_ON.search(norm)) and not re.search(r"\d", norm)
+
+
 def goes_back(text: str) -> bool:
     """"back", "go back", "previous question" (also as the last sentence: "oops wrong button. back")."""
     # "go back, please": the comma splits a request that is whole without it; "could we go back one step? my
@@ -95,6 +109,8 @@ _ABOUT_PRICE_RULE = re.compile(
 
 _ADVICE = re.compile(r"^(?:so |ok |hey |hi )?(?:when|why) (?:should|would|do|is it best to)\b|\bbest time to\b|"
                      r"\bis it (?:better|smart|wise|a good idea) to (?:sell|trade|wait)\b|"
+                     # "should i sell my iphone 14 before or after september"
+                     r"\bshould (?:i|we) (?:sell|trade) (?:it|my|this|now)\b.{0,40}\b(?:before|after|now or|or wait|wait)\b|"
                      r"\bwhich (?:condition|grade|option|one|category) (?:should|do|would|is|fits|applies)\b")
 # "how do u pay me for my trade in", "when do you send the label": how the shop works, asked about
 
@@ -116,7 +132,9 @@ _COMPARES_RULES = re.compile(r"\bhow much (?:less|more|lower|higher)\b.{0,50}\b(
 # "btw it's locked to tmobile, does that change anything?", "will that hurt the offer": what a fact does to the
 # offer, asked about (answered, with the quote offered)
 _EFFECT = re.compile(r"\b(?:does|do|will|would|could|can) (?:that|it|this|those|these) (?:change|affect|hurt|lower|reduce|"
-                     r"matter|impact|drop|make a difference)\b")
+                     r"matter|impact|drop|make a difference)\b|"
+                     # "battery is at 87%, is that gonna lower what you pay me"
+                     r"\bis (?:that|it|this) (?:gonna|going to) (?:change|affect|hurt|lower|reduce|matter|drop|cost me)\b")
 # "what does apple give for an iphone 15 pro trade in": another company's program, asked about
 _OTHER_PROGRAM = re.compile(r"\b(?:what|how much) (?:does|do|would|will|did) (?:apple|samsung|google|verizon|at t|att|t mobile|"
                             r"tmobile|best buy|amazon|gamestop|carriers?|the carriers?) (?:give|pay|offer|credit)\b|"
@@ -363,12 +381,22 @@ def shops_on_budget(text: str) -> bool:
     return budget(text) is not None and not _SELLING_WORDS.search(normalize(text))
 
 
+MIN_TOLD_WORDS = 3  # "its got a cracked back": a statement before the comma; "ok, and" is only a lead-in
+
+
 def statement_part(text: str) -> str:
     """The sentences of a message that state something rather than ask ("face id stopped working. does that
     matter?" -> "face id stopped working")."""
     parts = re.findall(r"[^.!?]+[.!?]*", text)
-    kept = [p for p in parts if not p.rstrip().endswith("?") and not is_question(p) and not HYPOTHETICAL.search(
-        normalize(p))]
+    kept = []
+    for part in parts:
+        if part.rstrip().endswith("?") or is_question(part):
+            # "its got a cracked back, does that matter?": what is told before the question in its sentence
+            told, comma, asked = part.strip().rpartition(",")
+            part = told if comma and len(told.split()) >= MIN_TOLD_WORDS and not is_question(told) and \
+                is_question(asked) and not HYPOTHETICAL.search(normalize(told)) else ""
+        if part and not HYPOTHETICAL.search(normalize(part)):
+            kept.append(part)
     return " ".join(p.strip() for p in kept)
 
 _REFINES = re.compile(r"^(?:and |so |ok |okay )?(?:what|how) about\b|^and (?:the|a|an|in|for)\b|^(?:the|in) \w+ (?:one|version)\b")
@@ -397,7 +425,7 @@ _NOT_DONE = re.compile(r"\b(?:haven t|havent|have not|didn t|didnt|did not) (?:d
 _WHICH_CONDITION = re.compile(
     r"\bwhich (?:condition|grade|category|option|one)\b|\bwhat (?:condition|grade) (?:is|would|should|does|do)\b|"
     r"\b(?:would|should|do|can) i (?:choose|pick|select|put|go with|say|mark|call it) (?:flawless|good|fair|broken)\b|"
-    r"\bcounts? as (?:flawless|good|fair|broken)\b|\b(?:sell|list|send|mark|rate|grade|put) (?:it|mine|this|that) (?:in |as )"
+    r"\bcounts? as (?:flawless|good|fair|broken)\b|\b(?:is|s) (?:that|it|this|mine) still (?:flawless|good|fair|broken)\b|\b(?:sell|list|send|mark|rate|grade|put) (?:it|mine|this|that) (?:in |as )"
     r"(?:flawless|good|fair|broken)\b|\b(?:is|s) (?:that|it|this|mine) (?:flawless|good|fair|broken)\b|"
     r"\bwhat condition\b|\bwhich condition\b|"
     r"\b(?:flawless|good|fair|broken) or (?:flawless|good|fair|broken)\W*$")  # "... no cracks, works. good or fair?"

@@ -73,6 +73,7 @@ class Understander:
         slots = self.slots_in(text)
         known = [m for m in mentions if m.device is not None]
         kept = kept_devices(text, known)
+        new_ones = [m for m in kept if upgraded_to(text, m)]  # "upgrading to a pixel 8": the upgrade's target
         if kept and len(kept) < len(known):
             # "i'm keeping my iphone 14 and my ipad air, but the macbook air has to go": the one for sale
             known = [m for m in known if m not in kept]
@@ -96,6 +97,8 @@ class Understander:
         target = None
         if len(known) >= 2:
             target = known[1]
+        elif new_ones and known:
+            target = new_ones[0]
         elif mentions:
             target = self.target_after(text, mentions[0])
         count = (len(known) or (1 if mentions else 0)) + (1 if target is not None and len(known) < 2 else 0)
@@ -219,10 +222,19 @@ def is_owned(text: str, mention: DeviceMention) -> bool:
 # Words right before a device that say the shopper keeps it (or already got it as the new one): not for sale
 _KEPT_BEFORE = re.compile(r"\b(?:keeping|keep|i ll keep|holding on to|hanging on to|not selling|staying with|"
                           r"just got|just bought|picked up|upgraded to|switched to)(?: the| my| a| an| new| brand new)*$")
+# "talked me into upgrading to a galaxy s24 ... it's an iphone 13": the device upgraded to is never the one for sale
+_NEW_ONE_BEFORE = re.compile(r"\b(?:upgrad(?:ed|ing) to|switch(?:ed|ing) to|mov(?:ed|ing) to|got me|bought me|gave me)"
+                             r"(?: the| my| a| an| new| brand new| shiny)*$")
 # "got the 16 pro last wk": a device acquired lately is the new one, not the one to sell
 _GOT_LATELY = re.compile(r"^(?:i )?(?:got|bought)(?: the| a| an| my| new)* \S+(?: \S+){0,3} (?:last (?:wk|week|month)|"
                          r"yesterday|recently|this (?:week|month))\b")
 KEPT_REACH = 4  # words before the model in which "keeping" or "just got" still speaks of it
+
+
+def upgraded_to(text: str, mention: DeviceMention) -> bool:
+    """The device is the one the shopper upgrades (or upgraded) to ("talked me into upgrading to a galaxy s24")."""
+    tokens = normalize(text).split()
+    return bool(_NEW_ONE_BEFORE.search(" ".join(tokens[max(0, mention.span[0] - KEPT_REACH):mention.span[0]])))
 
 
 def kept_device(text: str, mention: DeviceMention) -> bool:
@@ -231,6 +243,8 @@ def kept_device(text: str, mention: DeviceMention) -> bool:
     start = mention.span[0]
     before = " ".join(tokens[max(0, start - KEPT_REACH):start])
     lately = start <= KEPT_REACH and bool(_GOT_LATELY.search(" ".join(tokens[: mention.span[1] + KEPT_REACH])))
+    if upgraded_to(text, mention):
+        return True
     return (bool(_KEPT_BEFORE.search(before)) or lately) and not wants_another(" ".join(tokens[max(0, start - KEPT_REACH):]))
 
 
