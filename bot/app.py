@@ -192,6 +192,7 @@ def build_dialogue(shop: Shop, settings: Settings, knowledge: KnowledgeBase, llm
         "accept_quote": trade_in.accept_quote,
         "decline_quote": trade_in.decline_quote,
         "reopen_quote": trade_in.reopen_quote,
+        "show_offer": trade_in.show_offer,
         "show_comparison": comparing.show_comparison,
         "show_side_by_side": comparing.show_side_by_side,
         "show_budget_options": comparing.show_budget_options,

@@ -4,7 +4,7 @@ the task it offers, an idiom that agrees, a "no" that corrects something else, a
 from __future__ import annotations
 
 from bot.nlu import people
-from bot.nlu.consent import is_yes
+from bot.nlu.consent import is_no, is_yes
 from bot.nlu.devices import other_product
 from bot.nlu.payout import payout_choice
 from bot.nlu.question_shape import is_question
@@ -156,3 +156,83 @@ def test_two_devices_footprints_side_by_side(chat: ChatHarness) -> None:
     assert "Pixel 7 Pro emits about 85 kg" in text and "Pixel 7 about 70 kg" in text and out.flow is None
     laptops = chat.say("macbook air m1 vs m2 co2, which one was greener to make")
     assert "161 kg" in chat.text_of(laptops) and "147 kg" in chat.text_of(laptops)
+
+
+def test_what_was_my_offer_again_shows_it_and_the_question_stays(chat: ChatHarness) -> None:
+    chat.say("iphone 11 64gb unlocked, heavy scratches no cracks, find my off")
+    out = chat.say("sry was afk, what was my offer again?")
+    text = chat.text_of(out)
+    assert "Our offer for your iPhone 11 (64 GB, unlocked, fair): $65" in text
+    assert "Would you like to accept this offer?" in text and out.quote is None
+    valid = chat.say("n how long is it good for")
+    assert "21 days" in chat.text_of(valid)
+
+
+def test_no_offer_on_the_table_says_so(chat: ChatHarness) -> None:
+    out = chat.say("what was my offer again?")
+    assert "no offer on the table" in chat.text_of(out)
+
+
+def test_a_pause_keeps_the_question_and_invents_nothing(chat: ChatHarness) -> None:
+    chat.say("what can you give me for my galaxy s22")
+    out = chat.say("Hmm good question, hang on, I have to figure out where that is in the settings 😅")
+    assert "take your time" in chat.text_of(out).casefold() and "storage_gb" not in out.slots
+    found = chat.say("Found it! Under Storage it says 256 GB. Who knew!")
+    assert found.slots.get("storage_gb") == 256 and found.flow == "trade_in"
+
+
+def test_a_model_corrected_inside_the_message_and_the_phone_upgraded_to(chat: ChatHarness) -> None:
+    out = chat.say("wanna sell my iphone 13 wait no its the 13 pro, 128gb")
+    assert out.slots.get("device_model") == "iPhone 13 Pro" and out.flow == "trade_in"
+    story = chat.say("my daughter talked me into upgrading to a Galaxy S24 and now my old phone sits in a drawer, "
+                     "i want to sell it. it's on Verizon, 128 gigs, light scratches, it's an iPhone 13 by the way")
+    assert story.slots.get("device_model") == "iPhone 13"
+
+
+def test_two_questions_joined_by_n_and_a_decline_in_a_sentence(chat: ChatHarness) -> None:
+    out = chat.say("whats the warranty on refurb stuff n can i return it if i hate it")
+    assert "12-month" in chat.text_of(out) and "30 days" in chat.text_of(out)
+    assert is_no("Hmm, I think I'll pass for now, thank you though.")
+    assert not is_no("i'll pass if it's under 100")
+
+
+def test_the_price_of_a_phone_to_buy_mid_sale_keeps_the_sale(chat: ChatHarness) -> None:
+    chat.say("I'm finally getting rid of my old Pixel 6, it's on AT&T")
+    out = chat.say("Before I forget, what do you guys charge for a refurbished Pixel 8?")
+    assert "$" in chat.text_of(out) and out.slots.get("device_model") == "Pixel 6"
+    assert "How much storage does your Pixel 6 have?" in chat.text_of(out)
+
+
+def test_the_operator_is_the_carrier_not_a_person(chat: ChatHarness) -> None:
+    out = chat.say("Good day. I wish to sell my Samsung Galaxy S22 with 256 GB of memory. The operator is T-Mobile.")
+    assert out.handoff is None and out.slots.get("carrier") == "tmobile" and out.flow == "trade_in"
+    refused = chat.say("Kindly note that the device is not fully paid yet; I still pay monthly installments for it "
+                       "to the operator.")
+    assert refused.handoff is None and refused.flow is None and "financing balance" in chat.text_of(refused)
+
+
+def test_a_correction_inside_a_long_message_leaves_one_device(chat: ChatHarness) -> None:
+    out = chat.say("hi so I want to trade in my iPhone 13, oh hang on, no, it's the 13 Pro, the one with three "
+                   "cameras, my sister has the regular 13 and I always mix them up, anyway mine's 128GB")
+    assert out.flow == "trade_in" and out.slots.get("device_model") == "iPhone 13 Pro"
+    assert out.slots.get("storage_gb") == 128
+
+
+def test_follow_ups_about_the_devices_in_view(chat: ChatHarness) -> None:
+    chat.say("refurb iphon 14 vs new, how much do i save")
+    chat.say("n warranty?")
+    carrier = chat.say("will it work on verizon tho")
+    assert "unlocked for any US carrier" in chat.text_of(carrier)
+
+
+def test_a_side_by_side_then_a_fact_about_both(chat: ChatHarness) -> None:
+    chat.say("I'm torn between a refurbished Galaxy S23 and a refurbished Pixel 8. Could you show them side by side?")
+    both = chat.say("how do they compare on carbon footprint?")
+    assert "Galaxy S23 emits about" in chat.text_of(both) and "Pixel 8 about" in chat.text_of(both)
+
+
+def test_abroad_by_city_and_country_and_a_price_asked_politely_mid_sale(chat: ChatHarness) -> None:
+    assert people.refusal("My e-mail is r.okafor@example.com. I reside in Lagos, Nigeria.") == "outside_us"
+    chat.say("I want to sell Pixel 6.")
+    out = chat.say("Sorry, first please tell me the price of refurbished Pixel 8. I want to buy it after.")
+    assert "Pixel 8 (128 GB), refurbished" in chat.text_of(out) and out.slots.get("device_model") == "Pixel 6"

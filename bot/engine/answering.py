@@ -6,6 +6,7 @@ no card answers is declined, recorded as unanswered, with the task it was about 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -17,12 +18,13 @@ from bot.engine.frames import FlowRunner
 from bot.engine.turn import Turn
 from bot.flows.model import Collect
 from bot.nlu.commands import Answer, Command, Refuse, StartFlow, command_names
-from bot.nlu.question_shape import question_parts
+from bot.nlu.question_shape import question_parts, without_preamble
 
 __all__ = ["Answering"]
 
 MAX_OFFER_PAYLOAD_FACTS = 4  # facts carried by an "answer, then start the task" button
 HALF_FOLLOW_UPS = 2  # two answers in one reply: the first two follow-ups of each
+POINTS_AT_DEVICE = re.compile(r"\b(?:it|they|them|this one|that one)\b")
 FOLLOW_UP_WORDS = 6  # a question this short, unanswered alone, is read with the last card's question
 
 
@@ -73,13 +75,20 @@ class Answering:
         context = {**command.context, "last_card": state.last_card, "journey": journey,
                    "device_category": device.category if device is not None else None}
         answer = self.p.answerer.answer(command.question, context)
-        asked = str(command.context.get("asked") or command.question)  # the question without its lead-in
+        # the question without its lead-in ("n how long is it good for": the "n" asks nothing)
+        asked = without_preamble(str(command.context.get("asked") or command.question))
         if len(asked.split()) <= FOLLOW_UP_WORDS:
             # "and fair?" after the grades: read it with what was talked about (the topic, then the question);
             # "which one's faster?" at the payout question: with what that question is about
             step = self.runner.awaited(state) if flow is not None else None
+            # "will it work on verizon tho" after a comparison: about the device in view, as the shopper meant it
+            in_view = (self.say.text("device_in_view_selling" if journey == "selling" else "device_in_view_buying",
+                                     device_model=device.name),) \
+                if device is not None and not command.context.get("device_model") else ()  # not when it names one
+            cards = self.p.card_context.get(state.last_card or "", ())
+            pointed = bool(POINTS_AT_DEVICE.search(asked.casefold()))  # "it", "they": the device, not the card
             topics = (*((step.topic,) if isinstance(step, Collect) and step.topic else ()),
-                      *self.p.card_context.get(state.last_card or "", ()))
+                      *((*in_view, *cards) if pointed else (*cards, *in_view)))
             for before in topics:
                 if answer.confident:
                     break

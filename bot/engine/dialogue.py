@@ -92,6 +92,7 @@ class Dialogue:
             last_task=state.last_task if flow is None else flow.name if passive else None, last_card=state.last_card,
             last_refusal=state.last_refusal if flow is None else None,
             pending=str(state.pending["purpose"]) if state.pending and flow is None else None,
+            last_pair=tuple(state.last_pair) if flow is None else (),
             yes_starts=step.yes_starts if passive and step is not None else None,
             candidates=tuple(state.candidates) if awaited is not None else (),
             # the question on screen as the shopper read it: only the optional LLM reads it, so only then rendered

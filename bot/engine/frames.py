@@ -23,6 +23,9 @@ MISSES = "misses"  # the pattern slot counting messages not understood in a row
 INTERRUPTED = "interrupted"  # the pattern slot telling whether a flow waits underneath
 
 
+SIDE_BY_SIDE = ("device_model", "compare_with")  # the two devices a side by side shows
+
+
 class FlowRunner:
     """The flows, their actions and wording, applied to one conversation's stack."""
 
@@ -141,6 +144,8 @@ class FlowRunner:
         state.flow, state.step, state.slots = None, None, kept
         if ended.name not in self.patterns and result.slots.get("device_model"):
             state.last_device = str(result.slots["device_model"])  # follow-up questions are about it
+            shown = [result.slots.get(k) for k in SIDE_BY_SIDE]  # "how do they compare on co2?" is about both
+            state.last_pair = [str(v) for v in shown] if all(shown) else []
         if state.stack:
             state.pop()
             if state.flow is not None and state.step is None:  # restarted underneath: ask from the top

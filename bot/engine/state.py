@@ -45,6 +45,7 @@ class ConversationState:
     # the task the last answer offered, with the facts the question told ("it's on t-mobile and the back is
     # cracked, can i still sell it?"): the device named next, or its button, starts it with them (one turn)
     pending: dict[str, Any] | None = None
+    last_pair: list[str] = field(default_factory=list)  # the two devices of the side by side shown last
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -59,6 +60,7 @@ class ConversationState:
             tentative=bool(raw.get("tentative")), candidates=[str(c) for c in raw.get("candidates") or ()],
             unknown_kind=raw.get("unknown_kind"), refused_shopper=raw.get("refused_shopper"),
             pending=raw.get("pending") if isinstance(raw.get("pending"), dict) else None,
+            last_pair=[str(d) for d in raw.get("last_pair") or ()],
         )
 
     def to_json(self) -> dict[str, Any]:

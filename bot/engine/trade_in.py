@@ -72,6 +72,13 @@ class TradeInActions:
             turn.store.decide_quote(str(slots["quote_id"]), DECLINED)
         return ActionResult(slots={"accept": None})
 
+    def show_offer(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
+        """The offer on the table again ("what was my offer again?"): outcome `none` when there is none."""
+        stored = turn.store.load_quote(str(slots.get("quote_id") or turn.state.last_quote_id or ""))
+        if stored is None or stored[1] not in (OFFERED, ACCEPTED) or turn.now > stored[0].valid_until:
+            return ActionResult(outcome="none")
+        return ActionResult((self.offer_reply(stored[0], locked=False),), outcome="shown")
+
     def reopen_quote(self, turn: Turn, slots: Mapping[str, Any]) -> ActionResult:
         """A decline taken back: the same quote is on offer again while it is valid."""
         stored = turn.store.load_quote(str(slots.get("quote_id") or ""))

@@ -104,7 +104,9 @@ class CardIndex:
 
     def _context_boost(self, context: Mapping[str, Any], prepared: str, last_card: str | None) -> np.ndarray:
         boost = np.zeros(len(self.cards))
-        journey = context.get("journey")
+        # the question's own words name the journey over the task's ("if i buy one of yours, can i send it back?"
+        # while selling a phone is about buying)
+        journey = _journey_named(prepared) or context.get("journey")
         if journey in ("buying", "selling"):
             boost += np.where(self.journeys == journey, JOURNEY_BOOST,
                               np.where(self.journeys == "both", 0.0, -JOURNEY_BOOST))
@@ -121,6 +123,19 @@ class CardIndex:
             boost += np.array([FOLLOW_UP_BOOST if c.id in related or c.topic == previous.topic else 0.0
                                for c in self.cards])
         return boost
+
+
+_BUYING_WORDS = re.compile(r"\b(?:buy|buying|bought|purchase|purchased|order|ordered|ordering)\b")
+_SELLING_WORDS = re.compile(r"\b(?:sell|selling|sold|trade|trading|trade-in|payout|paid for mine)\b|"
+                            r"\b(?:you|u|yall|you guys)(?: still)? (?:buy|take|accept)\b")  # the shop buying is selling
+
+
+def _journey_named(prepared: str) -> str | None:
+    """The journey a question names by its own words, when it names only one."""
+    text = prepared.casefold()
+    selling = bool(_SELLING_WORDS.search(text))
+    buying = bool(_BUYING_WORDS.search(_SELLING_WORDS.sub(" ", text)))
+    return "buying" if buying and not selling else "selling" if selling and not buying else None
 
 
 def _names_a_kind(prepared: str) -> bool:

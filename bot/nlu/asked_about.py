@@ -75,6 +75,14 @@ class AskedAbout:
             return Answer(text, device_fact=(kind, named.device.name))
         return Answer(text, unknown_device=named.unknown)
 
+    def pair_in_view(self, text: str, pair: tuple[str, ...]) -> Answer | None:
+        """"How do they compare on carbon footprint?" after a side by side: that fact for both devices shown."""
+        if len(pair) != 2 or self.understander.devices.find_all(text):
+            return None
+        first, second = pair
+        kind = acts.device_fact(text, paired=True)
+        return Answer(text, device_fact=(kind, first, second)) if kind in PAIRED_FACTS else None
+
     def fits_condition(self, text: str) -> str | None:
         """The trade-in condition a description fits, when the shopper asks which one it is."""
         if not acts.asks_which_condition(text):

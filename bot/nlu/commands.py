@@ -112,12 +112,17 @@ class WhichTask:
 
 
 @dataclass(frozen=True)
+class RecallOffer:
+    """"What was my offer again?": the offer on the table shown again (the task goes on)."""
+
+
+@dataclass(frozen=True)
 class CannotHandle:
     """Nothing in the message could be understood."""
 
 
 Command = (SetSlots | CorrectSlots | StartFlow | Answer | Affirm | Deny | Cancel | Restart | GoBack | Handoff
-           | Refuse | SmallTalk | WhichTask | CannotHandle)
+           | Refuse | SmallTalk | WhichTask | RecallOffer | CannotHandle)
 
 
 TASKS = frozenset({"trade_in", "compare", "upgrade"})  # the purposes a StartFlow may name

@@ -154,12 +154,21 @@ def accepts_offer_only(text: str) -> bool:
     return normalize(last_clause(text)) in _ACCEPT_ONLY
 
 
+# A no said outright in a longer statement: "Hmm, I think I'll pass for now, thank you though."
+_OUTRIGHT_NO = re.compile(r"^(?:(?:hmm+|um+|well|ok|okay|oh|honestly|actually|no|nah)\s)*(?:i think |i guess |think )?"
+                          r"(?:i ll|ill|i will|i m gonna|im gonna|gonna|i d rather|id rather) (?:pass|hold off|skip it|keep it|"
+                          r"say no|decline)\b(?: on (?:it|that|this|the offer))?(?: for now| for today| this time)?"
+                          r"(?: thanks?| thank you)?(?: though| anyway| anyways)?$")
+
+
 def is_no(text: str) -> bool:
     """An unmistakable no."""
     text = last_clause(text)
     norm = normalize(text)
     if not norm or "?" in text:
         return False
+    if _OUTRIGHT_NO.match(norm):
+        return True
     return _only_phrases(norm, _NO_PHRASES) and not set(norm.split()) <= {"please", "thanks"}
 
 

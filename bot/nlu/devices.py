@@ -28,6 +28,7 @@ _PLURAL_MODEL = re.compile(r"^([sm]\d{1,2}|\d{2})s$")  # "s24s", "m3s", "14s" (b
 _SHORT_REFERENCE = re.compile(
     r"\b(?:a|an|the|that|this|refurb|refurbished|new|used)\s+(\d{1,2}[a-z]?(?:\s(?:pro|max|plus|mini|ultra))*)\b"
     r"(?!\s*(?:gb|g|tb|%|percent|days?|months?|years?|weeks?|hours?|dollars?|bucks|usd|mins?|minutes?|or so)\b)")
+_CHIP_REFERENCE = re.compile(r"\b(?:a|an|the|that|this|refurb|refurbished|new|used)\s+(m\d)\b")
 _MODEL_NEXT = re.compile(r"\d|^(?:pro|air|mini|se|plus|max|ultra|fold|flip)$")
 _FAMILY_WORDS = {
     "iphone": "iPhone", "galaxy": "Galaxy", "samsung": "Galaxy", "pixel": "Pixel", "ipad": "iPad",
@@ -212,6 +213,11 @@ class DeviceMatcher:
     def short_reference(self, family_of: Device, text: str) -> Device | None:
         """Another model of the same family named by its number after an article ("a refurb 15", "the 14 pro")."""
         said = _SHORT_REFERENCE.search(normalize(text))
+        chip = _CHIP_REFERENCE.search(normalize(text))
+        if said is None and chip is not None:  # "whats the m2 gonna cost me" beside a MacBook Air (M1)
+            same_line = [d for d in self._catalog.devices if d.family == family_of.family and d.category == family_of.category
+                         and f"({chip.group(1)}," in d.name.casefold()]
+            return same_line[0] if len(same_line) == 1 else None
         if said is None:
             return None
         mention = self.resolve_in_family(DeviceMention(device=family_of), said.group(1))

@@ -10,7 +10,7 @@ INTENTS = ("greet", "thanks", "help", "trade_in", "compare", "upgrade", "faq", "
            "fallback")
 
 _HANDOFF = re.compile(
-    r"\b(?:human|humans|hooman|person|agent|representative|rep|operator|real (?:person|people)|someone real|"
+    r"\b(?:human|humans|hooman|(?:a|the|real|actual|live|some) person|agent|representative|rep|real (?:person|people)|someone real|"
     r"live (?:chat|support|agent|person)|customer (?:service|support|care)|support team|"
     r"talk to (?:someone|somebody|some1|a|an|the)|chat with (?:support|someone|a person|an agent)|"
     r"actual (?:employee|person|human)|frustrat|ridiculous|over and over|stole my identity|downgraded|"

@@ -28,7 +28,7 @@ SMALL_TALK = frozenset({"greet", "help", "thanks"})  # the understanding's purpo
 SURELY_OFF_TOPIC = 0.5
 SHORT_FOLLOW_UP = 4  # words once the device is masked: "and the <phone>?" names a device and asks nothing else
 OWN_INSTEAD_WORDS = 9  # "ok, what about my pixel 7 then?": short; a longer message asks more than that
-WHAT_ABOUT_DEVICE = re.compile(r"\b(?:what|how) (?:about|abt) (?:my|the|a|an|this)\b")  # "ok, what about my pixel 7 then?"
+WHAT_ABOUT_DEVICE = re.compile(r"\b(?:what|wat|wut|how) (?:about|abt|bout)\b")  # "ok, what about my pixel 7 then?"
 # "I also have my old iPhone 12 in the same box. How about that one?": the device told, then pointed at
 _WHAT_ABOUT_THAT = re.compile(r"\b(?:what|how) (?:about|abt) (?:that|this|it|that one|this one|mine|that instead)\b")
 
@@ -42,7 +42,7 @@ class OpeningReader:
 
     def read(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """A message outside a task: small talk, a task to start, or a question."""
-        fact = self.asked.device_fact(text)
+        fact = self.asked.device_fact(text) or self.asked.pair_in_view(text, ctx.last_pair)
         if fact is not None:
             return (fact,)
         in_view = self.in_view.read(text, ctx)
@@ -63,6 +63,11 @@ class OpeningReader:
             # "galaxy s22" after "it's on t-mobile and cracked, can i still sell it?": the task just offered
             u = Understanding(ctx.pending, u.confidence, u.slots, u.device, u.target)
         u = upgrade_if_owned(self.understander, text, u)
+        if u.intent == "upgrade" and "target_model" in u.slots and acts.wants_side_by_side(text) and \
+                not acts.trades_own(text):  # "torn between a refurb s23 and a refurb pixel 8": both to buy
+            slots = {k: v for k, v in u.slots.items() if k != "target_model"}
+            u = Understanding("compare", u.confidence, {**slots, "compare_with": u.slots["target_model"]}, u.device,
+                              u.target)
         task = u.intent if u.intent in TASKS else self.understander.rule_intent(text)
         for_device = self.in_view.task_for_device(text, ctx, str(task)) if task in TASKS else None
         if for_device is not None:
@@ -84,7 +89,8 @@ class OpeningReader:
             fits = self.asked.fits_condition(text) if question else None
             if fits is not None:  # "my ipad's charging port is busted, can i sell it as good?": what it is, by definition
                 return (Answer(text, context=self.asked.context(u, [], text), offer=start, fits_condition=fits),)
-            if "compare_with" in start.slots and question and acts.asks_between(text):
+            if "compare_with" in start.slots and (question or acts.wants_side_by_side(text)) and (
+                    acts.asks_between(text) or acts.wants_side_by_side(text)):
                 return (start,)  # "a refurb s23 or a pixel 8, which one is cheaper?": the side by side answers it
             if "target_model" in start.slots and question and acts.asks_if_feasible(text):
                 return (start,)  # "my s21 for a refurb s23, $300 extra. doable?": the upgrade math answers it

@@ -23,7 +23,7 @@ _IDENTITY = re.compile(
     r"\b(?:i m|im|i am|we re|we are) (?:talking|chatting|speaking|texting|messaging) (?:to|with) (?:a |an |the )?"
     r"(?:bot|robot|machine|computer|ai|human|real (?:person|human)|person|actual person|program|automated)")
 _ASKS_FOR_PERSON = re.compile(
-    r"\b(?:human|humans|hooman|agent|representative|rep|operator|real (?:person|people|human)|someone real|"
+    r"\b(?:human|humans|hooman|agent|representative|rep|real (?:person|people|human)|someone real|"
     r"live (?:chat|support|agent|person)|customer (?:service|support|care)(?! (?:experience|job|jobs|skills|background|role|position))|support team|actual (?:employee|person|"
     r"human)|manager|supervisor|a person|an employee|staff member)\b|"
     r"\b(?:talk|speak|chat) (?:to|with) (?:someone|somebody|some1|a|an|the|support|ur|your)\b|"
@@ -165,7 +165,8 @@ _REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
         # "i live up in vancouver, bc", "i live in monterrey, mexico": a place abroad, or its province or country
         r"\b(?:i|we) (?:live|am|m|re|are|reside|m based|are based)(?: up| down| over| out)? (?:in|from|out of) "
         r"(?:[a-z]+ ){1,2}(?:bc|b c|ontario|quebec|alberta|manitoba|nova scotia|canada|mexico|uk|england|germany|"
-        r"india|australia)\b|"
+        r"india|australia|nigeria|ghana|kenya|philippines|brazil|france|spain|italy|japan|china|ireland|scotland|"
+        r"south africa|pakistan|colombia)\b|"
         r"\b(?:i|we) (?:live|am|m|re|are|reside|m based|are based)(?: up| down| over| out)? (?:in|from|out of) (?:the )?(?:canada|mexico|"
         r"uk|united kingdom|england|scotland|ireland|germany|france|spain|italy|india|australia|brazil|"
         r"philippines|nigeria|japan|china|europe|toronto|vancouver|montreal|london|mexico city)\b|"
@@ -249,7 +250,7 @@ _OWN_CASE = re.compile(r"\b(?:(?:i|we) (?:found|m|am|live|still|bought|got)|im|w
 # "buying a new pixel on a payment plan or a refurbished one": financing of a purchase, not of a phone for sale
 _BUYING = re.compile(r"\b(?:buy|buying|purchase|purchasing|grab|grabbing|order|ordering)\b")
 _SELLING = re.compile(r"\b(?:sell|selling|trade|trading|trade ?in|quote|offer|pay me|worth|"
-                      r"(?:you|u|yall) (?:buy|take|accept) (?:it|my|this|them))\b")  # "can you buy it?" is ours to buy
+                      r"(?:you|u|yall) (?:still )?(?:buy|take|accept) (?:it|my|this|them))\b")  # "can you buy it?" is ours to buy
 
 
 def refusal(text: str) -> str | None:

@@ -15,7 +15,8 @@ TAIL_WORDS = 2  # words after the last "?" that make the message's end a stateme
 ECHO_WORDS = 3  # ...when what comes before it only echoes the question ("find my?")
 
 _QUESTION_START = re.compile(
-    r"^(?:how|what|whats|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any|may|"
+    # "ok so whats the m2 gonna cost me": a question after its lead-in ("ok what about my s21" points, it asks not)
+    r"^(?:(?:ok|okay|so|and|n|but|hmm+|alright|well) )*(?!(?:what|how|wat) (?:about|abt)\b)(?:how|what|whats|which|is|are|do|does|did|can|could|will|would|should|why|when|where|who|any|may|"
     r"wat|wut|hw|whn|wher|whens|wheres|hows|whys|whos)\b|^(?:r|y|u) |\b(?:can i|can u|can you|do (?:u|you|yall)|"
     r"(?:do|will|would|can|could|should) (?:i|we) (?:still )?(?:get|need|have|keep|lose|be)|"
     r"what if|what happens|how (?:many|long|does|do|much|soon|late|fast|quick|quickly|often|come)|"
@@ -166,7 +167,7 @@ _FOLLOWS_UP = re.compile(r"^(?:and|what about|how about|what abt|same (?:for|wit
 
 FOLLOW_UP_MAX_WORDS = 6
 
-_PREAMBLE = re.compile(r"^(?:\s*(?:ok(?:ay)?|so|and|hmm+|well|alright|sure|yeah|yes|right|oh|wait|btw|also|"
+_PREAMBLE = re.compile(r"^(?:\s*(?:ok(?:ay)?|so|and|n|an|hmm+|well|alright|sure|yeah|yes|right|oh|wait|btw|also|"
                        r"quick question|one more thing|hey|hi)\b[\s,.!:;-]*)+", re.I)
 
 
@@ -178,7 +179,7 @@ def without_preamble(text: str) -> str:
 MIN_QUESTION_WORDS = 3  # "ok and fair?" keeps its words: too little would be left to look up
 
 _SECOND_QUESTION = re.compile(
-    r"\?\s+|\s(?:and|also|plus)\s+(?=(?:can|could|do|does|is|are|will|would|what|whats|how|when|where|which|who)\b)",
+    r"\?\s+|\s(?:and|also|plus|n|an|&)\s+(?=(?:can|could|do|does|is|are|will|would|what|whats|how|when|where|which|who)\b)",
     re.I)
 
 _ASKS_SOMETHING = re.compile(r"\b(?:what|whats|how|can|could|does|do you|is it|are they|will|when|where|which)\b")

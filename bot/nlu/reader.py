@@ -28,6 +28,7 @@ from bot.nlu.commands import (
     Deny,
     GoBack,
     Handoff,
+    RecallOffer,
     Refuse,
     Restart,
     SetSlots,
@@ -41,7 +42,7 @@ from bot.nlu.llm_commands import generator_for
 from bot.nlu.llm_fallback import Extractor
 from bot.nlu.opening import SMALL_TALK, WHAT_ABOUT_DEVICE, OpeningReader
 from bot.nlu.reading_context import ReadingContext
-from bot.nlu.understand import Understander
+from bot.nlu.understand import Understander, upgraded_to
 
 _BATTERY_WORD = re.compile(r"\bbatt(?:ery)?\b")  # "batt is 76% does that hurt the price": the reading is its health
 SELLING = frozenset({"trade_in", "upgrade"})  # the understanding's purposes that sell the shopper's device
@@ -98,6 +99,8 @@ class CommandReader:
         """Back, start over, cancel, a person, a complaint, "are you a bot?", a refusal: these win."""
         if acts.goes_back(text):
             return (GoBack(),)
+        if acts.recalls_offer(text):
+            return (RecallOffer(),)
         decided = read_decision(text, ctx, self.understander.devices) if ctx.awaited in DECISIONS else None
         if decided is not None:
             return decided
@@ -130,6 +133,8 @@ class CommandReader:
             return (SmallTalk("hold_on"),)  # "hang on, let me check the settings": the question stays
         question = shape.is_question(text) and not (ctx.awaited_is_yes_no and consent.rhetorical_yes(text))
         mentions = self.understander.devices.affirmed(text)
+        if len(mentions) > 1:  # "upgrading to a galaxy s24 ... it's an iphone 13": not the one upgraded to
+            mentions = [m for m in mentions if not upgraded_to(text, m)] or mentions
         known = [m.device for m in mentions if m.device is not None]
         if ctx.awaited == "device_model" and ctx.candidates and not known:
             picked = self.understander.devices.pick(ctx.candidates, text)  # "10th gen" under "which one?"
@@ -201,6 +206,9 @@ class CommandReader:
             answer = Answer(text, context=self.asked.context(u, mentions, text, in_task=True), unknown_device=unknown_device(u, text),
                             fits_condition=self.asked.fits_condition(text))
             return (answer, *commands)
+        if ctx.flow_intent in SELLING and other_device and ctx.awaited != "device_model" and acts.asks_price(text) \
+                and acts.asks_to_buy(text):  # "sorry, first please tell me the price of a refurbished pixel 8"
+            return (Answer(text, device_fact=("prices", next(d.name for d in known if d.name != ctx.device.name))),)  # type: ignore[union-attr]
         if other_device and ctx.awaited != "device_model" and not acts.corrects(text):
             u = self.understander.understand(text, learned=False)
             facts = self._stated(text, ctx, mentions, lenient=False)

@@ -26,5 +26,6 @@ class ReadingContext:
     last_refusal: str | None = None  # the policy rule the last request ran into (a found phone, a blacklisted one)
     question: str | None = None  # the bot's last question as shown, for the optional LLM (None: not known)
     candidates: tuple[str, ...] = ()  # the devices "which one do you have?" offered (a typed "10th gen" picks one)
+    last_pair: tuple[str, ...] = ()  # outside a task: the two devices of the side by side shown last
     pending: str | None = None  # outside a task: the task the last answer offered ("galaxy s22" next starts it)
     yes_starts: str | None = None  # a result on screen whose main button a typed yes presses (a task's purpose)

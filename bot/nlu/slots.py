@@ -78,7 +78,7 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"hairline scratch|micro ?scratch|ok condition|okay condition|works fine|\bnicks?\b|swirl|"
         r"tiny (?:scratch|mark|scuff)")),
     ("flawless", re.compile(
-        r"like new|\bmint\b|perfect|pristine|flawless|brand new|new condition|never used|immaculate|"
+        r"like new|\bmint\b(?! green| colou?r| blue)|perfect|pristine|flawless|brand new|new condition|never used|immaculate|"
         r"10/10|no marks|excellent condition|no scratch|not a scratch|spotless|like brand new|basically new|"
         r"always (?:had|in) a case|mint condition|barely used|still sealed|\bsealed\b|unopened|never opened|"
         r"still in (?:the |its |it's )?box|never (?:taken )?out of (?:the )?box")),

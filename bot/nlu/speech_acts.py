@@ -66,6 +66,20 @@ def holds_on(text: str) -> bool:
     return len(norm.split()) <= MAX_HOLD_WORDS and bool(_HOLD_ON.search(norm)) and not re.search(r"\d", norm)
 
 
+_RECALL_OFFER = re.compile(
+    r"\bwhat (?:was|is|s) (?:my|the|your|ur) (?:offer|quote|price)(?: again)?\b(?! (?:for|on|of|if|based)\b)|"
+    r"\b(?:remind me|repeat|say again|show me|tell me again) (?:of |what )?(?:my|the|your|ur) (?:offer|quote)\b|"
+    r"\bhow much (?:was|is) (?:my|the|your|ur) (?:offer|quote)(?: again)?\b(?! (?:for|on|of|if)\b)|"
+    r"\bhow much did (?:you|u) (?:offer|say|quote)\b")
+MAX_RECALL_WORDS = 14  # "sry was afk, what was my offer again?": short; longer asks more than that
+
+
+def recalls_offer(text: str) -> bool:
+    """The shopper asks to see the offer made again ("what was my offer again?")."""
+    norm = normalize(text)
+    return len(norm.split()) <= MAX_RECALL_WORDS and bool(_RECALL_OFFER.search(norm))
+
+
 def goes_back(text: str) -> bool:
     """"back", "go back", "previous question" (also as the last sentence: "oops wrong button. back")."""
     # "go back, please": the comma splits a request that is whole without it; "could we go back one step? my
@@ -192,7 +206,17 @@ def requests_task(text: str) -> bool:
     return bool(_REQUEST.search(norm))
 
 
-_ASKS_PRICE = re.compile(r"\bhow much\b|\bprices?\b|\bcosts?\b|\bgoing for\b|\bsell(?:s|ing)? for\b|\bhow expensive\b")
+_ASKS_PRICE = re.compile(r"\bhow much\b|\bprices?\b|\bcosts?\b|\bgoing for\b|\bgo(?:es)? for\b|\bsell(?:s|ing)? for\b|\bhow expensive\b|"
+                         r"\b(?:do|would|will) (?:you|u|yall)(?: guys)? (?:charge|want|ask)\b|\bcharg(?:e|ing) for\b|"
+                         r"\bgonna cost\b|\bgoing to cost\b|\bset me back\b")
+
+
+_TO_BUY = re.compile(r"\b(?:refurb\w*|to buy|buy it|buying|i want to buy|eyeing|replace it|instead)\b")
+
+
+def asks_to_buy(text: str) -> bool:
+    """The device asked about is one to buy ("a refurbished pixel 8", "i want to buy it after")."""
+    return bool(_TO_BUY.search(normalize(text)))
 
 
 def asks_price(text: str) -> bool:
@@ -225,6 +249,15 @@ _FEASIBLE = re.compile(r"\b(?:doable|possible|realistic|feasible|afford|affordab
 def asks_if_feasible(text: str) -> bool:
     """The question asks whether the plan it describes works out ("doable?", "is that realistic?")."""
     return bool(_FEASIBLE.search(normalize(asked_part(text))))
+
+
+_SIDE_BY_SIDE = re.compile(r"\bside by side\b|\btorn between\b|\b(?:deciding|choosing|picking) between\b|"
+                           r"\bcan t decide between\b|\bcant decide between\b")
+
+
+def wants_side_by_side(text: str) -> bool:
+    """Two devices to weigh against each other ("i'm torn between a refurb s23 and a pixel 8")."""
+    return bool(_SIDE_BY_SIDE.search(normalize(text)))
 
 
 def asks_between(text: str) -> bool:
@@ -321,7 +354,8 @@ def device_fact(text: str, *, paired: bool = False) -> str | None:
     return kind
 
 _RESULT_ASK = re.compile(
-    r"\bcheaper\b|\bsav(?:e|es|ing|ings)\b|\bhow much (?:is it|would it|will it|does it|do i|would i|will i|less|more)\b|"
+    r"\b(?:gonna|going to|will it|would it) cost me\b|\bwhat (?:would|will|do) i (?:still )?(?:have to )?pay\b|"
+    r"\bout of pocket\b|\bcheaper\b|\bsav(?:e|es|ing|ings)\b|\bhow much (?:is it|would it|will it|does it|do i|would i|will i|less|more)\b|"
     r"\b(?:price|cost) difference\b|\bdifference in (?:price|cost)\b|\bdiff in price\b|\bnew instead\b|"
     r"\b(?:buy|buying|get|getting|got|went with) (?:it |one |the \w+ |a )?new\b|\bvs\.? (?:just )?(?:buying )?new\b|"
     r"\bversus new\b|\bworth it\b|^(?:and |so |ok |what about |how about )?(?:the |its |it s )?(?:price|prices|cost)s?"

@@ -78,6 +78,8 @@ class Understander:
             # "i'm keeping my iphone 14 and my ipad air, but the macbook air has to go": the one for sale
             known = [m for m in known if m not in kept]
             mentions = [m for m in mentions if m not in kept]
+        known, taken_back = _after_corrections(text, known)  # "my iphone 13 wait no its the 13 pro": the second
+        mentions = [m for m in mentions if m.device is None or m in known]
         if len(known) >= 2 and is_owned(text, known[1]) and not is_owned(text, known[0]):
             known = [known[1], known[0], *known[2:]]  # "what would the 16 cost if i trade in my 12 pro"
         if known:
@@ -101,6 +103,8 @@ class Understander:
             target = new_ones[0]
         elif mentions:
             target = self.target_after(text, mentions[0])
+            if target is not None and target.device is not None and target.device.name in taken_back:
+                target = None  # "... no, it's the 13 pro; my sister has the regular 13": not a second device
         count = (len(known) or (1 if mentions else 0)) + (1 if target is not None and len(known) < 2 else 0)
         intent, confidence = classify(text, devices=count, has_trade_slots=trade_slots)
         # Spelled out, nothing is left to second-guess: "how much for my iphone 12 128gb, cracked" is a trade-in,
@@ -229,6 +233,24 @@ _NEW_ONE_BEFORE = re.compile(r"\b(?:upgrad(?:ed|ing) to|switch(?:ed|ing) to|mov(
 _GOT_LATELY = re.compile(r"^(?:i )?(?:got|bought)(?: the| a| an| my| new)* \S+(?: \S+){0,3} (?:last (?:wk|week|month)|"
                          r"yesterday|recently|this (?:week|month))\b")
 KEPT_REACH = 4  # words before the model in which "keeping" or "just got" still speaks of it
+
+
+# Between two models, words that take the first one back: "wanna sell my iphone 13 wait no its the 13 pro"
+_TAKES_BACK = re.compile(r"\b(?:wait no|no wait|actually|i mean|i meant|sorry|oops|correction|scratch that|my bad|"
+                         r"nope|not the|no it(?:'| )?s)\b")
+TAKE_BACK_REACH = 8  # words between the two models in which a correction still speaks of the first
+
+
+def _after_corrections(text: str, known: list[DeviceMention]) -> tuple[list[DeviceMention], set[str]]:
+    """The devices named, without those the message itself corrects to the next one (and those models' names)."""
+    tokens = normalize(text).split()
+    taken_back: set[str] = set()
+    for n, mention in enumerate(known[:-1]):
+        between = tokens[mention.span[1]:known[n + 1].span[0]]
+        if len(between) <= TAKE_BACK_REACH and _TAKES_BACK.search(" ".join(between)):
+            taken_back.add(mention.device.name if mention.device else "")
+    # the model taken back is gone from the whole message ("my sister has the regular 13" is not mine either)
+    return [m for m in known if (m.device.name if m.device else "") not in taken_back], taken_back
 
 
 def upgraded_to(text: str, mention: DeviceMention) -> bool:
