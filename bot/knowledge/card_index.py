@@ -126,15 +126,20 @@ class CardIndex:
 
 
 _BUYING_WORDS = re.compile(r"\b(?:buy|buying|bought|purchase|purchased|order|ordered|ordering)\b")
-_SELLING_WORDS = re.compile(r"\b(?:sell|selling|sold|trade|trading|trade-in|payout|paid for mine)\b|"
-                            r"\b(?:you|u|yall|you guys)(?: still)? (?:buy|take|accept)\b")  # the shop buying is selling
+_SELLING_WORDS = re.compile(r"\b(?:sell|selling|sold|trade|trading|trade-in|payout)\b")
+# who does it says which way: "do yall sell ..." is the shopper buying, "would you buy my ..." selling
+_SHOP_SELLS = re.compile(r"\b(?:you|u|yall|ya|you guys)(?: still| also)? (?:sell|selling|carry|stock)\b")
+_SHOP_BUYS = re.compile(r"\b(?:you|u|yall|ya|you guys)(?: still| also)? (?:buy|buying|take|accept)\b")
+_STORE_NAMES = re.compile(r"\bbest ?buy\b")
 
 
 def _journey_named(prepared: str) -> str | None:
     """The journey a question names by its own words, when it names only one."""
-    text = prepared.casefold()
-    selling = bool(_SELLING_WORDS.search(text))
-    buying = bool(_BUYING_WORDS.search(_SELLING_WORDS.sub(" ", text)))
+    text = _STORE_NAMES.sub(" ", prepared.casefold())
+    shop_sells, shop_buys = bool(_SHOP_SELLS.search(text)), bool(_SHOP_BUYS.search(text))
+    rest = _SHOP_BUYS.sub(" ", _SHOP_SELLS.sub(" ", text))
+    buying = shop_sells or bool(_BUYING_WORDS.search(rest))
+    selling = shop_buys or bool(_SELLING_WORDS.search(rest))
     return "buying" if buying and not selling else "selling" if selling and not buying else None
 
 

@@ -179,7 +179,7 @@ def without_preamble(text: str) -> str:
 MIN_QUESTION_WORDS = 3  # "ok and fair?" keeps its words: too little would be left to look up
 
 _SECOND_QUESTION = re.compile(
-    r"\?\s+|\s(?:and|also|plus|n|an|&)\s+(?=(?:can|could|do|does|is|are|will|would|what|whats|how|when|where|which|who)\b)",
+    r"\?\s+|\s(?:and|also|plus|n|an|&)\s+(?=(?:can|could|do|does|is|are|will|would|what|whats|how|when|where|which|who|if)\b)",
     re.I)
 
 _ASKS_SOMETHING = re.compile(r"\b(?:what|whats|how|can|could|does|do you|is it|are they|will|when|where|which)\b")
