@@ -4,6 +4,7 @@ the task it offers, an idiom that agrees, a "no" that corrects something else, a
 from __future__ import annotations
 
 from bot.nlu import people
+from bot.nlu import speech_acts as acts
 from bot.nlu.consent import is_no, is_yes
 from bot.nlu.devices import other_product
 from bot.nlu.payout import payout_choice
@@ -236,3 +237,12 @@ def test_abroad_by_city_and_country_and_a_price_asked_politely_mid_sale(chat: Ch
     chat.say("I want to sell Pixel 6.")
     out = chat.say("Sorry, first please tell me the price of refurbished Pixel 8. I want to buy it after.")
     assert "Pixel 8 (128 GB), refurbished" in chat.text_of(out) and out.slots.get("device_model") == "Pixel 6"
+
+
+def test_recalling_the_offer_in_other_words_and_a_price_difference_is_no_recall() -> None:
+    assert acts.recalls_offer("sorry, the toddler dumped cereal everywhere 🙃 I scrolled away, what was the offer you "
+                              "gave me again?")
+    assert acts.recalls_offer("Excuse me, could you please repeat the amount of the offer?")
+    assert not acts.recalls_offer("Could you compare a refurbished iPhone 13 with a new one? What is the price "
+                                  "difference?")
+    assert not acts.recalls_offer("what was the offer based on?")

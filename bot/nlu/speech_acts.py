@@ -67,8 +67,9 @@ def holds_on(text: str) -> bool:
 
 
 _RECALL_OFFER = re.compile(
-    r"\bwhat (?:was|is|s) (?:my|the|your|ur) (?:offer|quote|price)(?: again)?\b(?! (?:for|on|of|if|based)\b)|"
-    r"\b(?:remind me|repeat|say again|show me|tell me again) (?:of |what )?(?:my|the|your|ur) (?:offer|quote)\b|"
+    r"\bwhat (?:was|is|s) (?:my|the|your|ur) (?:offer|quote)(?: again)?\b(?! (?:for|on|of|if|based)\b)|"
+    r"\b(?:remind me|repeat|say again|show me|tell me again) (?:of |what )?(?:my|the|your|ur) (?:amount of the |amount of my )?"
+    r"(?:offer|quote)\b|"
     r"\bhow much (?:was|is) (?:my|the|your|ur) (?:offer|quote)(?: again)?\b(?! (?:for|on|of|if)\b)|"
     r"\bhow much did (?:you|u) (?:offer|say|quote)\b")
 MAX_RECALL_WORDS = 14  # "sry was afk, what was my offer again?": short; longer asks more than that
@@ -76,8 +77,9 @@ MAX_RECALL_WORDS = 14  # "sry was afk, what was my offer again?": short; longer 
 
 def recalls_offer(text: str) -> bool:
     """The shopper asks to see the offer made again ("what was my offer again?")."""
-    norm = normalize(text)
-    return len(norm.split()) <= MAX_RECALL_WORDS and bool(_RECALL_OFFER.search(norm))
+    last = re.split(r"(?<=[.!?])\s+", text.strip())[-1]  # "sorry, the toddler ... what was the offer again?"
+    clauses = (normalize(last), normalize(last.rsplit(",", 1)[-1]))
+    return any(len(c.split()) <= MAX_RECALL_WORDS and _RECALL_OFFER.search(c) for c in clauses)
 
 
 def goes_back(text: str) -> bool:
