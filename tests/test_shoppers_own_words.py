@@ -246,3 +246,13 @@ def test_recalling_the_offer_in_other_words_and_a_price_difference_is_no_recall(
     assert not acts.recalls_offer("Could you compare a refurbished iPhone 13 with a new one? What is the price "
                                   "difference?")
     assert not acts.recalls_offer("what was the offer based on?")
+
+
+def test_another_business_or_country_is_answered_only_by_a_card_about_it(chat: ChatHarness) -> None:
+    declined = chat.say("does amazon renewed let you return stuff for free too")
+    assert declined.sources == () and "30 days" not in chat.text_of(declined)
+    assert "Amazon Renewed" in chat.text_of(chat.say("how does your warranty compare to amazon renewed"))
+    assert "outside the US" in chat.text_of(chat.say("do you ship to canada"))
+    assert "don't price-match" in chat.text_of(chat.say("saw the same iphone 13 for $40 less on swappa, can you match it?"))
+    laptop = chat.say("how much is a refurbished dell xps 13")
+    assert "isn't in our catalog" in chat.text_of(laptop)

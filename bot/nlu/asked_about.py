@@ -98,7 +98,7 @@ def unknown_device(u: Understanding, text: str = "") -> str | None:
     """The device the message named that the catalog does not have, if any (not one another company's program
     is asked about: "apple trade in value for an ipad pro?" is answered from what Apple publishes)."""
     if text and acts.about_other_program(text):
-        return None
+        return other_product(text)  # Apple's trade-in values cover iPads we lack, not watches
     if u.device is not None and u.device.unknown:
         return u.device.unknown
     return other_product(text) if text and u.device is None else None

@@ -36,7 +36,8 @@ _FAMILY_WORDS = {
 }
 _LINE_FAMILIES = frozenset({"macbook", "mac", "ipad"})  # families whose lines ("pro", "mini") are named by a word
 _FOREIGN_BRANDS = ("oneplus", "one plus", "motorola", "moto", "xiaomi", "huawei", "nokia", "oppo", "vivo",
-                   "sony", "xperia", "lg", "nothing phone", "surface", "blackberry", "razr", "redmi", "zte")
+                   "sony", "xperia", "lg", "nothing phone", "surface", "blackberry", "razr", "redmi", "zte",
+                   "dell", "lenovo", "thinkpad", "asus", "acer", "chromebook", "hp", "razer")
 _UNKNOWN_MODEL = re.compile(
     r"\b(iphone|galaxy|pixel|ipad|macbook(?: pro| air)?|note|" + "|".join(_FOREIGN_BRANDS)
     + r")\s?((?:[a-z]{0,2}\d{1,2}[a-z+]{0,5})(?:\s(?:pro|max|plus|ultra|mini|lite|fe|xl|s|r))*)\b"
