@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -142,9 +143,20 @@ def ensure_intent_model(settings: Settings, shop: Shop, *, rebuild: bool = False
 
 
 def _intent_context(embedder: Embedder, shop: Shop) -> str:
-    """What the intent features depend on besides the examples: the vectors, and the device names masked out."""
+    """What the intent features depend on besides the examples: the vectors, the device names masked out, and
+    the code that masks them (a stored model trained on other views is retrained, not reused)."""
     names = sorted(alias for d in shop.catalog.devices for alias in (d.name, *d.aliases))
-    return f"{embedder.model_id}|{hashlib.sha256(json.dumps(names).encode()).hexdigest()[:16]}"
+    return f"{embedder.model_id}|{hashlib.sha256(json.dumps(names).encode()).hexdigest()[:16]}|{_view_code()}"
+
+
+def _view_code() -> str:
+    """A digest of the modules that turn an example into the text the model reads (device masking)."""
+    from bot.nlu import devices, text, understand
+
+    digest = hashlib.sha256()
+    for module in (devices, text, understand):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def make_understander(settings: Settings, shop: Shop, embedder: Embedder | None = None) -> Understander:

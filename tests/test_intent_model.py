@@ -163,3 +163,18 @@ def test_the_understand_command_reads_a_message_as_the_chat_does(chat: ChatHarne
     assert reading["intent"] == outcome.flow == "trade_in"
     assert reading["slots"]["device_model"] == "Pixel 6"
     assert reading["rules"]["intent"] != "trade_in" and max(reading["model"], key=reading["model"].get) == "trade_in"
+
+
+def test_a_change_to_the_masking_code_retrains_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / INTENT_EXAMPLES).write_text(yaml.safe_dump([{"text": t, "intent": i} for t, i in LESSON]))
+    settings = load_settings(knowledge_dir=knowledge, index_dir=tmp_path / "index")
+    trained = ensure_intent_model(settings, SHOP)
+    assert trained is not None
+    import bot.app
+
+    # an edited device matcher masks other words: a model trained on the old views must not be reused
+    monkeypatch.setattr(bot.app, "_view_code", lambda: "edited-masking-code")
+    again = ensure_intent_model(settings, SHOP)
+    assert again is not None and again.fingerprint != trained.fingerprint
