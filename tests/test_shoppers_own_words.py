@@ -4,7 +4,7 @@ the task it offers, an idiom that agrees, a "no" that corrects something else, a
 from __future__ import annotations
 
 from bot.nlu import people
-from bot.nlu import speech_acts as acts
+from bot.nlu import task_talk as talk
 from bot.nlu.consent import is_no, is_yes
 from bot.nlu.devices import other_product
 from bot.nlu.payout import payout_choice
@@ -18,8 +18,8 @@ def test_a_seller_under_18_stays_refused_when_pressing_on_with_the_facts(chat: C
     assert "18 or older" in chat.text_of(first) and first.flow is None
     again = chat.say("ok but my mom literally said it's fine. it's unlocked, good condition, google account off")
     assert again.quote is None and again.flow is None and "18 or older" in chat.text_of(again)
-    restarted = chat.say("/start")
-    assert restarted.flow is None
+    restarted = chat.say("start over")
+    assert restarted.commands == ("Restart",) and restarted.flow is None
     still = chat.say("sell my pixel 7 128gb unlocked good, google account removed")
     assert still.quote is None and "18 or older" in chat.text_of(still), "starting over does not make one 18"
 
@@ -240,12 +240,12 @@ def test_abroad_by_city_and_country_and_a_price_asked_politely_mid_sale(chat: Ch
 
 
 def test_recalling_the_offer_in_other_words_and_a_price_difference_is_no_recall() -> None:
-    assert acts.recalls_offer("sorry, the toddler dumped cereal everywhere 🙃 I scrolled away, what was the offer you "
+    assert talk.recalls_offer("sorry, the toddler dumped cereal everywhere 🙃 I scrolled away, what was the offer you "
                               "gave me again?")
-    assert acts.recalls_offer("Excuse me, could you please repeat the amount of the offer?")
-    assert not acts.recalls_offer("Could you compare a refurbished iPhone 13 with a new one? What is the price "
+    assert talk.recalls_offer("Excuse me, could you please repeat the amount of the offer?")
+    assert not talk.recalls_offer("Could you compare a refurbished iPhone 13 with a new one? What is the price "
                                   "difference?")
-    assert not acts.recalls_offer("what was the offer based on?")
+    assert not talk.recalls_offer("what was the offer based on?")
 
 
 def test_another_business_or_country_is_answered_only_by_a_card_about_it(chat: ChatHarness) -> None:

@@ -11,6 +11,7 @@ import re
 from bot.nlu import people
 from bot.nlu import question_shape as shape
 from bot.nlu import speech_acts as acts
+from bot.nlu import task_talk as talk
 from bot.nlu.asked_about import AskedAbout, unknown_device
 from bot.nlu.commands import TASKS, Answer, CannotHandle, Command, Handoff, SmallTalk, StartFlow
 from bot.nlu.in_view import DEVICE_FACT_SLOTS, InViewReader
@@ -63,7 +64,7 @@ class OpeningReader:
             # "galaxy s22" after "it's on t-mobile and cracked, can i still sell it?": the task just offered
             u = Understanding(ctx.pending, u.confidence, u.slots, u.device, u.target)
         u = upgrade_if_owned(self.understander, text, u)
-        if u.intent == "upgrade" and "target_model" in u.slots and acts.wants_side_by_side(text) and \
+        if u.intent == "upgrade" and "target_model" in u.slots and talk.wants_side_by_side(text) and \
                 not acts.trades_own(text):  # "torn between a refurb s23 and a refurb pixel 8": both to buy
             slots = {k: v for k, v in u.slots.items() if k != "target_model"}
             u = Understanding("compare", u.confidence, {**slots, "compare_with": u.slots["target_model"]}, u.device,
@@ -89,10 +90,10 @@ class OpeningReader:
             fits = self.asked.fits_condition(text) if question else None
             if fits is not None:  # "my ipad's charging port is busted, can i sell it as good?": what it is, by definition
                 return (Answer(text, context=self.asked.context(u, [], text), offer=start, fits_condition=fits),)
-            if "compare_with" in start.slots and (question or acts.wants_side_by_side(text)) and (
-                    acts.asks_between(text) or acts.wants_side_by_side(text)):
+            if "compare_with" in start.slots and (question or talk.wants_side_by_side(text)) and (
+                    talk.asks_between(text) or talk.wants_side_by_side(text)):
                 return (start,)  # "a refurb s23 or a pixel 8, which one is cheaper?": the side by side answers it
-            if "target_model" in start.slots and question and acts.asks_if_feasible(text):
+            if "target_model" in start.slots and question and talk.asks_if_feasible(text):
                 return (start,)  # "my s21 for a refurb s23, $300 extra. doable?": the upgrade math answers it
             if (acts.requests_task(text) and (device or own or not question or acts.polite_request(text)
                                               or acts.asks_for_offer(text))) or "budget_usd" in start.slots:

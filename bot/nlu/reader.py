@@ -14,6 +14,7 @@ from bot.catalog import Device
 from bot.nlu import consent, payout, people
 from bot.nlu import question_shape as shape
 from bot.nlu import speech_acts as acts
+from bot.nlu import task_talk as talk
 from bot.nlu.answers import parse_answer
 from bot.nlu.asked_about import AskedAbout, unknown_device
 from bot.nlu.buttons import read_payload
@@ -97,9 +98,9 @@ class CommandReader:
 
     def _control(self, text: str, ctx: ReadingContext) -> tuple[Command, ...] | None:
         """Back, start over, cancel, a person, a complaint, "are you a bot?", a refusal: these win."""
-        if acts.goes_back(text):
+        if talk.goes_back(text):
             return (GoBack(),)
-        if acts.recalls_offer(text):
+        if talk.recalls_offer(text):
             return (RecallOffer(),)
         decided = read_decision(text, ctx, self.understander.devices) if ctx.awaited in DECISIONS else None
         if decided is not None:
@@ -129,7 +130,7 @@ class CommandReader:
 
     def _in_task(self, text: str, ctx: ReadingContext) -> tuple[Command, ...]:
         """A message while a task waits on a question: its answer, other facts, a side question, or a new task."""
-        if ctx.awaited is not None and acts.holds_on(text) and not self._states_facts(text):
+        if ctx.awaited is not None and talk.holds_on(text) and not self._states_facts(text):
             return (SmallTalk("hold_on"),)  # "hang on, let me check the settings": the question stays
         question = shape.is_question(text) and not (ctx.awaited_is_yes_no and consent.rhetorical_yes(text))
         mentions = self.understander.devices.affirmed(text)
@@ -207,7 +208,7 @@ class CommandReader:
                             fits_condition=self.asked.fits_condition(text))
             return (answer, *commands)
         if ctx.flow_intent in SELLING and other_device and ctx.awaited != "device_model" and acts.asks_price(text) \
-                and acts.asks_to_buy(text):  # "sorry, first please tell me the price of a refurbished pixel 8"
+                and talk.asks_to_buy(text):  # "sorry, first please tell me the price of a refurbished pixel 8"
             return (Answer(text, device_fact=("prices", next(d.name for d in known if d.name != ctx.device.name))),)  # type: ignore[union-attr]
         if other_device and ctx.awaited != "device_model" and not acts.corrects(text):
             u = self.understander.understand(text, learned=False)
